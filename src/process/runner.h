@@ -1,0 +1,78 @@
+// Running commands on a node: the one interface behind which local and SSH execution sit.
+//
+// A Command is always an argv; there is no "shell string" constructor. Engines, NF drivers and
+// the orchestrator only ever see a Runner, so the same code drives a local or a remote node.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnfctl::process {
+
+/// What to run. Build it with the fluent setters or aggregate-initialise it.
+struct Command {
+  std::vector<std::string> argv;                  // argv[0] is looked up in PATH when it has no '/'
+  std::map<std::string, std::string> env;         // set (or override) in the child's environment
+  std::vector<std::string> unset_env;             // removed from the child's environment
+  std::string cwd;                                // empty: the caller's working directory
+  std::optional<std::string> stdin_bytes;         // nullopt: stdin is /dev/null
+  std::chrono::milliseconds timeout{0};           // 0: no deadline
+  std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per stream; the tail is kept
+
+  /// The argv as one line for messages (POSIX-quoted, for humans and logs only).
+  std::string display() const;
+};
+
+/// How a command ended.
+struct Outcome {
+  enum class Status {
+    kExited,         // exited normally; see exit_code
+    kKilled,         // killed by a signal; see signal
+    kTimedOut,       // the deadline passed; the whole process group was killed
+    kFailedToStart,  // could not be started; see start_errno
+  };
+  Status status = Status::kFailedToStart;
+  int exit_code = -1;
+  int signal = 0;
+  int start_errno = 0;
+  std::string out;  // captured stdout (its tail when longer than output_limit)
+  std::string err;  // captured stderr (its tail when longer than output_limit)
+  bool out_truncated = false;
+  bool err_truncated = false;
+  std::chrono::milliseconds elapsed{0};
+
+  bool ok() const { return status == Status::kExited && exit_code == 0; }
+  /// "exited with code 3", "killed by signal 9 (SIGKILL)", "timed out after 500 ms",
+  /// "failed to start: No such file or directory".
+  std::string describe_status() const;
+  /// The last `lines` lines of stderr (or of stdout when stderr is empty).
+  std::string tail(std::size_t lines = 20) const;
+};
+
+/// Runs commands on one node.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+
+  /// Runs one command to completion. Never throws for a failing command: the Outcome says how it
+  /// ended.
+  virtual Outcome run(const Command& command) = 0;
+
+  /// Runs all commands concurrently (at most `parallel` at a time, 0 = all) and returns their
+  /// outcomes in the same order. One thread drives all children.
+  virtual std::vector<Outcome> run_all(const std::vector<Command>& commands,
+                                       std::size_t parallel = 0) = 0;
+
+  /// A short name for messages: "local", "ssh root@10.0.0.2:22".
+  virtual std::string name() const = 0;
+};
+
+/// Runs `command` and throws cnfctl::Error (exit status, stderr tail, the command line) unless
+/// it exited with code 0. `what` says what was being done ("create container nf1").
+Outcome run_checked(Runner& runner, const Command& command, const std::string& what);
+
+}  // namespace cnfctl::process
