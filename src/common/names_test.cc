@@ -14,8 +14,8 @@ TEST(SafeName, AcceptsTheDocumentedAlphabet) {
 }
 
 TEST(SafeName, RejectsPathsShellAndEmpty) {
-  for (const char* bad : {"", "../x", "a;b", "a b", "-x", ".hidden", "a/b", "$(id)", "a\nb",
-                          "_x", "\xc3\xa9"}) {
+  for (const char* bad :
+       {"", "../x", "a;b", "a b", "-x", ".hidden", "a/b", "$(id)", "a\nb", "_x", "\xc3\xa9"}) {
     EXPECT_FALSE(is_safe_name(bad)) << bad;
   }
   EXPECT_FALSE(is_safe_name(std::string(kMaxNameLength + 1, 'a')));

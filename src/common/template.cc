@@ -7,7 +7,9 @@ namespace {
 bool is_identifier_start(char c) {
   return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-bool is_identifier_char(char c) { return is_identifier_start(c) || (c >= '0' && c <= '9'); }
+bool is_identifier_char(char c) {
+  return is_identifier_start(c) || (c >= '0' && c <= '9');
+}
 }  // namespace
 
 std::string render_template(std::string_view text, const TemplateVars& vars) {

@@ -31,8 +31,8 @@ TEST(Template, LongestIdentifierWins) {
 }
 
 TEST(Template, RendersEveryReferenceTemplateWithoutTouchingUnknowns) {
-  const std::filesystem::path dir = std::filesystem::path(CNFCTL_SHARED_DIR) / "reference" /
-                                    "csit" / "templates";
+  const std::filesystem::path dir =
+      std::filesystem::path(CNFCTL_SHARED_DIR) / "reference" / "csit" / "templates";
   int rendered = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(entry.path());
