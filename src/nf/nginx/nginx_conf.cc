@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace cnfctl::nf::nginx {
+namespace cnfctl::nginx {
 
 namespace {
 
@@ -58,4 +58,4 @@ NginxLaunch render_nginx(const NginxOptions& options, const std::vector<int>& cp
   return launch;
 }
 
-}  // namespace cnfctl::nf::nginx
+}  // namespace cnfctl::nginx

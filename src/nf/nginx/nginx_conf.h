@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace cnfctl::nf::nginx {
+namespace cnfctl::nginx {
 
 enum class LoadMode {
   kRequestsPerSecond,     // keep-alive connections, many requests each ("rps")
@@ -39,4 +39,4 @@ struct NginxLaunch {
 /// worker with no pinning when `cpus` is empty). Pure; never fails.
 NginxLaunch render_nginx(const NginxOptions& options, const std::vector<int>& cpus);
 
-}  // namespace cnfctl::nf::nginx
+}  // namespace cnfctl::nginx

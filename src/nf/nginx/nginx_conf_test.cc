@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace cnfctl::nf::nginx {
+namespace cnfctl::nginx {
 namespace {
 
 bool contains(const std::string& text, const std::string& part) {
@@ -45,4 +45,4 @@ TEST(NginxConf, HostStackPreloadSetsTheVclEnvironment) {
 }
 
 }  // namespace
-}  // namespace cnfctl::nf::nginx
+}  // namespace cnfctl::nginx
