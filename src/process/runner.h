@@ -9,21 +9,52 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cnfctl::process {
 
 /// What to run. Build it with the fluent setters or aggregate-initialise it.
 struct Command {
-  std::vector<std::string> argv;                  // argv[0] is looked up in PATH when it has no '/'
-  std::map<std::string, std::string> env;         // set (or override) in the child's environment
-  std::vector<std::string> unset_env;             // removed from the child's environment
-  std::string cwd;                                // empty: the caller's working directory
-  std::optional<std::string> stdin_bytes;         // nullopt: stdin is /dev/null
-  std::chrono::milliseconds timeout{0};           // 0: no deadline
+  // Every member has a default member initializer, so designated initialisers may name only
+  // what they need (`Command{.argv = {"true"}}`) without -Wmissing-field-initializers.
+  std::vector<std::string> argv{};           // argv[0] is looked up in PATH when it has no '/'
+  std::map<std::string, std::string> env{};  // set (or override) in the child's environment
+  std::vector<std::string> unset_env{};      // removed from the child's environment
+  std::string cwd{};                         // empty: the caller's working directory
+  std::optional<std::string> stdin_bytes{};  // nullopt: stdin is /dev/null
+  std::chrono::milliseconds timeout{0};      // 0: no deadline
   std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per stream; the tail is kept
 
-  /// The argv as one line for messages (POSIX-quoted, for humans and logs only).
+  /// Fluent setters for the members above; each returns *this and never fails. `env` wins over
+  /// `unset_env` when a name is in both.
+  Command& set_env(std::string name, std::string value) {
+    env[std::move(name)] = std::move(value);
+    return *this;
+  }
+  Command& unset(std::string name) {
+    unset_env.push_back(std::move(name));
+    return *this;
+  }
+  Command& in_dir(std::string dir) {
+    cwd = std::move(dir);
+    return *this;
+  }
+  Command& with_stdin(std::string bytes) {
+    stdin_bytes = std::move(bytes);
+    return *this;
+  }
+  Command& with_timeout(std::chrono::milliseconds limit) {
+    timeout = limit;
+    return *this;
+  }
+  Command& with_output_limit(std::size_t bytes) {
+    output_limit = bytes;
+    return *this;
+  }
+
+  /// The argv as one line for messages (POSIX-quoted, for humans and logs only). Never fails;
+  /// an empty argv gives "".
   std::string display() const;
 };
 
@@ -39,17 +70,20 @@ struct Outcome {
   int exit_code = -1;
   int signal = 0;
   int start_errno = 0;
-  std::string out;  // captured stdout (its tail when longer than output_limit)
-  std::string err;  // captured stderr (its tail when longer than output_limit)
+  std::string start_step;  // kFailedToStart: the step that failed ("exec", "chdir", "fork", ...)
+  std::string out;         // captured stdout (its tail when longer than output_limit)
+  std::string err;         // captured stderr (its tail when longer than output_limit)
   bool out_truncated = false;
   bool err_truncated = false;
   std::chrono::milliseconds elapsed{0};
 
   bool ok() const { return status == Status::kExited && exit_code == 0; }
   /// "exited with code 3", "killed by signal 9 (SIGKILL)", "timed out after 500 ms",
-  /// "failed to start: No such file or directory".
+  /// "failed to start: No such file or directory" (other steps than exec are named:
+  /// "failed to start: chdir: No such file or directory"). Never fails.
   std::string describe_status() const;
-  /// The last `lines` lines of stderr (or of stdout when stderr is empty).
+  /// The last `lines` lines of stderr (or of stdout when stderr is empty), without the final
+  /// newline; "" when both are empty. Never fails.
   std::string tail(std::size_t lines = 20) const;
 };
 
@@ -71,8 +105,9 @@ class Runner {
   virtual std::string name() const = 0;
 };
 
-/// Runs `command` and throws cnfctl::Error (exit status, stderr tail, the command line) unless
-/// it exited with code 0. `what` says what was being done ("create container nf1").
+/// Runs `command` and returns its Outcome when it exited with code 0. Otherwise throws
+/// cnfctl::Error "<what> failed" carrying the command line, the status and the stderr tail
+/// (Error::with_command). `what` says what was being done ("create container nf1").
 Outcome run_checked(Runner& runner, const Command& command, const std::string& what);
 
 }  // namespace cnfctl::process
