@@ -1,0 +1,240 @@
+#include "engine/cli_engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/copy_in.h"
+#include "engine/node_facts.h"
+
+namespace cnfctl::engine {
+namespace {
+
+bool is_no_such_container(const process::Outcome& outcome) {
+  std::string text = outcome.err + outcome.out;
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return text.find("no such container") != std::string::npos ||
+         text.find("no such object") != std::string::npos ||
+         text.find("no container with name or id") != std::string::npos;
+}
+
+}  // namespace
+
+std::vector<std::string> cli_run_args(const ContainerSpec& spec, const CliRunSettings& settings) {
+  std::vector<std::string> args = {"run",
+                                   "--detach",
+                                   "--name",
+                                   spec.name,
+                                   "--init",
+                                   "--network",
+                                   spec.network == Network::kHost ? "host" : "none"};
+  auto add = [&](const std::string& option, const std::string& value) {
+    args.push_back(option);
+    args.push_back(value);
+  };
+  add("--hostname", spec.name);
+  std::string parent = spec.cgroup_parent.empty() ? settings.cgroup_parent : spec.cgroup_parent;
+  if (!parent.empty() && parent.front() != '/') parent = "/" + parent;
+  if (!parent.empty()) add("--cgroup-parent", parent);
+  if (!spec.cpuset_cpus.empty()) add("--cpuset-cpus", cpu_list_text(spec.cpuset_cpus));
+  if (!spec.cpuset_mems.empty()) add("--cpuset-mems", cpu_list_text(spec.cpuset_mems));
+  for (const auto& port : spec.ports) {
+    std::string text = port.host_ip.empty() ? "" : port.host_ip + ":";
+    text += fmt::format("{}:{}/{}", port.host_port, port.container_port, port.protocol);
+    add("--publish", text);
+  }
+  for (const auto& [key, value] : spec.full_env()) add("--env", key + "=" + value);
+  for (const auto& m : spec.mounts) {
+    add("--volume", fmt::format("{}:{}{}", m.host, m.guest, m.read_only ? ":ro" : ""));
+  }
+  if (spec.privileged) {
+    auto missing = capabilities_missing(settings.capability_bounding_set);
+    if (missing.empty()) {
+      args.push_back("--privileged");
+    } else {
+      add("--cap-add", "ALL");
+      for (const auto& cap : missing) add("--cap-drop", cap.substr(4));
+      add("--security-opt", "seccomp=unconfined");
+      add("--security-opt", settings.podman ? "unmask=ALL" : "systempaths=unconfined");
+      add("--device-cgroup-rule", "a *:* rwm");
+    }
+  } else {
+    for (const auto& cap : spec.normalized_capabilities()) add("--cap-add", cap.substr(4));
+  }
+  if (settings.podman) {
+    add("--ulimit", fmt::format("nofile={}:{}", settings.nofile_limit, settings.nofile_limit));
+    add("--ulimit", "nproc=4096:4096");
+  }
+  if (!settings.rootfs.empty()) {
+    // An overlay of the host holds no submounts: private /tmp and /run. Every option must come
+    // before --rootfs: its value is followed by the command (SPEC §5).
+    add("--tmpfs", "/tmp:rw,notmpcopyup");
+    add("--tmpfs", "/run:rw,notmpcopyup");
+    add("--rootfs", settings.rootfs);
+  } else {
+    args.push_back(settings.image);
+  }
+  auto command = spec.effective_command();
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
+std::vector<std::string> cli_exec_args(const std::string& name,
+                                       const std::vector<std::string>& argv,
+                                       const std::map<std::string, std::string>& env,
+                                       bool with_stdin) {
+  std::vector<std::string> args = {"exec"};
+  if (with_stdin) args.push_back("--interactive");
+  for (const auto& [key, value] : env) {
+    args.push_back("--env");
+    args.push_back(key + "=" + value);
+  }
+  args.push_back(name);
+  args.insert(args.end(), argv.begin(), argv.end());
+  return args;
+}
+
+CliEngine::CliEngine(std::string kind, process::Runner& runner, EngineOptions options)
+    : EngineBase(kind, runner, std::move(options)) {
+  binary_ = options_.binary.empty() ? kind_ : options_.binary;
+}
+
+std::vector<std::string> CliEngine::cpuset_parents() const {
+  return {default_cgroup_parent().substr(1)};
+}
+
+void CliEngine::after_remove(const std::string& /*name*/, const std::string& /*id*/) {}
+
+void CliEngine::check_daemon(const process::Command& /*command*/,
+                             const process::Outcome& /*outcome*/,
+                             const std::string& /*container*/) const {}
+
+process::Outcome CliEngine::run_cli(std::vector<std::string> args, const std::string& container,
+                                    std::optional<std::string> stdin_bytes,
+                                    std::chrono::milliseconds timeout) {
+  process::Command command{
+      .argv = cli(std::move(args)), .stdin_bytes = std::move(stdin_bytes), .timeout = timeout};
+  auto outcome = run(command, container);
+  check_daemon(command, outcome, container);
+  return outcome;
+}
+
+process::Outcome CliEngine::run_cli_checked(std::vector<std::string> args, const std::string& what,
+                                            const std::string& container,
+                                            std::chrono::milliseconds timeout) {
+  process::Command command{.argv = cli(std::move(args)), .timeout = timeout};
+  auto outcome = run(command, container);
+  check_daemon(command, outcome, container);
+  if (!outcome.ok()) throw command_error(what, container, command, outcome);
+  return outcome;
+}
+
+void CliEngine::ensure_image(const std::string& image, const std::string& container) {
+  if (run_cli({"image", "inspect", image}, container).ok()) return;
+  run_cli_checked({"pull", image}, fmt::format("pulling image {}", image), container,
+                  options_.pull_timeout);
+}
+
+void CliEngine::create(const ContainerSpec& spec) {
+  spec.validate();
+  std::vector<std::string> host_dirs;
+  for (const auto& m : spec.mounts) {
+    if (m.create_host_dir) host_dirs.push_back(m.host);
+  }
+  make_dirs(host_dirs, spec.name);
+  CliRunSettings settings = run_settings(spec);
+  if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
+    notice_once(
+        "privileged-caps",
+        fmt::format("--privileged fails on this kernel (its bounding set lacks {}); "
+                    "using --cap-add ALL --cap-drop of those, unconfined seccomp and "
+                    "system paths, and all devices instead",
+                    fmt::join(capabilities_missing(settings.capability_bounding_set), ", ")));
+  }
+  run_cli_checked(cli_run_args(spec, settings), "starting the container", spec.name);
+}
+
+process::Outcome CliEngine::exec(const std::string& name, const ExecRequest& request) {
+  auto timeout = request.timeout.count() == 0 ? std::chrono::hours(24 * 365) : request.timeout;
+  return run_cli(cli_exec_args(name, request.argv, request.env, request.stdin_bytes.has_value()),
+                 name, request.stdin_bytes,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+}
+
+void CliEngine::copy_in(const std::string& name, const std::string& guest_path,
+                        const std::string& bytes, unsigned mode) {
+  ExecRequest request{.argv = copy_in_argv(guest_path, mode), .stdin_bytes = bytes};
+  auto outcome = exec(name, request);
+  if (!outcome.ok()) {
+    throw command_error(fmt::format("copying {} bytes to {}", bytes.size(), guest_path), name,
+                        {.argv = request.argv}, outcome);
+  }
+}
+
+void CliEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
+  if (!is_running(name)) return;
+  auto seconds = std::max<long long>(1, (grace.count() + 999) / 1000);
+  run_cli_checked({"stop", "--time", std::to_string(seconds), name}, "stopping the container", name,
+                  grace + options_.command_timeout);
+}
+
+void CliEngine::destroy(const std::string& name) {
+  ContainerInfo info = inspect(name);
+  if (!info.present) {
+    after_remove(name, {});
+    return;
+  }
+  auto outcome = run_cli({"rm", "--force", name}, name);
+  if (!outcome.ok() && !is_no_such_container(outcome)) {
+    throw command_error("removing the container", name, {.argv = cli({"rm", "--force", name})},
+                        outcome);
+  }
+  after_remove(name, info.id);
+}
+
+ContainerInfo CliEngine::inspect(const std::string& name) {
+  ContainerInfo info{.name = name};
+  auto outcome = run_cli({"container", "inspect", name}, name);
+  if (!outcome.ok()) {
+    if (is_no_such_container(outcome)) return info;
+    throw command_error("inspecting the container", name,
+                        {.argv = cli({"container", "inspect", name})}, outcome);
+  }
+  auto parsed = nlohmann::json::parse(outcome.out, nullptr, false);
+  if (parsed.is_array() && !parsed.empty()) parsed = parsed[0];
+  if (!parsed.is_object()) {
+    throw error(fmt::format("'{} container inspect' printed no JSON object", kind_), name);
+  }
+  info.present = true;
+  info.raw = parsed;
+  info.id = parsed.value("Id", "");
+  if (parsed.contains("State") && parsed["State"].is_object()) {
+    const auto& state = parsed["State"];
+    info.state = state.value("Status", "");
+    info.running = state.value("Running", false);
+    int pid = state.value("Pid", 0);
+    if (info.running && pid > 0) info.pid = pid;
+  }
+  return info;
+}
+
+bool CliEngine::is_present(const std::string& name) {
+  return inspect(name).present;
+}
+
+bool CliEngine::is_running(const std::string& name) {
+  return inspect(name).running;
+}
+
+std::string CliEngine::logs(const std::string& name) {
+  auto outcome = run_cli({"logs", name}, name);
+  if (!outcome.ok()) {
+    throw command_error("reading the container's log", name, {.argv = cli({"logs", name})},
+                        outcome);
+  }
+  return outcome.out + outcome.err;
+}
+
+}  // namespace cnfctl::engine

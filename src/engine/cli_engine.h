@@ -1,0 +1,76 @@
+// What docker and podman share: the same CLI shape (run / exec / stop / rm / inspect / logs) with
+// a per-engine prefix of global options and a few per-engine run options. The argv builders are
+// pure so they are unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/engine_base.h"
+
+namespace cnfctl::engine {
+
+/// Node facts that shape `run` options.
+struct CliRunSettings {
+  std::string image{};          // the image reference (docker; podman native images)
+  std::string rootfs{};         // podman: "--rootfs" value ("/:O", "DIR:O"); else empty
+  std::string cgroup_parent{};  // "/cnfctl/docker"
+  std::uint64_t capability_bounding_set = ~std::uint64_t{0};
+  std::uint64_t nofile_limit = 20000;  // podman: --ulimit nofile (SPEC §5)
+  bool podman = false;
+};
+
+/// The arguments after the global options: `run --detach --name ... IMAGE|--rootfs R CMD...`.
+/// Privileged on a node whose bounding set lacks capabilities becomes `--cap-add ALL --cap-drop
+/// <missing>...` plus unconfined seccomp/system paths and all devices (SPEC §5).
+std::vector<std::string> cli_run_args(const ContainerSpec& spec, const CliRunSettings& settings);
+
+/// `exec [--interactive] [--env K=V]... NAME ARGV...`.
+std::vector<std::string> cli_exec_args(const std::string& name,
+                                       const std::vector<std::string>& argv,
+                                       const std::map<std::string, std::string>& env,
+                                       bool with_stdin);
+
+class CliEngine : public EngineBase {
+ public:
+  CliEngine(std::string kind, process::Runner& runner, EngineOptions options);
+
+  void create(const ContainerSpec& spec) override;
+  process::Outcome exec(const std::string& name, const ExecRequest& request) override;
+  void copy_in(const std::string& name, const std::string& guest_path, const std::string& bytes,
+               unsigned mode) override;
+  void stop(const std::string& name, std::chrono::milliseconds grace) override;
+  void destroy(const std::string& name) override;
+  ContainerInfo inspect(const std::string& name) override;
+  bool is_present(const std::string& name) override;
+  bool is_running(const std::string& name) override;
+  std::string logs(const std::string& name) override;
+
+ protected:
+  std::vector<std::string> cpuset_parents() const override;
+
+  /// The engine program and its global options, followed by `args`.
+  virtual std::vector<std::string> cli(std::vector<std::string> args) const = 0;
+  /// Settings for `run` (image reference or rootfs).
+  virtual CliRunSettings run_settings(const ContainerSpec& spec) = 0;
+  /// Called after a container is removed, with its id (cleanup of engine leftovers).
+  virtual void after_remove(const std::string& name, const std::string& id);
+  /// Throws a clearer error when `outcome` says the daemon is unreachable (docker).
+  virtual void check_daemon(const process::Command& command, const process::Outcome& outcome,
+                            const std::string& container) const;
+
+  /// Runs the CLI; throws for a missing program or daemon, else returns the outcome.
+  process::Outcome run_cli(std::vector<std::string> args, const std::string& container = {},
+                           std::optional<std::string> stdin_bytes = std::nullopt,
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+  process::Outcome run_cli_checked(
+      std::vector<std::string> args, const std::string& what, const std::string& container = {},
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+  /// True when the engine has the image locally; pulls it otherwise (with the pull deadline).
+  void ensure_image(const std::string& image, const std::string& container);
+  std::string default_cgroup_parent() const { return "/cnfctl/" + kind_; }
+  std::string binary_{};
+};
+
+}  // namespace cnfctl::engine

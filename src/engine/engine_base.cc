@@ -1,0 +1,317 @@
+#include "engine/engine_base.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace cnfctl::engine {
+namespace {
+
+std::string base_name(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// `grep -H '' FILE...` output → file → content (one line files).
+std::map<std::string, std::string> parse_grep_files(const std::string& text) {
+  std::map<std::string, std::string> result;
+  std::istringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    result[line.substr(0, colon)] += line.substr(colon + 1);
+  }
+  return result;
+}
+
+}  // namespace
+
+std::string debian_package_for(const std::string& program) {
+  const std::string name = base_name(program);
+  if (name.rfind("lxc-", 0) == 0) return "lxc";
+  static const std::map<std::string, std::string> packages = {{"runc", "runc"},
+                                                              {"crun", "crun"},
+                                                              {"docker", "docker.io"},
+                                                              {"dockerd", "docker.io"},
+                                                              {"podman", "podman"},
+                                                              {"conmon", "conmon"},
+                                                              {"catatonit", "catatonit"},
+                                                              {"tar", "tar"},
+                                                              {"mount", "mount"},
+                                                              {"umount", "mount"},
+                                                              {"busybox", "busybox-static"}};
+  auto it = packages.find(name);
+  return it == packages.end() ? std::string{} : it->second;
+}
+
+std::string NodePreparation::describe() const {
+  std::string text = fmt::format("cgroup layout {}", cgroup_layout);
+  for (const auto& action : actions) text += "\n  " + action;
+  return text;
+}
+
+EngineBase::EngineBase(std::string kind, process::Runner& runner, EngineOptions options)
+    : kind_(std::move(kind)), runner_(runner), options_(std::move(options)) {
+  state_root_ = options_.state_root.empty() ? "/run/cnfctl/engines/" + kind_ : options_.state_root;
+  while (state_root_.size() > 1 && state_root_.back() == '/') state_root_.pop_back();
+  if (!options_.notice) {
+    options_.notice = [](const std::string& text) { std::cerr << "cnfctl: " << text << "\n"; };
+  }
+}
+
+void EngineBase::build(const ContainerSpec& spec) {
+  spec.validate();
+}
+
+Error EngineBase::error(const std::string& what, const std::string& container) const {
+  Error e(what);
+  if (!container.empty()) e.at("container " + container);
+  e.at("node " + runner_.name());
+  e.at("engine " + kind_);
+  return e;
+}
+
+Error EngineBase::command_error(const std::string& what, const std::string& container,
+                                const process::Command& command,
+                                const process::Outcome& outcome) const {
+  Error e = error(fmt::format("{} failed", what), container);
+  e.with_command(command.display(), outcome.describe_status(), outcome.tail());
+  return e;
+}
+
+void EngineBase::check_program_exists(const process::Command& command,
+                                      const process::Outcome& outcome,
+                                      const std::string& container) const {
+  const std::string program = command.argv.empty() ? std::string{} : command.argv.front();
+  bool missing = (outcome.status == process::Outcome::Status::kFailedToStart &&
+                  (outcome.start_errno == ENOENT || outcome.start_errno == ENOTDIR)) ||
+                 (outcome.status == process::Outcome::Status::kExited && outcome.exit_code == 127 &&
+                  (outcome.err.find("not found") != std::string::npos ||
+                   outcome.err.find("No such file") != std::string::npos));
+  if (missing) {
+    std::string package = debian_package_for(program);
+    std::string hint = package.empty() ? std::string("install it or configure its path")
+                                       : fmt::format(
+                                             "install the Debian package '{}' (apt-get install {}) "
+                                             "or configure the program's path",
+                                             package, package);
+    Error e = error(fmt::format("the program '{}' that the {} engine needs was not found on "
+                                "node {}; {}",
+                                program, kind_, runner_.name(), hint),
+                    container);
+    e.with_command(command.display(), outcome.describe_status(), outcome.tail());
+    throw e;
+  }
+  if (outcome.status == process::Outcome::Status::kFailedToStart) {
+    throw command_error(fmt::format("starting '{}'", program), container, command, outcome);
+  }
+}
+
+process::Outcome EngineBase::run(process::Command command, const std::string& container) {
+  if (command.timeout.count() == 0) command.timeout = options_.command_timeout;
+  process::Outcome outcome = runner_.run(command);
+  check_program_exists(command, outcome, container);
+  return outcome;
+}
+
+process::Outcome EngineBase::run_checked(process::Command command, const std::string& what,
+                                         const std::string& container) {
+  if (command.timeout.count() == 0) command.timeout = options_.command_timeout;
+  process::Outcome outcome = run(command, container);
+  if (!outcome.ok()) throw command_error(what, container, command, outcome);
+  return outcome;
+}
+
+const NodeFacts& EngineBase::facts() {
+  {
+    std::lock_guard lock(mutex_);
+    if (facts_) return *facts_;
+  }
+  auto outcome = run_checked(
+      {.argv = {"cat", "/proc/self/status", "/proc/self/limits", "/proc/self/mountinfo"}},
+      "reading the node's capabilities, limits and cgroup mounts");
+  std::lock_guard lock(mutex_);
+  if (!facts_) facts_ = parse_node_facts(outcome.out);
+  return *facts_;
+}
+
+void EngineBase::make_dirs(const std::vector<std::string>& paths, const std::string& container) {
+  if (paths.empty()) return;
+  process::Command command{.argv = {"mkdir", "-p", "--"}};
+  command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+  run_checked(command, "creating directories", container);
+}
+
+void EngineBase::write_file(const std::string& path, const std::string& bytes,
+                            const std::string& container) {
+  // `tee` copies stdin to the file (and to stdout, which is discarded): files go as bytes.
+  process::Command command{.argv = {"tee", "--", path}, .stdin_bytes = bytes};
+  run_checked(command, fmt::format("writing {}", path), container);
+}
+
+std::optional<std::string> EngineBase::read_file(const std::string& path) {
+  auto outcome = run({.argv = {"cat", "--", path}});
+  if (!outcome.ok()) return std::nullopt;
+  return outcome.out;
+}
+
+bool EngineBase::exists(const std::string& path) {
+  return run({.argv = {"test", "-e", path}}).ok();
+}
+
+void EngineBase::remove_tree(const std::string& path, const std::string& container) {
+  run_checked({.argv = {"rm", "-rf", "--one-file-system", "--", path}},
+              fmt::format("removing {}", path), container);
+}
+
+std::vector<std::string> EngineBase::mounts_under(const std::string& path) {
+  auto outcome = run_checked({.argv = {"cat", "/proc/self/mountinfo"}}, "reading mounts");
+  std::vector<std::string> result;
+  for (const auto& point : parse_mount_points(outcome.out)) {
+    if (point == path || point.rfind(path + "/", 0) == 0) result.push_back(point);
+  }
+  // Deepest (and most recently listed) first.
+  std::reverse(result.begin(), result.end());
+  std::stable_sort(result.begin(), result.end(), [](const std::string& a, const std::string& b) {
+    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+  });
+  return result;
+}
+
+void EngineBase::unmount_all_under(const std::string& path, const std::string& container) {
+  for (const auto& point : mounts_under(path)) {
+    auto outcome = run({.argv = {"umount", "--", point}}, container);
+    if (!outcome.ok()) {
+      // Busy (a process still holds it): detach it so destroy completes; the kernel frees it
+      // when the last user goes.
+      run_checked({.argv = {"umount", "-l", "--", point}}, fmt::format("unmounting {}", point),
+                  container);
+    }
+  }
+}
+
+void EngineBase::remove_cgroup_dirs(const std::vector<std::string>& relative_dirs) {
+  if (relative_dirs.empty()) return;
+  process::Command command{.argv = {"find"}};
+  for (const auto& root : facts().all_mount_points()) {
+    for (const auto& dir : relative_dirs) {
+      std::string path = root + "/" + dir;
+      command.argv.push_back(path);
+    }
+  }
+  // Missing start points make find exit 1; busy directories stay. Both are fine here.
+  command.argv.insert(command.argv.end(), {"-depth", "-type", "d", "-delete"});
+  run(command);
+}
+
+bool EngineBase::wait_until(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  auto pause = std::chrono::milliseconds(5);
+  while (true) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+}
+
+void EngineBase::notice_once(const std::string& key, const std::string& text) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!notices_.insert(key).second) return;
+  }
+  options_.notice(fmt::format("engine {} on node {}: {}", kind_, runner_.name(), text));
+}
+
+NodePreparation EngineBase::prepare_node() {
+  {
+    std::lock_guard lock(mutex_);
+    if (preparation_) return *preparation_;
+  }
+  const NodeFacts& node = facts();
+  NodePreparation report;
+  report.cgroup_layout = node.cgroup_layout();
+  make_dirs({state_root_});
+  report.actions.push_back(fmt::format("state directory {}", state_root_));
+
+  if (const std::string mount = node.cpuset_v1_mount(); !mount.empty()) {
+    // v1: a new cpuset cgroup starts with empty cpus/mems, and an exclusive parent forbids
+    // overlapping siblings; give every parent the root's CPUs and memory nodes, non-exclusive.
+    auto root = parse_grep_files(
+        run_checked({.argv = {"grep", "-H", "", mount + "/cpuset.cpus", mount + "/cpuset.mems"}},
+                    "reading the root cpuset")
+            .out);
+    const std::string all_cpus = trim(root[mount + "/cpuset.cpus"]);
+    const std::string all_mems = trim(root[mount + "/cpuset.mems"]);
+    for (const auto& parent : cpuset_parents()) {
+      std::string path = mount;
+      std::istringstream components(parent);
+      std::string component;
+      while (std::getline(components, component, '/')) {
+        if (component.empty()) continue;
+        path += "/" + component;
+        if (!exists(path)) {
+          make_dirs({path});
+          report.actions.push_back(fmt::format("created {}", path));
+        }
+        auto files = parse_grep_files(
+            run({.argv = {"grep", "-H", "", path + "/cpuset.cpus", path + "/cpuset.mems",
+                          path + "/cpuset.cpu_exclusive", path + "/cpuset.mem_exclusive"}})
+                .out);
+        auto set = [&](const std::string& file, const std::string& want) {
+          if (trim(files[path + "/" + file]) == want) return;
+          write_file(path + "/" + file, want);
+          report.actions.push_back(fmt::format("{}/{} = {}", path, file, want));
+        };
+        set("cpuset.cpu_exclusive", "0");
+        set("cpuset.mem_exclusive", "0");
+        set("cpuset.cpus", all_cpus);
+        set("cpuset.mems", all_mems);
+      }
+    }
+    if (report.actions.size() == 1) report.actions.push_back("cpuset parents already usable");
+  } else if (const std::string root = node.unified_root(); !root.empty()) {
+    // v2: cpuset must be enabled in subtree_control down to the container's parent.
+    for (const auto& parent : cpuset_parents()) {
+      std::string path = root;
+      std::istringstream components(parent);
+      std::string component;
+      std::vector<std::string> levels = {path};
+      while (std::getline(components, component, '/')) {
+        if (component.empty()) continue;
+        path += "/" + component;
+        levels.push_back(path);
+      }
+      for (const auto& level : levels) {
+        if (!exists(level)) {
+          make_dirs({level});
+          report.actions.push_back(fmt::format("created {}", level));
+        }
+        auto control = read_file(level + "/cgroup.subtree_control").value_or("");
+        if (control.find("cpuset") == std::string::npos) {
+          write_file(level + "/cgroup.subtree_control", "+cpuset");
+          report.actions.push_back(fmt::format("{}/cgroup.subtree_control += cpuset", level));
+        }
+      }
+    }
+    if (report.actions.size() == 1) report.actions.push_back("cpuset already enabled");
+  } else {
+    report.actions.push_back("no cpuset controller found: pinning is left to the engine");
+  }
+  std::lock_guard lock(mutex_);
+  if (!preparation_) preparation_ = report;
+  return *preparation_;
+}
+
+}  // namespace cnfctl::engine

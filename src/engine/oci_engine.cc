@@ -1,0 +1,193 @@
+#include "engine/oci_engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/copy_in.h"
+#include "engine/oci_config.h"
+
+namespace cnfctl::engine {
+namespace {
+
+constexpr const char* kCgroupParent = "cnfctl/oci";
+
+// runc/crun with terminal=false pass their stdio to the container, so `run -d` must get a log
+// file as stdout/stderr or the container would hold the runner's pipes. A constant script; the
+// log path is $0 and the runtime's argv is "$@".
+const char* const kRedirectScript = "exec \"$@\" </dev/null >>\"$0\" 2>&1";
+
+}  // namespace
+
+OciEngine::OciEngine(process::Runner& runner, EngineOptions options)
+    : EngineBase("oci", runner, std::move(options)) {
+  binary_ = options_.binary.empty() ? "runc" : options_.binary;
+}
+
+std::vector<std::string> OciEngine::cpuset_parents() const {
+  return {kCgroupParent};
+}
+
+std::vector<std::string> OciEngine::runtime(std::vector<std::string> args) const {
+  std::vector<std::string> argv = {binary_, "--root", state_root_ + "/runtime"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::string OciEngine::cgroups_path(const ContainerSpec& spec) const {
+  std::string parent = spec.cgroup_parent.empty() ? kCgroupParent : spec.cgroup_parent;
+  if (parent.front() != '/') parent = "/" + parent;
+  return parent + "/" + spec.name;
+}
+
+void OciEngine::acquire(const ContainerSpec& spec, bool force) {
+  spec.validate();
+  require_input(spec.image.kind != Image::Kind::kNative, "container " + spec.name,
+                fmt::format("the oci engine runs images 'host' or 'dir:/path', not '{}' (use the "
+                            "docker or podman engine for registry images)",
+                            spec.image.text()));
+  require_input(spec.ports.empty(), "container " + spec.name,
+                "the oci engine cannot publish ports; use network 'host' or docker/podman");
+  const std::string dir = state_dir(spec.name);
+  if (is_present(spec.name) || exists(dir)) {
+    if (!force) return;
+    destroy(spec.name);
+  }
+  prepare_node();
+  make_dirs({dir + "/rootfs", dir + "/upper", dir + "/work"}, spec.name);
+  const std::string lower = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
+  run_checked(
+      {.argv = {"mount", "-t", "overlay", "overlay", "-o",
+                fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", lower, dir, dir),
+                dir + "/rootfs"}},
+      "mounting the overlay root filesystem", spec.name);
+}
+
+void OciEngine::create(const ContainerSpec& spec) {
+  spec.validate();
+  const std::string dir = state_dir(spec.name);
+  const NodeFacts& node = facts();
+  if (!exists(dir + "/rootfs")) {
+    throw error("create needs acquire first (no root filesystem)", spec.name);
+  }
+  std::vector<std::string> host_dirs;
+  for (const auto& m : spec.mounts) {
+    if (m.create_host_dir) host_dirs.push_back(m.host);
+  }
+  make_dirs(host_dirs, spec.name);
+
+  OciBundleSettings settings;
+  settings.rootfs = dir + "/rootfs";
+  settings.cgroups_path = cgroups_path(spec);
+  settings.nofile_limit = std::min<std::uint64_t>(node.nofile_hard_limit, 1048576);
+  settings.capability_bounding_set = node.capability_bounding_set;
+  if (spec.privileged && !capabilities_missing(node.capability_bounding_set).empty()) {
+    notice_once("privileged-caps",
+                fmt::format("privileged containers get every capability of the node's bounding "
+                            "set; the kernel lacks {}",
+                            fmt::join(capabilities_missing(node.capability_bounding_set), ", ")));
+  }
+  write_file(dir + "/config.json", make_oci_config(spec, settings).dump(2) + "\n", spec.name);
+
+  process::Command command{.argv = {"/bin/sh", "-c", kRedirectScript, dir + "/container.log"}};
+  auto argv = runtime({"run", "--detach", "--bundle", dir, "--pid-file", dir + "/pid", spec.name});
+  command.argv.insert(command.argv.end(), argv.begin(), argv.end());
+  auto outcome = run(command, spec.name);
+  if (!outcome.ok()) {
+    // The runtime's complaint went to the log with the container's output.
+    std::string log = read_file(dir + "/container.log").value_or("");
+    outcome.err = log.size() > 4096 ? log.substr(log.size() - 4096) : log;
+    throw command_error("starting the container", spec.name, command, outcome);
+  }
+}
+
+process::Outcome OciEngine::exec(const std::string& name, const ExecRequest& request) {
+  std::vector<std::string> args = {"exec"};
+  for (const auto& [key, value] : request.env) {
+    args.push_back("--env");
+    args.push_back(key + "=" + value);
+  }
+  args.push_back(name);
+  args.insert(args.end(), request.argv.begin(), request.argv.end());
+  process::Command command{.argv = runtime(args), .stdin_bytes = request.stdin_bytes};
+  command.timeout = request.timeout.count() == 0 ? std::chrono::hours(24 * 365) : request.timeout;
+  return run(command, name);
+}
+
+void OciEngine::copy_in(const std::string& name, const std::string& guest_path,
+                        const std::string& bytes, unsigned mode) {
+  ExecRequest request{.argv = copy_in_argv(guest_path, mode), .stdin_bytes = bytes};
+  auto outcome = exec(name, request);
+  if (!outcome.ok()) {
+    throw command_error(fmt::format("copying {} bytes to {}", bytes.size(), guest_path), name,
+                        {.argv = request.argv}, outcome);
+  }
+}
+
+void OciEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
+  if (!is_running(name)) return;
+  run({.argv = runtime({"kill", name, "TERM"})}, name);
+  if (wait_until([&] { return !is_running(name); }, grace)) return;
+  run({.argv = runtime({"kill", "--all", name, "KILL"})}, name);
+  if (!wait_until([&] { return !is_running(name); }, std::chrono::seconds(10))) {
+    throw error("the container still runs 10 s after SIGKILL", name);
+  }
+}
+
+void OciEngine::destroy(const std::string& name) {
+  const std::string dir = state_dir(name);
+  process::Command remove{.argv = runtime({"delete", "--force", name})};
+  auto outcome = run(remove, name);
+  if (!outcome.ok() && outcome.err.find("does not exist") == std::string::npos &&
+      outcome.err.find("not exist") == std::string::npos) {
+    throw command_error("deleting the container", name, remove, outcome);
+  }
+  unmount_all_under(dir, name);
+  remove_tree(dir, name);
+}
+
+ContainerInfo OciEngine::inspect(const std::string& name) {
+  ContainerInfo info{.name = name, .id = name};
+  auto outcome = run({.argv = runtime({"state", name})}, name);
+  if (!outcome.ok()) return info;
+  info.present = true;
+  info.raw = nlohmann::json::parse(outcome.out, nullptr, false);
+  if (info.raw.is_object()) {
+    info.state = info.raw.value("status", "");
+    info.running = info.state == "running";
+    int pid = info.raw.value("pid", 0);
+    if (info.running && pid > 0) info.pid = pid;
+  }
+  return info;
+}
+
+SystemInfo OciEngine::system_info() {
+  auto outcome = run_checked({.argv = {binary_, "--version"}}, "asking the runtime its version");
+  const NodeFacts& node = facts();
+  SystemInfo info{.engine = kind_, .text = outcome.out};
+  auto newline = outcome.out.find('\n');
+  info.version = outcome.out.substr(0, newline);
+  info.raw = {{"runtime", binary_},
+              {"version", info.version},
+              {"state_root", state_root_},
+              {"cgroup_layout", node.cgroup_layout()},
+              {"nofile_hard_limit", node.nofile_hard_limit},
+              {"missing_capabilities", capabilities_missing(node.capability_bounding_set)}};
+  return info;
+}
+
+bool OciEngine::is_present(const std::string& name) {
+  return inspect(name).present;
+}
+
+bool OciEngine::is_running(const std::string& name) {
+  return inspect(name).running;
+}
+
+std::string OciEngine::logs(const std::string& name) {
+  auto log = read_file(state_dir(name) + "/container.log");
+  if (!log) throw error("no log: the container does not exist", name);
+  return *log;
+}
+
+}  // namespace cnfctl::engine

@@ -1,0 +1,41 @@
+// The oci engine (the default): an OCI bundle per container driven by runc (default) or crun,
+// with a private runtime state root. Image `host` or `dir:PATH` is an overlay whose lower layer
+// is that tree and whose upper/work layers are the container's own.
+//
+// State on the node, per container, under <state_root>/<name>/: config.json (the bundle),
+// rootfs/ (the overlay mount point), upper/, work/, container.log (the command's stdout+stderr),
+// pid. The runtime's own state lives in <state_root>/runtime.
+#pragma once
+
+#include "engine/engine_base.h"
+
+namespace cnfctl::engine {
+
+class OciEngine : public EngineBase {
+ public:
+  OciEngine(process::Runner& runner, EngineOptions options);
+
+  void acquire(const ContainerSpec& spec, bool force) override;
+  void create(const ContainerSpec& spec) override;
+  process::Outcome exec(const std::string& name, const ExecRequest& request) override;
+  void copy_in(const std::string& name, const std::string& guest_path, const std::string& bytes,
+               unsigned mode) override;
+  void stop(const std::string& name, std::chrono::milliseconds grace) override;
+  void destroy(const std::string& name) override;
+  ContainerInfo inspect(const std::string& name) override;
+  SystemInfo system_info() override;
+  bool is_present(const std::string& name) override;
+  bool is_running(const std::string& name) override;
+  std::string logs(const std::string& name) override;
+
+ protected:
+  std::vector<std::string> cpuset_parents() const override;
+
+ private:
+  std::vector<std::string> runtime(std::vector<std::string> args) const;
+  std::string cgroups_path(const ContainerSpec& spec) const;
+
+  std::string binary_;
+};
+
+}  // namespace cnfctl::engine

@@ -1,0 +1,86 @@
+#include "engine/podman_engine.h"
+
+#include <fmt/format.h>
+
+namespace cnfctl::engine {
+
+PodmanEngine::PodmanEngine(process::Runner& runner, EngineOptions options)
+    : CliEngine("podman", runner, std::move(options)) {}
+
+std::vector<std::string> PodmanEngine::cli(std::vector<std::string> args) const {
+  std::vector<std::string> argv = {binary_,
+                                   "--cgroup-manager=cgroupfs",
+                                   "--events-backend=file",
+                                   "--root",
+                                   state_root_ + "/storage",
+                                   "--runroot",
+                                   state_root_ + "/run"};
+  if (!options_.podman_runtime.empty()) {
+    argv.push_back("--runtime");
+    argv.push_back(options_.podman_runtime);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+void PodmanEngine::acquire(const ContainerSpec& spec, bool force) {
+  spec.validate();
+  if (is_present(spec.name)) {
+    if (!force) return;
+    destroy(spec.name);
+  }
+  prepare_node();
+  if (spec.image.kind == Image::Kind::kNative) {
+    ensure_image(spec.image.path_or_name, spec.name);
+  } else if (spec.image.kind == Image::Kind::kDirectory && !exists(spec.image.path_or_name)) {
+    throw Error::bad_input("container " + spec.name,
+                           fmt::format("image directory {} does not exist on node {}",
+                                       spec.image.path_or_name, runner_.name()));
+  }
+}
+
+CliRunSettings PodmanEngine::run_settings(const ContainerSpec& spec) {
+  const NodeFacts& node = facts();
+  CliRunSettings settings;
+  settings.podman = true;
+  settings.cgroup_parent = default_cgroup_parent();
+  settings.capability_bounding_set = node.capability_bounding_set;
+  settings.nofile_limit = std::min<std::uint64_t>(node.nofile_hard_limit, 1048576);
+  switch (spec.image.kind) {
+    case Image::Kind::kHost:
+      settings.rootfs = "/:O";
+      break;
+    case Image::Kind::kDirectory:
+      settings.rootfs = spec.image.path_or_name + ":O";
+      break;
+    case Image::Kind::kNative:
+      settings.image = spec.image.path_or_name;
+      break;
+  }
+  return settings;
+}
+
+void PodmanEngine::after_remove(const std::string& /*name*/, const std::string& id) {
+  // podman leaves empty cgroup dirs under its parent (SPEC §5): the container's own, and the
+  // shared conmon one, which only goes once no container of this engine is left.
+  const std::string parent = default_cgroup_parent().substr(1);
+  std::vector<std::string> dirs;
+  if (!id.empty()) dirs.push_back(parent + "/libpod-" + id);
+  auto remaining = run_cli({"ps", "--all", "--quiet"});
+  if (remaining.ok() && remaining.out.find_first_not_of(" \n") == std::string::npos) {
+    dirs.push_back(parent + "/conmon");
+  }
+  remove_cgroup_dirs(dirs);
+}
+
+SystemInfo PodmanEngine::system_info() {
+  auto outcome = run_cli_checked({"info", "--format", "json"}, "reading podman's system info");
+  SystemInfo info{.engine = kind_, .text = outcome.out};
+  info.raw = nlohmann::json::parse(outcome.out, nullptr, false);
+  if (info.raw.is_object() && info.raw.contains("version")) {
+    info.version = info.raw["version"].value("Version", "");
+  }
+  return info;
+}
+
+}  // namespace cnfctl::engine
