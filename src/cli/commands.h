@@ -9,5 +9,6 @@ namespace cnfctl::cli {
 
 void add_version_command(CLI::App& app);
 void add_cpu_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
 
 }  // namespace cnfctl::cli

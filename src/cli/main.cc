@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", CNFCTL_VERSION);
   cnfctl::cli::add_version_command(app);
+  cnfctl::cli::add_plan_command(app);
   cnfctl::cli::add_cpu_command(app);
   try {
     app.parse(argc, argv);

@@ -44,6 +44,11 @@ std::vector<BadInputCase> load_cases() {
   return cases;
 }
 
+// Test names are the file names; print the case as its file, not as bytes.
+void PrintTo(const BadInputCase& c, std::ostream* os) {
+  *os << c.file.filename();
+}
+
 class BadInput : public testing::TestWithParam<BadInputCase> {};
 
 TEST_P(BadInput, ExitsTwoWithAClearMessageAndTouchesNothing) {

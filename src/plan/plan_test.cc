@@ -1,0 +1,212 @@
+#include "plan/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include "common/error.h"
+#include "cpu/nf_affinity.h"
+#include "plan/plan_output.h"
+#include "topology/loader.h"
+
+namespace cnfctl::plan {
+namespace {
+
+const std::filesystem::path kExamples = std::filesystem::path(CNFCTL_SOURCE_DIR) / "examples";
+
+// A 2-cpu machine like the CI host, so plans do not depend on where the test runs.
+std::optional<cpu::Machine> two_cpus(const topology::Node& node) {
+  if (node.lscpu) return cpu::Machine::from_lscpu(*node.lscpu);
+  if (node.type != topology::NodeKind::kLocal) return std::nullopt;
+  return cpu::Machine::from_lscpu("0,0,0,0,,0,0,0,0\n1,1,0,0,,1,1,1,0\n");
+}
+
+Plan plan_of(const std::string& yaml) {
+  PlanOptions options;
+  options.machine_facts = two_cpus;
+  return build_plan(topology::load_topology_text(yaml, "t.yaml"), options);
+}
+
+Plan plan_of_example(const std::string& file) {
+  PlanOptions options;
+  options.machine_facts = two_cpus;
+  return build_plan(topology::load_topology_file(kExamples / file), options);
+}
+
+std::string error_of(const std::string& yaml) {
+  try {
+    plan_of(yaml);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2) << e.describe();
+    return e.describe();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+bool has_arg_starting(const std::vector<std::string>& argv, const std::string& prefix) {
+  return std::any_of(argv.begin(), argv.end(),
+                     [&](const auto& a) { return a.rfind(prefix, 0) == 0; });
+}
+
+TEST(Plan, TestpmdChainExampleHasEveryContainerWiredAndOrdered) {
+  const Plan plan = plan_of_example("testpmd-chain.yaml");
+  ASSERT_EQ(plan.containers.size(), 6U);
+  EXPECT_EQ(plan.run, "testpmd-chain");
+  EXPECT_EQ(plan.host_socket_dir, "/run/cnfctl/sockets/testpmd-chain");
+  // Servers first: the NFs own their sockets, the vswitch serves the traffic ends.
+  std::vector<std::string> order;
+  for (const auto& c : plan.containers) order.push_back(c.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"nf1", "nf2", "nf3", "vswitch1", "gen1", "sink1"}));
+  const PlannedContainer& vswitch = *plan.find("vswitch1");
+  EXPECT_EQ(vswitch.links.size(), 8U);  // 2N+2 ports
+  EXPECT_TRUE(has_arg_starting(vswitch.nf.argv, "--port-topology=paired"));
+  const PlannedContainer& nf2 = *plan.find("nf2");
+  EXPECT_EQ(nf2.id, "testpmd-chain-nf2");
+  EXPECT_EQ(nf2.env.front(), (std::pair<std::string, std::string>{"MICROSERVICE_LABEL", "nf2"}));
+  EXPECT_TRUE(has_arg_starting(nf2.nf.argv, "--file-prefix=testpmd-chain-nf2"));
+  EXPECT_TRUE(has_arg_starting(nf2.nf.argv,
+                               "--vdev=net_memif0,role=server,socket=/run/cnfctl/"
+                               "memif/memif-nf2-3,id=2"));
+  EXPECT_TRUE(has_arg_starting(plan.find("gen1")->nf.argv, "--forward-mode=txonly"));
+  EXPECT_TRUE(has_arg_starting(plan.find("sink1")->nf.argv, "--forward-mode=rxonly"));
+  // The socket dir and the DPDK runtime dir are shared with the host.
+  const auto has_mount = [&](const PlannedContainer& c, const std::string& host) {
+    return std::any_of(c.mounts.begin(), c.mounts.end(),
+                       [&](const auto& m) { return m.host == host; });
+  };
+  EXPECT_TRUE(has_mount(nf2, "/run/cnfctl/sockets/testpmd-chain"));
+  EXPECT_TRUE(has_mount(nf2, "/var/run/dpdk/testpmd-chain-nf2"));
+  // Two cores for six busy pollers: shared, with a warning, and large rings.
+  for (const auto& c : plan.containers) {
+    EXPECT_FALSE(c.cpus.empty()) << c.name;
+    EXPECT_TRUE(std::none_of(c.cpus.begin(), c.cpus.end(), [](int id) { return id > 1; }));
+  }
+  EXPECT_FALSE(plan.warnings.empty());
+  EXPECT_NE(nf2.nf.argv.at(8).find("rsize=14"), std::string::npos) << nf2.nf.argv.at(8);
+}
+
+TEST(Plan, VppPipelineRendersStartupConfAndExecScriptsWithNothingLeftUnrendered) {
+  const Plan plan = plan_of_example("vpp-pipeline-ip4.yaml");
+  ASSERT_EQ(plan.containers.size(), 6U);
+  const std::regex placeholder(R"(\$\{?[A-Za-z_])");
+  for (const auto& c : plan.containers) {
+    ASSERT_EQ(c.nf.files.size(), 2U) << c.name;
+    EXPECT_EQ(c.nf.files[0].guest_path, "/etc/vpp/startup.conf");
+    EXPECT_NE(c.nf.files[0].content.find("socksvr"), std::string::npos);
+    EXPECT_NE(c.nf.files[0].content.find("page-size 4K"), std::string::npos);
+    EXPECT_EQ(c.nf.files[1].guest_path, "/tmp/running.exec");
+    EXPECT_FALSE(std::regex_search(c.nf.files[1].content, placeholder)) << c.nf.files[1].content;
+    ASSERT_TRUE(c.vpp_sockets);
+    EXPECT_EQ(c.vpp_sockets->api, "/tmp/vpp_sockets/vpp-pipeline-" + c.name + "/api.sock");
+    EXPECT_EQ(c.nf.argv, (std::vector<std::string>{"/usr/bin/vpp", "-c", "/etc/vpp/startup.conf"}));
+  }
+  // The middle NF of a pipeline talks to its neighbours over memif-pipe sockets.
+  const auto& exec = plan.find("nf2")->nf.files[1].content;
+  EXPECT_NE(exec.find("memif-pipe-"), std::string::npos) << exec;
+}
+
+TEST(Plan, TwoDutChainUsesEachNodesCpuFactsAndCsitPlacement) {
+  const Plan plan = plan_of_example("vpp-chain-2dut.yaml");
+  ASSERT_EQ(plan.containers.size(), 8U);
+  ASSERT_EQ(plan.nodes.size(), 2U);
+  EXPECT_EQ(plan.nodes[1].address, "testuser@192.0.2.12:22");
+  EXPECT_TRUE(plan.nodes[1].sudo);
+  const auto machine =
+      cpu::Machine::from_lscpu(topology::load_topology_file(kExamples / "vpp-chain-2dut.yaml")
+                                   .nodes.at("dut1")
+                                   .lscpu.value());
+  cpu::NfAffinityParams params;
+  params.nf_chains = 2;
+  params.nf_nodes = 2;
+  for (const auto& c : plan.containers) {
+    ASSERT_TRUE(c.position) << c.name;
+    const auto expected =
+        cpu::get_affinity_nf(machine, params, static_cast<int>(c.position->nf_chain),
+                             static_cast<int>(c.position->nf_node));
+    EXPECT_EQ(c.cpus, expected.cpus()) << c.name;
+    EXPECT_EQ(c.mems, std::vector<int>{0}) << c.name;
+  }
+  EXPECT_EQ(plan.find("DUT2_nf3")->node, "dut2");
+}
+
+TEST(Plan, JsonIsCompleteAndDeterministic) {
+  const auto a = to_json(plan_of_example("testpmd-chain.yaml"));
+  const auto b = to_json(plan_of_example("testpmd-chain.yaml"));
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a["containers"].size(), 6U);
+  EXPECT_EQ(a["containers"][0]["nf"]["kind"], "testpmd");
+  EXPECT_TRUE(a["containers"][0]["memif"][0].contains("socket_id"));
+  EXPECT_FALSE(to_text(plan_of_example("testpmd-chain.yaml")).empty());
+}
+
+TEST(Plan, ImpossibleCpuRequestIsBadInputAtTheCpuSection) {
+  const std::string message = error_of(R"(name: big
+containers:
+  - prefix: nf
+    count: 8
+    nf: vpp
+topology: {kind: chain, chains: 2, nodes_per_chain: 4}
+cpu:
+  policy: csit
+  nf_data_cores: 2
+)");
+  EXPECT_NE(message.find("t.yaml:8:3"), std::string::npos) << message;
+  EXPECT_NE(message.find("not enough cpu cores"), std::string::npos) << message;
+}
+
+TEST(Plan, PinnedCpuMustExistOnTheNode) {
+  const std::string message = error_of(R"(name: pin
+containers:
+  - prefix: app
+    cpus: [7]
+    nf: {kind: command, argv: [sleep, infinity]}
+)");
+  EXPECT_NE(message.find("cpu 7 is not on node local (it has cpus 0,1)"), std::string::npos)
+      << message;
+}
+
+TEST(Plan, RemoteNodeWithoutCpuFactsSaysHowToGiveThem) {
+  const std::string message = error_of(R"(name: remote
+nodes:
+  dut1: {type: ssh, host: 192.0.2.1}
+containers:
+  - prefix: nf
+    node: dut1
+    nf: vpp
+topology: {kind: chain, chains: 1, nodes_per_chain: 1}
+)");
+  EXPECT_NE(message.find("node dut1: its CPUs must be known"), std::string::npos) << message;
+  EXPECT_NE(message.find("lscpu"), std::string::npos) << message;
+}
+
+TEST(Plan, RunNameOverrideIsValidated) {
+  PlanOptions options;
+  options.machine_facts = two_cpus;
+  options.run_name = "../evil";
+  const auto topo = topology::load_topology_file(kExamples / "testpmd-chain.yaml");
+  EXPECT_THROW(build_plan(topo, options), Error);
+}
+
+TEST(Plan, CommandAndNginxNeedNoWiring) {
+  const Plan plan = plan_of(R"(name: web
+engine: docker
+containers:
+  - prefix: web
+    nf: {kind: nginx, port: 8081, body_size: 16}
+    ports: ["8081:8081"]
+  - prefix: probe
+    nf: {kind: command, argv: [sleep, infinity], probe: [test, -e, /tmp/x]}
+cpu: {policy: shared}
+)");
+  const auto& web = *plan.find("web1");
+  ASSERT_EQ(web.nf.files.size(), 1U);
+  EXPECT_NE(web.nf.files[0].content.find("listen 8081;"), std::string::npos);
+  EXPECT_NE(web.nf.readiness.find("/16B"), std::string::npos);
+  EXPECT_EQ(plan.find("probe1")->nf.probe, (std::vector<std::string>{"test", "-e", "/tmp/x"}));
+}
+
+}  // namespace
+}  // namespace cnfctl::plan

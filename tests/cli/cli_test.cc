@@ -1,0 +1,161 @@
+// The cnfctl program as a user runs it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "process/local_runner.h"
+
+namespace cnfctl {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+process::Outcome cnfctl(std::vector<std::string> args) {
+  process::Command command;
+  command.argv = {CNFCTL_PROGRAM};
+  command.argv.insert(command.argv.end(), args.begin(), args.end());
+  command.timeout = std::chrono::seconds(60);
+  process::LocalRunner runner;
+  return runner.run(command);
+}
+
+fs::path scratch_file(const std::string& name, const std::string& content) {
+  const fs::path path =
+      fs::temp_directory_path() / ("cnfctl-cli-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(Cli, VersionAndHelpForEveryCommand) {
+  const auto version = cnfctl({"version"});
+  EXPECT_TRUE(version.ok());
+  EXPECT_EQ(version.out.rfind("cnfctl ", 0), 0U) << version.out;
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"},
+                                                                {"plan", "--help"},
+                                                                {"cpu", "--help"},
+                                                                {"cpu", "place", "--help"},
+                                                                {"version", "--help"}}) {
+    const auto help = cnfctl(args);
+    EXPECT_TRUE(help.ok()) << args.front() << ": " << help.err;
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << help.out;
+  }
+}
+
+TEST(Cli, UnknownCommandOrOptionIsBadInput) {
+  EXPECT_EQ(cnfctl({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(cnfctl({"plan", "--frob", "x.yaml"}).exit_code, 2);
+  EXPECT_EQ(cnfctl({}).exit_code, 2);
+}
+
+TEST(Cli, PlanOfEveryExampleSucceedsAndItsJsonParses) {
+  int examples = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(CNFCTL_SOURCE_DIR) / "examples")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++examples;
+    const auto text = cnfctl({"plan", entry.path().string()});
+    EXPECT_TRUE(text.ok()) << entry.path() << ": " << text.err;
+    EXPECT_NE(text.out.find("CONTAINER"), std::string::npos);
+    const auto as_json = cnfctl({"plan", "--json", entry.path().string()});
+    ASSERT_TRUE(as_json.ok()) << entry.path() << ": " << as_json.err;
+    const json plan = json::parse(as_json.out);
+    EXPECT_FALSE(plan["containers"].empty()) << entry.path();
+    for (const auto& c : plan["containers"]) {
+      EXPECT_FALSE(c["nf"]["argv"].empty()) << entry.path() << " " << c["name"];
+    }
+  }
+  EXPECT_GE(examples, 3);
+}
+
+TEST(Cli, PlanRunNameOverride) {
+  const auto out = cnfctl({"plan", "--json", "--name", "other",
+                           fs::path(CNFCTL_SOURCE_DIR) / "examples" / "testpmd-chain.yaml"});
+  ASSERT_TRUE(out.ok()) << out.err;
+  EXPECT_EQ(json::parse(out.out)["containers"][0]["id"], "other-nf1");
+  EXPECT_EQ(cnfctl({"plan", "--name", "a;b",
+                    fs::path(CNFCTL_SOURCE_DIR) / "examples" / "testpmd-chain.yaml"})
+                .exit_code,
+            2);
+}
+
+TEST(Cli, MissingTopologyFileIsBadInput) {
+  const auto out = cnfctl({"plan", "/nonexistent/topo.yaml"});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.err.find("/nonexistent/topo.yaml"), std::string::npos) << out.err;
+}
+
+// `cnfctl cpu place` reproduces all 500 placements computed by CSIT's CpuUtils.get_affinity_nf.
+TEST(CliCpuPlace, ReproducesEveryCsitReferenceCase) {
+  std::ifstream in(fs::path(CNFCTL_SHARED_DIR) / "reference/csit/nf-affinity-cases.json");
+  const json reference = json::parse(in);
+  std::map<std::string, fs::path> machines;
+  for (const auto& [name, lscpu] : reference["machines"].items()) {
+    machines[name] = scratch_file(name + ".lscpu", lscpu.get<std::string>());
+  }
+  int checked = 0;
+  for (const auto& c : reference["cases"]) {
+    const auto& p = c["params"];
+    const auto number = [](const json& v) {
+      return v.is_number_integer() ? std::to_string(v.get<int>()) : std::string("0.5");
+    };
+    const auto out = cnfctl({"cpu",
+                             "place",
+                             "--lscpu",
+                             machines.at(c["machine"]).string(),
+                             "--numa",
+                             number(c["numa"]),
+                             "--chains",
+                             number(p["nf_chains"]),
+                             "--nodes-per-chain",
+                             number(p["nf_nodes"]),
+                             "--vs-data-cores",
+                             number(p["vs_dtc"]),
+                             "--nf-data-cores",
+                             number(p["nf_dtc"]),
+                             "--nf-main-ratio",
+                             number(p["nf_mtcr"]),
+                             "--nf-data-ratio",
+                             number(p["nf_dtcr"]),
+                             "--chain",
+                             number(p["nf_chain"]),
+                             "--node",
+                             number(p["nf_node"]),
+                             "--json"});
+    if (c.value("error", false)) {
+      EXPECT_EQ(out.exit_code, 2) << c.dump() << "\n" << out.out;
+      EXPECT_FALSE(out.err.empty());
+    } else {
+      ASSERT_TRUE(out.ok()) << c.dump() << "\n" << out.err;
+      const json placed = json::parse(out.out);
+      ASSERT_EQ(placed["placements"].size(), 1U);
+      EXPECT_EQ(placed["placements"][0]["cpus"], c["cpus"]) << c.dump();
+      EXPECT_EQ(placed["placements"][0]["main"], c["cpus"][0]) << c.dump();
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 500);
+  for (const auto& [name, path] : machines) fs::remove(path);
+}
+
+TEST(CliCpuPlace, ImpossibleRequestSaysWhyAndExitsTwo) {
+  const auto out = cnfctl({"cpu", "place", "--lscpu",
+                           scratch_file("tiny.lscpu", "0,0,0,0,,0,0,0,0\n1,1,0,0,,1,1,1,0\n"),
+                           "--chains", "2", "--nodes-per-chain", "2"});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.err.find("not enough cpu cores"), std::string::npos) << out.err;
+  EXPECT_NE(out.err.find("but the node has 2"), std::string::npos) << out.err;
+  EXPECT_TRUE(out.out.empty());
+}
+
+TEST(CliCpuPlace, SharedPolicyOnThisHostWarnsButPlaces) {
+  const auto out = cnfctl(
+      {"cpu", "place", "--policy", "shared", "--chains", "2", "--nodes-per-chain", "3", "--json"});
+  ASSERT_TRUE(out.ok()) << out.err;
+  EXPECT_EQ(json::parse(out.out)["placements"].size(), 6U);
+}
+
+}  // namespace
+}  // namespace cnfctl
