@@ -457,6 +457,7 @@ struct Builder {
 
   void render_nginx(PlannedContainer& c, const topology::ContainerGroup& group) {
     const auto& o = group.nf.nginx();
+    c.host_network = c.ports.empty();  // published ports are the other way in
     nginx::NginxOptions n;
     n.binary = o.binary;
     n.port = o.port;

@@ -68,6 +68,9 @@ struct PlannedContainer {
   std::vector<std::pair<std::string, std::string>> env;  // MICROSERVICE_LABEL first
   std::vector<topology::PortMapping> ports;
   bool privileged = true;
+  /// Shares the node's network namespace (nginx, so load generators on the node reach it);
+  /// every other NF talks only over memif and gets no network.
+  bool host_network = false;
 
   std::optional<VppSockets> vpp_sockets;
   std::optional<std::string> dpdk_runtime_dir;  // testpmd: /var/run/dpdk/<id>, on the host too

@@ -72,6 +72,7 @@ json container_json(const PlannedContainer& c) {
                           {"protocol", topology::to_string(p.protocol)}});
   }
   j["privileged"] = c.privileged;
+  j["network"] = c.host_network ? "host" : "none";
   j["start_stage"] = c.start_stage;
   if (c.vpp_sockets) {
     j["sockets"] = {
@@ -180,8 +181,9 @@ std::string to_text(const Plan& plan) {
   for (const auto& c : plan.containers) {
     out += fmt::format("\n== {} ({} on node {}, engine {}, image {})\n", c.name, c.id, c.node,
                        engine_text(c), c.image.str());
-    out += fmt::format("  cpus: {}  mems: {}  privileged: {}\n", cpus_text(c.cpus),
-                       cpus_text(c.mems), c.privileged ? "yes" : "no");
+    out += fmt::format("  cpus: {}  mems: {}  privileged: {}  network: {}\n", cpus_text(c.cpus),
+                       cpus_text(c.mems), c.privileged ? "yes" : "no",
+                       c.host_network ? "host" : "none");
     for (const auto& m : c.mounts) {
       out += fmt::format("  mount: {} -> {}{}\n", m.host, m.guest, m.read_only ? " (ro)" : "");
     }

@@ -196,12 +196,17 @@ engine: docker
 containers:
   - prefix: web
     nf: {kind: nginx, port: 8081, body_size: 16}
-    ports: ["8081:8081"]
+  - prefix: published
+    nf: {kind: nginx}
+    ports: ["8082:8080"]
   - prefix: probe
     nf: {kind: command, argv: [sleep, infinity], probe: [test, -e, /tmp/x]}
 cpu: {policy: shared}
 )");
   const auto& web = *plan.find("web1");
+  EXPECT_TRUE(web.host_network);
+  EXPECT_FALSE(plan.find("probe1")->host_network);
+  EXPECT_FALSE(plan.find("published1")->host_network);
   ASSERT_EQ(web.nf.files.size(), 1U);
   EXPECT_NE(web.nf.files[0].content.find("listen 8081;"), std::string::npos);
   EXPECT_NE(web.nf.readiness.find("/16B"), std::string::npos);
