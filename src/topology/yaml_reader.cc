@@ -64,7 +64,7 @@ Mapping::Mapping(const YamlSource& source, const Field& field, std::string conte
                                   field.key.empty() ? "" : ": ", expected, describe(field.node)));
   }
   for (auto it = field.node.begin(); it != field.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     const auto key_where = source.at(key.Mark(), where_);
     if (!key.IsScalar()) {
       fail(key_where,
@@ -81,7 +81,7 @@ Mapping::Mapping(const YamlSource& source, const Field& field, std::string conte
                                     key.Scalar(), context_, seen.key_where.line));
       }
     }
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     const bool empty = is_empty(value);
     fields_.push_back(Field{key.Scalar(), value,
                             empty ? key_where : source.at(value.Mark(), key_where), key_where});
