@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "engine/copy_in.h"
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
@@ -87,10 +86,8 @@ std::vector<std::string> cli_exec_args(const std::string& name,
                                        bool with_stdin) {
   std::vector<std::string> args = {"exec"};
   if (with_stdin) args.push_back("--interactive");
-  for (const auto& [key, value] : env) {
-    args.push_back("--env");
-    args.push_back(key + "=" + value);
-  }
+  auto env_args = env_arguments("--env", env);
+  args.insert(args.end(), env_args.begin(), env_args.end());
   args.push_back(name);
   args.insert(args.end(), argv.begin(), argv.end());
   return args;
@@ -139,11 +136,7 @@ void CliEngine::ensure_image(const std::string& image, const std::string& contai
 
 void CliEngine::create(const ContainerSpec& spec) {
   spec.validate();
-  std::vector<std::string> host_dirs;
-  for (const auto& m : spec.mounts) {
-    if (m.create_host_dir) host_dirs.push_back(m.host);
-  }
-  make_dirs(host_dirs, spec.name);
+  make_mount_dirs(spec);
   CliRunSettings settings = run_settings(spec);
   if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
     notice_once(
@@ -157,27 +150,14 @@ void CliEngine::create(const ContainerSpec& spec) {
 }
 
 process::Outcome CliEngine::exec(const std::string& name, const ExecRequest& request) {
-  auto timeout = request.timeout.count() == 0 ? std::chrono::hours(24 * 365) : request.timeout;
   return run_cli(cli_exec_args(name, request.argv, request.env, request.stdin_bytes.has_value()),
-                 name, request.stdin_bytes,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
-}
-
-void CliEngine::copy_in(const std::string& name, const std::string& guest_path,
-                        const std::string& bytes, unsigned mode) {
-  ExecRequest request{.argv = copy_in_argv(guest_path, mode), .stdin_bytes = bytes};
-  auto outcome = exec(name, request);
-  if (!outcome.ok()) {
-    throw command_error(fmt::format("copying {} bytes to {}", bytes.size(), guest_path), name,
-                        {.argv = request.argv}, outcome);
-  }
+                 name, request.stdin_bytes, exec_deadline(request));
 }
 
 void CliEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
   if (!is_running(name)) return;
-  auto seconds = std::max<long long>(1, (grace.count() + 999) / 1000);
-  run_cli_checked({"stop", "--time", std::to_string(seconds), name}, "stopping the container", name,
-                  grace + options_.command_timeout);
+  run_cli_checked({"stop", "--time", std::to_string(grace_seconds(grace)), name},
+                  "stopping the container", name, grace + options_.command_timeout);
 }
 
 void CliEngine::destroy(const std::string& name) {
@@ -218,14 +198,6 @@ ContainerInfo CliEngine::inspect(const std::string& name) {
     if (info.running && pid > 0) info.pid = pid;
   }
   return info;
-}
-
-bool CliEngine::is_present(const std::string& name) {
-  return inspect(name).present;
-}
-
-bool CliEngine::is_running(const std::string& name) {
-  return inspect(name).running;
 }
 
 std::string CliEngine::logs(const std::string& name) {

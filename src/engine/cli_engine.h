@@ -38,13 +38,9 @@ class CliEngine : public EngineBase {
 
   void create(const ContainerSpec& spec) override;
   process::Outcome exec(const std::string& name, const ExecRequest& request) override;
-  void copy_in(const std::string& name, const std::string& guest_path, const std::string& bytes,
-               unsigned mode) override;
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
-  bool is_present(const std::string& name) override;
-  bool is_running(const std::string& name) override;
   std::string logs(const std::string& name) override;
 
  protected:

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/names.h"
+#include "cpu/cpu_list.h"
 
 namespace cnfctl::engine {
 namespace {
@@ -184,33 +185,19 @@ std::string cpu_list_text(const std::vector<unsigned>& cpus) {
 }
 
 std::vector<unsigned> parse_cpu_list(const std::string& text, const std::string& where) {
-  std::set<unsigned> cpus;
-  auto parse_number = [&](const std::string& part) -> unsigned {
-    require_input(
-        !part.empty() && part.size() <= 5 &&
-            std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }),
-        where, fmt::format("'{}' is not a CPU list like 0-3,6", text));
-    return static_cast<unsigned>(std::stoul(part));
-  };
-  std::size_t start = 0;
-  std::string trimmed = text;
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.pop_back();
-  if (trimmed.empty()) return {};
-  while (start <= trimmed.size()) {
-    std::size_t end = trimmed.find(',', start);
-    if (end == std::string::npos) end = trimmed.size();
-    std::string part = trimmed.substr(start, end - start);
-    auto dash = part.find('-');
-    if (dash == std::string::npos) {
-      cpus.insert(parse_number(part));
-    } else {
-      unsigned first = parse_number(part.substr(0, dash));
-      unsigned last = parse_number(part.substr(dash + 1));
-      require_input(first <= last && last < 8192, where,
-                    fmt::format("'{}' is not a CPU list like 0-3,6", text));
-      for (unsigned cpu = first; cpu <= last; ++cpu) cpus.insert(cpu);
-    }
-    start = end + 1;
+  // The grammar is cpu::parse_cpu_list's; this keeps the engine's message and its bound of five
+  // digits per number (a range like 0-4294967295 would expand to billions of entries).
+  const std::string message = fmt::format("'{}' is not a CPU list like 0-3,6", text);
+  std::size_t digits = 0;
+  for (char c : text) {
+    digits = (c >= '0' && c <= '9') ? digits + 1 : 0;
+    require_input(digits <= 5, where, message);
+  }
+  std::vector<int> cpus;
+  try {
+    cpus = cpu::parse_cpu_list(text, where);
+  } catch (const Error&) {
+    throw Error::bad_input(where, message);
   }
   return {cpus.begin(), cpus.end()};
 }

@@ -65,10 +65,7 @@ void DockerEngine::acquire(const ContainerSpec& spec, bool force) {
   require_input(spec.image.kind != Image::Kind::kHost, "container " + spec.name,
                 "the docker engine cannot run the 'host' image (docker has no rootfs mode); use "
                 "dir:/path (imported offline), an image name, or the oci, lxc or podman engine");
-  if (is_present(spec.name)) {
-    if (!force) return;
-    destroy(spec.name);
-  }
+  if (keep_existing(spec.name, force)) return;
   prepare_node();
   if (spec.image.kind == Image::Kind::kNative) {
     ensure_image(spec.image.path_or_name, spec.name);

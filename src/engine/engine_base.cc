@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/copy_in.h"
+
 namespace cnfctl::engine {
 namespace {
 
@@ -55,6 +57,16 @@ std::string debian_package_for(const std::string& program) {
   return it == packages.end() ? std::string{} : it->second;
 }
 
+std::vector<std::string> env_arguments(const std::string& flag,
+                                       const std::map<std::string, std::string>& env) {
+  std::vector<std::string> args;
+  for (const auto& [key, value] : env) {
+    args.push_back(flag);
+    args.push_back(key + "=" + value);
+  }
+  return args;
+}
+
 std::string NodePreparation::describe() const {
   std::string text = fmt::format("cgroup layout {}", cgroup_layout);
   for (const auto& action : actions) text += "\n  " + action;
@@ -72,6 +84,47 @@ EngineBase::EngineBase(std::string kind, process::Runner& runner, EngineOptions 
 
 void EngineBase::build(const ContainerSpec& spec) {
   spec.validate();
+}
+
+void EngineBase::copy_in(const std::string& name, const std::string& guest_path,
+                         const std::string& bytes, unsigned mode) {
+  ExecRequest request{.argv = copy_in_argv(guest_path, mode), .stdin_bytes = bytes};
+  auto outcome = exec(name, request);
+  if (!outcome.ok()) {
+    throw command_error(fmt::format("copying {} bytes to {}", bytes.size(), guest_path), name,
+                        {.argv = request.argv}, outcome);
+  }
+}
+
+bool EngineBase::is_present(const std::string& name) {
+  return inspect(name).present;
+}
+
+bool EngineBase::is_running(const std::string& name) {
+  return inspect(name).running;
+}
+
+bool EngineBase::keep_existing(const std::string& name, bool force, const std::string& state_path) {
+  if (!is_present(name) && (state_path.empty() || !exists(state_path))) return false;
+  if (!force) return true;
+  destroy(name);
+  return false;
+}
+
+void EngineBase::make_mount_dirs(const ContainerSpec& spec) {
+  std::vector<std::string> host_dirs;
+  for (const auto& m : spec.mounts) {
+    if (m.create_host_dir) host_dirs.push_back(m.host);
+  }
+  make_dirs(host_dirs, spec.name);
+}
+
+std::chrono::milliseconds EngineBase::exec_deadline(const ExecRequest& request) {
+  return request.timeout.count() == 0 ? std::chrono::hours(24 * 365) : request.timeout;
+}
+
+long long EngineBase::grace_seconds(std::chrono::milliseconds grace) {
+  return std::max<long long>(1, (grace.count() + 999) / 1000);
 }
 
 Error EngineBase::error(const std::string& what, const std::string& container) const {

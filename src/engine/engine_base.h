@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -23,6 +24,11 @@ namespace cnfctl::engine {
 /// The Debian package that provides `program` (by its base name), or empty when unknown.
 std::string debian_package_for(const std::string& program);
 
+/// `{flag, "K=V", flag, "K=V", ...}` for every entry of `env`, in the map's order: how runc
+/// (`--env`), docker/podman (`--env`) and lxc-attach (`--set-var`) take variables as argv.
+std::vector<std::string> env_arguments(const std::string& flag,
+                                       const std::map<std::string, std::string>& env);
+
 class EngineBase : public Engine {
  public:
   EngineBase(std::string kind, process::Runner& runner, EngineOptions options);
@@ -31,6 +37,12 @@ class EngineBase : public Engine {
   std::string node() const override { return runner_.name(); }
   NodePreparation prepare_node() override;
   void build(const ContainerSpec& spec) override;
+  /// Every engine writes files the same way: exec() of copy_in_argv() with the bytes on stdin.
+  void copy_in(const std::string& name, const std::string& guest_path, const std::string& bytes,
+               unsigned mode) override;
+  /// inspect(name).present / .running; engines with a cheaper check override them.
+  bool is_present(const std::string& name) override;
+  bool is_running(const std::string& name) override;
 
  protected:
   /// The cgroup parents (relative to the hierarchy roots) whose cpuset must accept any CPU of the
@@ -72,6 +84,18 @@ class EngineBase : public Engine {
   /// Removes the given cgroup directories (relative to every hierarchy root), deepest first;
   /// missing ones are fine, busy ones stay.
   void remove_cgroup_dirs(const std::vector<std::string>& relative_dirs);
+
+  /// The part of acquire() that deals with an existing container `name` (or, when given, a
+  /// leftover `state_path` of it): returns true when it exists and `force` is off (acquire keeps
+  /// it and returns); destroys it when `force` is on and returns false; false when there is none.
+  bool keep_existing(const std::string& name, bool force, const std::string& state_path = {});
+  /// Creates the host directories of the spec's mounts that ask for it (create_host_dir).
+  void make_mount_dirs(const ContainerSpec& spec);
+
+  /// The deadline of an exec: the request's timeout, or a year when it has none (0).
+  static std::chrono::milliseconds exec_deadline(const ExecRequest& request);
+  /// `grace` as whole seconds for `--time`/`-t` options: rounded up, at least 1.
+  static long long grace_seconds(std::chrono::milliseconds grace);
 
   /// Polls `done` with a backoff from 5 ms to 100 ms until it returns true (true) or `deadline`
   /// has passed (false).

@@ -4,7 +4,6 @@
 
 #include <sstream>
 
-#include "engine/copy_in.h"
 #include "engine/lxc_config.h"
 
 namespace cnfctl::engine {
@@ -51,10 +50,7 @@ void LxcEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
   require_input(spec.ports.empty(), "container " + spec.name,
                 "the lxc engine cannot publish ports; use network 'host' or docker/podman");
-  if (is_present(spec.name) || exists(lxcpath(spec.name))) {
-    if (!force) return;
-    destroy(spec.name);
-  }
+  if (keep_existing(spec.name, force, lxcpath(spec.name))) return;
   prepare_node();
   const std::string dir = container_dir(spec.name);
   make_dirs({lxcpath(spec.name)}, spec.name);
@@ -131,33 +127,21 @@ void LxcEngine::create(const ContainerSpec& spec) {
 process::Outcome LxcEngine::exec(const std::string& name, const ExecRequest& request) {
   // --clear-env: the container's lxc.environment only, not cnfctl's own environment.
   std::vector<std::string> args = {"--clear-env"};
-  for (const auto& [key, value] : request.env) {
-    args.push_back("--set-var");
-    args.push_back(key + "=" + value);
-  }
+  auto env = env_arguments("--set-var", request.env);
+  args.insert(args.end(), env.begin(), env.end());
   args.push_back("--");
   args.insert(args.end(), request.argv.begin(), request.argv.end());
-  process::Command command{.argv = lxc("lxc-attach", name, args),
-                           .stdin_bytes = request.stdin_bytes};
-  command.timeout = request.timeout.count() == 0 ? std::chrono::hours(24 * 365) : request.timeout;
-  return run(command, name);
-}
-
-void LxcEngine::copy_in(const std::string& name, const std::string& guest_path,
-                        const std::string& bytes, unsigned mode) {
-  ExecRequest request{.argv = copy_in_argv(guest_path, mode), .stdin_bytes = bytes};
-  auto outcome = exec(name, request);
-  if (!outcome.ok()) {
-    throw command_error(fmt::format("copying {} bytes to {}", bytes.size(), guest_path), name,
-                        {.argv = request.argv}, outcome);
-  }
+  return run({.argv = lxc("lxc-attach", name, args),
+              .stdin_bytes = request.stdin_bytes,
+              .timeout = exec_deadline(request)},
+             name);
 }
 
 void LxcEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
   if (!is_running(name)) return;
-  auto seconds = std::max<long long>(1, (grace.count() + 999) / 1000);
-  process::Command command{.argv = lxc("lxc-stop", name, {"-t", std::to_string(seconds)}),
-                           .timeout = grace + options_.command_timeout};
+  process::Command command{
+      .argv = lxc("lxc-stop", name, {"-t", std::to_string(grace_seconds(grace))}),
+      .timeout = grace + options_.command_timeout};
   auto outcome = run(command, name);
   if (!outcome.ok() && is_running(name)) {
     throw command_error("stopping the container", name, command, outcome);

@@ -15,8 +15,6 @@ class LxcEngine : public EngineBase {
   void acquire(const ContainerSpec& spec, bool force) override;
   void create(const ContainerSpec& spec) override;
   process::Outcome exec(const std::string& name, const ExecRequest& request) override;
-  void copy_in(const std::string& name, const std::string& guest_path, const std::string& bytes,
-               unsigned mode) override;
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;

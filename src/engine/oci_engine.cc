@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "engine/copy_in.h"
 #include "engine/oci_config.h"
 
 namespace cnfctl::engine {
@@ -49,10 +48,7 @@ void OciEngine::acquire(const ContainerSpec& spec, bool force) {
   require_input(spec.ports.empty(), "container " + spec.name,
                 "the oci engine cannot publish ports; use network 'host' or docker/podman");
   const std::string dir = state_dir(spec.name);
-  if (is_present(spec.name) || exists(dir)) {
-    if (!force) return;
-    destroy(spec.name);
-  }
+  if (keep_existing(spec.name, force, dir)) return;
   prepare_node();
   make_dirs({dir + "/rootfs", dir + "/upper", dir + "/work"}, spec.name);
   const std::string lower = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
@@ -70,11 +66,7 @@ void OciEngine::create(const ContainerSpec& spec) {
   if (!exists(dir + "/rootfs")) {
     throw error("create needs acquire first (no root filesystem)", spec.name);
   }
-  std::vector<std::string> host_dirs;
-  for (const auto& m : spec.mounts) {
-    if (m.create_host_dir) host_dirs.push_back(m.host);
-  }
-  make_dirs(host_dirs, spec.name);
+  make_mount_dirs(spec);
 
   OciBundleSettings settings;
   settings.rootfs = dir + "/rootfs";
@@ -103,25 +95,14 @@ void OciEngine::create(const ContainerSpec& spec) {
 
 process::Outcome OciEngine::exec(const std::string& name, const ExecRequest& request) {
   std::vector<std::string> args = {"exec"};
-  for (const auto& [key, value] : request.env) {
-    args.push_back("--env");
-    args.push_back(key + "=" + value);
-  }
+  auto env = env_arguments("--env", request.env);
+  args.insert(args.end(), env.begin(), env.end());
   args.push_back(name);
   args.insert(args.end(), request.argv.begin(), request.argv.end());
-  process::Command command{.argv = runtime(args), .stdin_bytes = request.stdin_bytes};
-  command.timeout = request.timeout.count() == 0 ? std::chrono::hours(24 * 365) : request.timeout;
-  return run(command, name);
-}
-
-void OciEngine::copy_in(const std::string& name, const std::string& guest_path,
-                        const std::string& bytes, unsigned mode) {
-  ExecRequest request{.argv = copy_in_argv(guest_path, mode), .stdin_bytes = bytes};
-  auto outcome = exec(name, request);
-  if (!outcome.ok()) {
-    throw command_error(fmt::format("copying {} bytes to {}", bytes.size(), guest_path), name,
-                        {.argv = request.argv}, outcome);
-  }
+  return run({.argv = runtime(args),
+              .stdin_bytes = request.stdin_bytes,
+              .timeout = exec_deadline(request)},
+             name);
 }
 
 void OciEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
@@ -174,14 +155,6 @@ SystemInfo OciEngine::system_info() {
               {"nofile_hard_limit", node.nofile_hard_limit},
               {"missing_capabilities", capabilities_missing(node.capability_bounding_set)}};
   return info;
-}
-
-bool OciEngine::is_present(const std::string& name) {
-  return inspect(name).present;
-}
-
-bool OciEngine::is_running(const std::string& name) {
-  return inspect(name).running;
 }
 
 std::string OciEngine::logs(const std::string& name) {

@@ -25,10 +25,7 @@ std::vector<std::string> PodmanEngine::cli(std::vector<std::string> args) const 
 
 void PodmanEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
-  if (is_present(spec.name)) {
-    if (!force) return;
-    destroy(spec.name);
-  }
+  if (keep_existing(spec.name, force)) return;
   prepare_node();
   if (spec.image.kind == Image::Kind::kNative) {
     ensure_image(spec.image.path_or_name, spec.name);
