@@ -25,6 +25,11 @@ int parse_cpu_number(std::string_view item, std::string_view whole, const std::s
     throw Error::bad_input(
         where, fmt::format("bad cpu list '{}': '{}' is not a cpu number", trim(whole), item));
   }
+  if (value > kMaxCpuNumber) {
+    throw Error::bad_input(where, fmt::format("bad cpu list '{}': cpu {} is above {}, the most "
+                                              "Linux supports",
+                                              trim(whole), value, kMaxCpuNumber));
+  }
   return value;
 }
 

@@ -14,6 +14,10 @@ namespace cnfctl::cpu {
 /// (not a number, a reversed range "5-3", a negative number).
 std::vector<int> parse_cpu_list(std::string_view text, const std::string& where);
 
+/// The highest cpu number a list may name (Linux's NR_CPUS limit is 8192), so a range such as
+/// "0-2000000000" is rejected instead of expanded.
+inline constexpr int kMaxCpuNumber = 8191;
+
 /// Formats cpus as a compact cpu list, ranges for runs of 3 or more: {0,1,2,3,8,10,11} →
 /// "0-3,8,10,11". The input order does not matter; duplicates are dropped. Never fails.
 std::string format_cpu_list(std::vector<int> cpus);
