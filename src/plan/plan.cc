@@ -393,6 +393,7 @@ struct Builder {
     t.ring_size_log2 = static_cast<int>(o.ring_size);
     t.cores_shared = cores_shared;
     t.extra_args = o.extra_args;
+    t.stats_period_s = 3600;  // testpmd runs detached (stdin /dev/null); see testpmd_args.h
     if (!wiring) {
       throw Error::bad_input("", "testpmd needs a wired topology (topology: kind: chain, ...)");
     }
@@ -455,6 +456,16 @@ struct Builder {
                     o.vppctl, c.vpp_sockets->cli, c.vpp_sockets->api);
   }
 
+  // Where the node reaches a container's TCP `port`: itself with host network, else the
+  // published host port (0 when it is not published).
+  static int published_port(const PlannedContainer& c, int port) {
+    if (c.host_network) return port;
+    for (const auto& p : c.ports) {
+      if (p.container_port == port && p.protocol == topology::Protocol::kTcp) return p.host_port;
+    }
+    return 0;
+  }
+
   void render_nginx(PlannedContainer& c, const topology::ContainerGroup& group) {
     const auto& o = group.nf.nginx();
     c.host_network = c.ports.empty();  // published ports are the other way in
@@ -470,6 +481,7 @@ struct Builder {
     c.nf.files.push_back({launch.config_path, std::move(launch.config)});
     c.nf.argv = std::move(launch.argv);
     c.nf.env = std::move(launch.env);
+    c.nf.http = HttpEndpoint{published_port(c, o.port), launch.url_path, o.body_size};
     c.nf.readiness = fmt::format("HTTP GET http://127.0.0.1:{}{} answers 200 with {} bytes", o.port,
                                  launch.url_path, o.body_size);
   }

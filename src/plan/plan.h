@@ -30,6 +30,14 @@ struct PlannedFile {
   std::string content;
 };
 
+/// An HTTP resource the NF serves (nginx: the fixed-size response), for the readiness probe
+/// and load generators.
+struct HttpEndpoint {
+  int port = 0;               // on the node: the listen port (host network) or its published port
+  std::string path;           // "/64B"
+  std::size_t body_size = 0;  // bytes of the response body
+};
+
 /// How the NF is started and recognised as ready.
 struct NfLaunch {
   topology::NfKind kind = topology::NfKind::kCommand;
@@ -38,6 +46,7 @@ struct NfLaunch {
   std::vector<PlannedFile> files;
   std::optional<std::vector<std::string>> probe;  // command NFs: ready when this exits 0
   std::string readiness;                          // what "ready" means for this NF, for humans
+  std::optional<HttpEndpoint> http;               // nginx
 };
 
 /// VPP's sockets: host paths (what cnfctl connects to) and where VPP creates them in the guest.

@@ -38,6 +38,10 @@ json link_json(const wiring::MemifLink& l) {
   if (!l.ip4.empty()) j["ip4"] = l.ip4;
   if (!l.neighbor_ip4.empty()) j["neighbor_ip4"] = l.neighbor_ip4;
   if (!l.neighbor_mac.empty()) j["neighbor_mac"] = l.neighbor_mac;
+  j["socket_file"] = l.socket_file;
+  if (!l.rx_mode.empty()) j["rx_mode"] = l.rx_mode;
+  if (l.use_dma) j["use_dma"] = true;
+  if (l.bridge_domain != 0) j["bridge_domain"] = l.bridge_domain;
   return j;
 }
 
@@ -75,8 +79,11 @@ json container_json(const PlannedContainer& c) {
   j["network"] = c.host_network ? "host" : "none";
   j["start_stage"] = c.start_stage;
   if (c.vpp_sockets) {
-    j["sockets"] = {
-        {"api", c.vpp_sockets->api}, {"cli", c.vpp_sockets->cli}, {"stats", c.vpp_sockets->stats}};
+    j["sockets"] = {{"api", c.vpp_sockets->api},
+                    {"cli", c.vpp_sockets->cli},
+                    {"stats", c.vpp_sockets->stats},
+                    {"host_dir", c.vpp_sockets->host_dir},
+                    {"guest_dir", c.vpp_sockets->guest_dir}};
   }
   if (c.dpdk_runtime_dir) j["dpdk_runtime_dir"] = *c.dpdk_runtime_dir;
   j["memif"] = json::array();
@@ -91,6 +98,10 @@ json container_json(const PlannedContainer& c) {
   }
   if (c.nf.probe) nf["probe"] = *c.nf.probe;
   nf["readiness"] = c.nf.readiness;
+  if (c.nf.http) {
+    nf["http"] = {
+        {"port", c.nf.http->port}, {"path", c.nf.http->path}, {"body_size", c.nf.http->body_size}};
+  }
   j["nf"] = std::move(nf);
   return j;
 }

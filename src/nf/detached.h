@@ -1,0 +1,55 @@
+// Starting, stopping and reading the log of an NF process that runs detached inside a container.
+//
+// Every NF driver starts its program the same way: an engine exec of a FIXED shell script whose
+// data (log path, pid file, the NF's argv) travel as positional parameters, never as script text.
+// The script backgrounds the NF with stdin from /dev/null and stdout/stderr appended to the
+// container's NF log (kNfLogGuestPath), writes its pid to kNfPidGuestPath and prints it. The
+// exec returns at once; the NF keeps running as a child of the container's init.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace cnfctl::nf {
+
+/// Where start_detached() records the NF's pid inside its container (one NF per container), so
+/// a later `down` or `restart` can find it without any state of the process that started it.
+inline constexpr const char* kNfPidGuestPath = "/run/cnfctl-nf.pid";
+
+/// How long the start / stop / liveness execs may take beyond the stop grace period.
+inline constexpr std::chrono::milliseconds kDetachedExecTimeout{15000};
+
+/// Starts `argv` detached inside the running container `container_id` with the container's
+/// environment plus `env`, output appended to kNfLogGuestPath. Returns the NF's pid as seen
+/// inside the container (also written to kNfPidGuestPath). Throws cnfctl::Error (naming the
+/// container and the exec's status and stderr) when argv is empty, the exec fails or prints no
+/// pid. A program that cannot be executed still gets a pid: it exits at once with "not found"
+/// in the NF log, which probes report.
+int start_detached(engine::Engine& engine, const std::string& container_id,
+                   const std::vector<std::string>& argv,
+                   const std::map<std::string, std::string>& env);
+
+/// Stops a detached NF inside `container_id`: SIGTERM, then SIGKILL after `grace`, and waits
+/// until it is gone. Which processes: `pid` when > 0, else the pid in kNfPidGuestPath; plus,
+/// when `match_argv0` is not empty, every process of the container (except its init) whose
+/// name (/proc/PID/comm, i.e. the basename of argv[0] cut to 15 bytes) matches the basename of
+/// `match_argv0` (for NFs that re-exec or fork). Removes kNfPidGuestPath. Does nothing when the
+/// container is not running or nothing matches. Idempotent. Throws cnfctl::Error only when the
+/// engine itself fails on a running container or a process survives SIGKILL.
+void stop_detached(engine::Engine& engine, const std::string& container_id, int pid,
+                   const std::string& match_argv0, std::chrono::milliseconds grace);
+
+/// True when process `pid` exists inside `container_id` and is not a zombie. False when the
+/// container is gone or the engine cannot tell. Never throws.
+bool detached_alive(engine::Engine& engine, const std::string& container_id, int pid);
+
+/// The last `lines` lines of the container's NF log; "" when there is none or the container is
+/// gone. Never throws.
+std::string nf_log_tail(engine::Engine& engine, const std::string& container_id,
+                        std::size_t lines = 20);
+
+}  // namespace cnfctl::nf

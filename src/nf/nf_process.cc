@@ -1,0 +1,131 @@
+#include "nf/nf_process.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/error.h"
+#include "nf/detached.h"
+#include "process/local_runner.h"
+#include "process/posix_quote.h"
+
+namespace cnfctl::nf {
+
+namespace {
+
+constexpr std::chrono::milliseconds kNodeCommandTimeout{30000};
+constexpr std::chrono::milliseconds kPidFileReadTimeout{5000};
+
+std::optional<int> parse_pid(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.empty() || text.size() > 9 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoi(text);
+}
+
+}  // namespace
+
+void NfPids::remember(const std::string& container_id, int pid) {
+  std::lock_guard lock(mutex_);
+  pids_[container_id] = pid;
+}
+
+void NfPids::forget(const std::string& container_id) {
+  std::lock_guard lock(mutex_);
+  pids_.erase(container_id);
+}
+
+std::optional<int> NfPids::pid_of(engine::Engine& engine, const std::string& container_id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = pids_.find(container_id); it != pids_.end()) return it->second;
+  }
+  engine::ExecRequest request;
+  request.argv = {"cat", kNfPidGuestPath};
+  request.timeout = kPidFileReadTimeout;
+  try {
+    auto outcome = engine.exec(container_id, request);
+    if (!outcome.ok()) return std::nullopt;
+    return parse_pid(outcome.out);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+bool NfPids::alive(engine::Engine& engine, const std::string& container_id) {
+  auto pid = pid_of(engine, container_id);
+  return pid && detached_alive(engine, container_id, *pid);
+}
+
+Readiness nf_exited(const NfContext& ctx, const std::string& seen) {
+  Readiness r;
+  r.fatal = true;
+  r.detail = fmt::format("the NF process is gone ({})", seen);
+  auto tail = nf_log_tail(ctx.engine, ctx.container.id, 10);
+  if (!tail.empty()) r.detail += "; NF log:\n" + tail;
+  return r;
+}
+
+bool is_local_node(process::Runner& node) {
+  return dynamic_cast<process::LocalRunner*>(&node) != nullptr;
+}
+
+void run_on_node(const NfContext& ctx, const std::vector<std::string>& argv,
+                 const std::string& what) {
+  process::Command command{.argv = argv};
+  command.timeout = kNodeCommandTimeout;
+  try {
+    process::run_checked(ctx.node, command, what);
+  } catch (Error& e) {
+    throw e.at("container " + ctx.container.id).at("node " + ctx.container.node);
+  }
+}
+
+void make_guest_dirs_for_files(const NfContext& ctx) {
+  engine::ExecRequest request;
+  request.argv = {"mkdir", "-p", "--"};
+  for (const auto& file : ctx.container.nf.files) {
+    auto slash = file.guest_path.rfind('/');
+    if (slash == std::string::npos || slash == 0) continue;
+    auto dir = file.guest_path.substr(0, slash);
+    if (std::find(request.argv.begin(), request.argv.end(), dir) == request.argv.end()) {
+      request.argv.push_back(dir);
+    }
+  }
+  if (request.argv.size() == 3) return;
+  request.timeout = kNodeCommandTimeout;
+  auto outcome = ctx.engine.exec(ctx.container.id, request);
+  if (!outcome.ok()) {
+    throw Error("creating the directories of the NF's files failed")
+        .at("container " + ctx.container.id)
+        .with_command(process::posix_quote_argv(request.argv), outcome.describe_status(),
+                      outcome.tail());
+  }
+}
+
+void require_removable_path(const NfContext& ctx, const std::string& path,
+                            const std::string& what) {
+  bool ok = path.size() > 1 && path.front() == '/';
+  int components = 0;
+  std::size_t start = 1;
+  while (ok && start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const auto part = path.substr(start, end - start);
+    if (part.empty() && end != path.size()) ok = false;  // "//"
+    if (part == "." || part == "..") ok = false;
+    if (!part.empty()) ++components;
+    start = end + 1;
+  }
+  if (!ok || components < 2) {
+    throw Error(fmt::format("refusing to remove {} '{}': not an absolute path of at least two "
+                            "components without '.', '..' or '//'",
+                            what, path))
+        .at("container " + ctx.container.id);
+  }
+}
+
+}  // namespace cnfctl::nf

@@ -1,0 +1,58 @@
+// What every NF driver needs around the NF's process and its node: the pid of the NF started in
+// each container (remembered by the driver, else read back from kNfPidGuestPath so a fresh
+// driver finds it), liveness for fatal probe results, and argv commands on the node.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nf/driver.h"
+
+namespace cnfctl::nf {
+
+/// The pids of the NFs one driver object started, by container id. Thread-safe.
+class NfPids {
+ public:
+  void remember(const std::string& container_id, int pid);
+  void forget(const std::string& container_id);
+
+  /// The NF's pid inside its container: remembered by start(), else read from kNfPidGuestPath
+  /// (an exec). nullopt when neither knows it or the container is gone. Never throws.
+  std::optional<int> pid_of(engine::Engine& engine, const std::string& container_id);
+
+  /// True while the NF process of `container_id` exists (not a zombie); false when its pid is
+  /// unknown, it exited, or the container is gone. Never throws.
+  bool alive(engine::Engine& engine, const std::string& container_id);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, int> pids_;
+};
+
+/// The readiness verdict for an NF whose process is gone: fatal, with `seen` and the NF log's
+/// tail in the detail. Never throws.
+Readiness nf_exited(const NfContext& ctx, const std::string& seen);
+
+/// True when `node` runs commands on this machine (sockets on the node are reachable directly).
+bool is_local_node(process::Runner& node);
+
+/// Runs `argv` on the container's node; throws cnfctl::Error "<what> failed" located at the
+/// node and container, with the command's status and stderr, when it does not exit 0.
+void run_on_node(const NfContext& ctx, const std::vector<std::string>& argv,
+                 const std::string& what);
+
+/// Creates, inside the running container, the directories the plan's NF files go to (the
+/// orchestrator copies the files in after prepare(); copy_in does not create directories).
+/// Throws cnfctl::Error (located at the container, with the exec's status and stderr) when the
+/// exec fails.
+void make_guest_dirs_for_files(const NfContext& ctx);
+
+/// Throws cnfctl::Error (located at the container) unless `path` is absolute, has at least two
+/// components, no "." or ".." component and no empty component: a path cnfctl may `rm -rf` on a
+/// node. `what` names it ("DPDK runtime dir").
+void require_removable_path(const NfContext& ctx, const std::string& path, const std::string& what);
+
+}  // namespace cnfctl::nf

@@ -1,0 +1,212 @@
+#include "nf/nginx/http_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "common/error.h"
+#include "process/unique_fd.h"
+
+namespace cnfctl::nginx {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxResponse = 64 * 1024 * 1024;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string trim(const std::string& text) {
+  auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  auto last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+// Dechunks `data`; nullopt when incomplete. Throws Error when malformed.
+std::optional<std::string> dechunk(const std::string& data) {
+  std::string body;
+  std::size_t at = 0;
+  for (;;) {
+    auto eol = data.find("\r\n", at);
+    if (eol == std::string::npos) return std::nullopt;
+    std::size_t size = 0;
+    try {
+      size = std::stoul(data.substr(at, eol - at), nullptr, 16);
+    } catch (const std::exception&) {
+      throw Error("malformed chunk size");
+    }
+    at = eol + 2;
+    if (size == 0) return body;
+    if (data.size() < at + size + 2) return std::nullopt;
+    body.append(data, at, size);
+    at += size + 2;
+  }
+}
+
+// The response when `raw` holds all of it (with `closed`: the server closed the connection).
+std::optional<HttpResponse> complete_response(const std::string& raw, bool closed) {
+  auto end = raw.find("\r\n\r\n");
+  if (end == std::string::npos) {
+    if (closed) throw Error("the connection closed before the end of the headers");
+    return std::nullopt;
+  }
+  HttpResponse r;
+  const std::string head = raw.substr(0, end);
+  std::size_t line_end = head.find("\r\n");
+  const std::string status_line = head.substr(0, line_end);
+  if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) {
+    throw Error("not an HTTP/1.x response: " + status_line.substr(0, 80));
+  }
+  try {
+    r.status = std::stoi(status_line.substr(9, 3));
+  } catch (const std::exception&) {
+    throw Error("no status code in: " + status_line.substr(0, 80));
+  }
+  while (line_end != std::string::npos) {
+    std::size_t start = line_end + 2;
+    line_end = head.find("\r\n", start);
+    std::string line =
+        head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    r.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  }
+  const std::string data = raw.substr(end + 4);
+  if (auto it = r.headers.find("transfer-encoding");
+      it != r.headers.end() && lower(it->second).find("chunked") != std::string::npos) {
+    auto body = dechunk(data);
+    if (!body) {
+      if (closed) throw Error("the connection closed inside a chunked body");
+      return std::nullopt;
+    }
+    r.body = std::move(*body);
+    return r;
+  }
+  if (auto it = r.headers.find("content-length"); it != r.headers.end()) {
+    std::size_t length = 0;
+    try {
+      length = std::stoul(it->second);
+    } catch (const std::exception&) {
+      throw Error("bad Content-Length: " + it->second);
+    }
+    if (data.size() < length) {
+      if (closed) {
+        throw Error(
+            fmt::format("the connection closed after {} of {} body bytes", data.size(), length));
+      }
+      return std::nullopt;
+    }
+    r.body = data.substr(0, length);
+    return r;
+  }
+  if (!closed) return std::nullopt;
+  r.body = data;
+  return r;
+}
+
+}  // namespace
+
+HttpResponse parse_http_response(const std::string& raw) {
+  return *complete_response(raw, true);
+}
+
+HttpResponse http_get(const std::string& ipv4, int port, const std::string& path,
+                      std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string url = fmt::format("http://{}:{}{}", ipv4, port, path);
+  auto fail = [&](const std::string& why) -> Error {
+    return Error("HTTP GET " + url + ": " + why);
+  };
+
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (port <= 0 || port > 65535 || ::inet_pton(AF_INET, ipv4.c_str(), &address.sin_addr) != 1) {
+    throw fail("not an IPv4 address and port");
+  }
+  process::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) throw fail(fmt::format("socket: {}", std::strerror(errno)));
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    if (errno != EINPROGRESS) throw fail(fmt::format("connect: {}", std::strerror(errno)));
+    pollfd p{fd.get(), POLLOUT, 0};
+    int n = 0;
+    do {
+      n = ::poll(&p, 1, remaining_ms(deadline));
+    } while (n < 0 && errno == EINTR);
+    if (n == 0) throw fail("connect: no answer in time");
+    int error = 0;
+    socklen_t size = sizeof(error);
+    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
+    if (n < 0 || error != 0) {
+      throw fail(fmt::format("connect: {}", std::strerror(n < 0 ? errno : error)));
+    }
+  }
+
+  const std::string request = fmt::format(
+      "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: cnfctl\r\nAccept: */*\r\n"
+      "Connection: close\r\n\r\n",
+      path, ipv4, port);
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      throw fail(fmt::format("send: {}", std::strerror(errno)));
+    }
+    pollfd p{fd.get(), POLLOUT, 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) == 0) throw fail("send: no progress in time");
+  }
+
+  std::string raw;
+  for (;;) {
+    try {
+      if (auto done = complete_response(raw, false)) return *done;
+    } catch (const Error& e) {
+      throw fail(e.message());
+    }
+    pollfd p{fd.get(), POLLIN, 0};
+    int n = ::poll(&p, 1, remaining_ms(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw fail(fmt::format("poll: {}", std::strerror(errno)));
+    if (n == 0) throw fail(fmt::format("no complete response in time ({} bytes)", raw.size()));
+    char buffer[16384];
+    ssize_t got = ::recv(fd.get(), buffer, sizeof(buffer), 0);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (got < 0) throw fail(fmt::format("recv: {}", std::strerror(errno)));
+    if (got == 0) {
+      try {
+        return *complete_response(raw, true);
+      } catch (const Error& e) {
+        throw fail(e.message());
+      }
+    }
+    raw.append(buffer, static_cast<std::size_t>(got));
+    if (raw.size() > kMaxResponse) throw fail("the response is larger than 64 MiB");
+  }
+}
+
+}  // namespace cnfctl::nginx

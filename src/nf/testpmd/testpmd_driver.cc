@@ -1,0 +1,170 @@
+#include "nf/testpmd/testpmd_driver.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "nf/detached.h"
+#include "nf/nf_process.h"
+#include "nf/testpmd/telemetry_client.h"
+
+namespace cnfctl::testpmd {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr const char* kTelemetrySocketName = "dpdk_telemetry.v2";
+// Reading counters is not bounded by a probe's budget; this is per telemetry exchange.
+constexpr milliseconds kCountersTimeout{2000};
+
+const std::string& runtime_dir_of(const plan::PlannedContainer& c) {
+  if (!c.dpdk_runtime_dir || c.dpdk_runtime_dir->empty()) {
+    throw Error("the plan gives this testpmd no DPDK runtime dir").at("container " + c.id);
+  }
+  return *c.dpdk_runtime_dir;
+}
+
+void require_local(const nf::NfContext& ctx) {
+  if (nf::is_local_node(ctx.node)) return;
+  throw Error(fmt::format("remote telemetry not supported yet: the telemetry socket {} is on "
+                          "node {} ({}); cnfctl reads DPDK telemetry only on this machine",
+                          telemetry_socket_of(ctx.container), ctx.container.node, ctx.node.name()))
+      .at("container " + ctx.container.id);
+}
+
+bool socket_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+class TestpmdDriver : public nf::NfDriver {
+ public:
+  void prepare(const nf::NfContext& ctx) override {
+    const auto& dir = runtime_dir_of(ctx.container);
+    nf::require_removable_path(ctx, dir, "DPDK runtime dir");
+    nf::run_on_node(ctx, {"mkdir", "-p", "--", dir}, "creating the DPDK runtime dir " + dir);
+    remove_served_sockets(ctx);
+  }
+
+  void start(const nf::NfContext& ctx) override {
+    const auto& c = ctx.container;
+    int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    pids_.remember(c.id, pid);
+  }
+
+  nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
+    require_local(ctx);
+    const auto socket = telemetry_socket_of(ctx.container);
+    std::string seen;
+    try {
+      auto client = TelemetryClient::connect(socket, timeout);
+      TelemetryView view;
+      view.ports = client.ethdev_list(timeout);
+      for (int port : view.ports) view.link_up.push_back(client.link_status(port, timeout).up);
+      auto verdict = assess_testpmd_readiness(ctx.container.links, view);
+      if (verdict.ready) return verdict;
+      seen = verdict.detail;
+    } catch (const Error& e) {
+      seen = socket_exists(socket) ? e.describe() : "telemetry socket " + socket + " not there yet";
+    }
+    if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
+    return nf::Readiness{false, seen, false};
+  }
+
+  std::vector<nf::PortCounters> counters(const nf::NfContext& ctx) override {
+    require_local(ctx);
+    const auto& links = ctx.container.links;
+    auto client = TelemetryClient::connect(telemetry_socket_of(ctx.container), kCountersTimeout);
+    std::vector<nf::PortCounters> result;
+    const auto ports = client.ethdev_list(kCountersTimeout);
+    for (std::size_t k = 0; k < ports.size(); ++k) {
+      const auto s = client.stats(ports[k], kCountersTimeout);
+      nf::PortCounters p;
+      p.port = ports[k];
+      if (k < links.size()) p.peer = links[k].peer;
+      p.rx_packets = s.ipackets;
+      p.tx_packets = s.opackets;
+      p.rx_dropped = s.imissed + s.ierrors + s.rx_nombuf;
+      p.tx_dropped = s.oerrors;
+      result.push_back(std::move(p));
+    }
+    return result;
+  }
+
+  void stop(const nf::NfContext& ctx, milliseconds grace) override {
+    const auto& c = ctx.container;
+    auto pid = pids_.pid_of(ctx.engine, c.id);
+    const std::string argv0 = c.nf.argv.empty() ? std::string() : c.nf.argv.front();
+    nf::stop_detached(ctx.engine, c.id, pid.value_or(0), argv0, grace);
+    pids_.forget(c.id);
+  }
+
+  void cleanup(const nf::NfContext& ctx) override {
+    const auto& dir = runtime_dir_of(ctx.container);
+    nf::require_removable_path(ctx, dir, "DPDK runtime dir");
+    nf::run_on_node(ctx, {"rm", "-rf", "--", dir}, "removing the DPDK runtime dir " + dir);
+    remove_served_sockets(ctx);
+  }
+
+ private:
+  // Stale socket files block a memif server ("Address already in use"); clients' sockets
+  // belong to their servers.
+  static void remove_served_sockets(const nf::NfContext& ctx) {
+    std::vector<std::string> argv = {"rm", "-f", "--"};
+    for (const auto& link : ctx.container.links) {
+      if (link.is_server() && !link.host_socket_path.empty()) {
+        argv.push_back(link.host_socket_path);
+      }
+    }
+    if (argv.size() > 3) nf::run_on_node(ctx, argv, "removing the memif sockets it serves");
+  }
+
+  nf::NfPids pids_;
+};
+
+}  // namespace
+
+nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& links,
+                                       const TelemetryView& view) {
+  nf::Readiness r;
+  std::size_t up = 0;
+  std::string down;
+  for (std::size_t k = 0; k < links.size() && k < view.ports.size(); ++k) {
+    const bool is_up = k < view.link_up.size() && view.link_up[k];
+    if (is_up) {
+      ++up;
+    } else if (!links[k].is_server()) {
+      down += fmt::format("{}port {} (client of {}) is down", down.empty() ? "" : ", ", k,
+                          links[k].peer.empty() ? links[k].socket_file : links[k].peer);
+    }
+  }
+  r.detail = fmt::format("{}/{} memif ports, {}/{} links up", view.ports.size(), links.size(), up,
+                         links.size());
+  if (view.ports.size() < links.size()) {
+    r.detail +=
+        "; a memif port is missing: its socket could not be created or reached (see the "
+        "NF log)";
+    return r;
+  }
+  if (view.ports.size() > links.size()) {
+    r.detail += "; more ports than the plan's links";
+    return r;
+  }
+  if (!down.empty()) {
+    r.detail += "; " + down;
+    return r;
+  }
+  r.ready = true;
+  return r;
+}
+
+std::string telemetry_socket_of(const plan::PlannedContainer& container) {
+  return runtime_dir_of(container) + "/" + kTelemetrySocketName;
+}
+
+std::unique_ptr<nf::NfDriver> make_testpmd_driver() {
+  return std::make_unique<TestpmdDriver>();
+}
+
+}  // namespace cnfctl::testpmd

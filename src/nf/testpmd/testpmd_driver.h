@@ -1,0 +1,43 @@
+// The testpmd NF driver: DPDK testpmd started detached in its container, recognised as ready and
+// measured through DPDK telemetry on the node (its runtime dir /var/run/dpdk/<prefix> is
+// bind-mounted at the same path, so dpdk_telemetry.v2 is reachable from the host).
+//
+// SPEC §6 pitfalls it handles: a stale memif socket blocks the next server (prepare removes the
+// sockets this container serves); a testpmd whose memif socket could not be created keeps
+// running with 0 ports (readiness requires one port per link); a client never retries (readiness
+// requires every client link up; servers only need their ports, their links come up when the
+// clients connect); every file prefix leaves /var/run/dpdk/<prefix> (cleanup removes it).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nf/driver.h"
+#include "wiring/wiring_plan.h"
+
+namespace cnfctl::testpmd {
+
+/// What telemetry showed of one testpmd: its port ids (/ethdev/list) and, per port, whether its
+/// link is up (/ethdev/link_status), in the same order.
+struct TelemetryView {
+  std::vector<int> ports;
+  std::vector<bool> link_up;
+};
+
+/// Readiness from what telemetry showed, for a container with `links` (link k is port k):
+/// ready when there is one port per link and every link where this container is the client is
+/// up. Never fatal (the caller decides that from the process). Pure; never throws.
+nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& links,
+                                       const TelemetryView& view);
+
+/// The telemetry socket of a planned testpmd container: <dpdk_runtime_dir>/dpdk_telemetry.v2.
+/// Throws cnfctl::Error (located at "container <name>") when the plan gives no runtime dir.
+std::string telemetry_socket_of(const plan::PlannedContainer& container);
+
+/// The driver of testpmd containers. One object may serve many containers, from several threads
+/// at once. Telemetry is read on the node's filesystem: with a runner that is not local, probe()
+/// and counters() throw cnfctl::Error "remote telemetry not supported yet".
+std::unique_ptr<nf::NfDriver> make_testpmd_driver();
+
+}  // namespace cnfctl::testpmd

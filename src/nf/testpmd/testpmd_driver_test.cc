@@ -1,0 +1,228 @@
+#include "nf/testpmd/testpmd_driver.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "nf/detached.h"
+#include "nf/fake_engine_test_support.h"
+#include "nf/temp_dir_test_support.h"
+#include "nf/testpmd/fake_telemetry_server.h"
+#include "process/local_runner.h"
+
+namespace cnfctl::testpmd {
+namespace {
+
+using nf::testing::FakeEngine;
+using nf::testing::TempDir;
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+wiring::MemifLink link(wiring::MemifRole role, const std::string& peer, const std::string& path) {
+  wiring::MemifLink l;
+  l.role = role;
+  l.peer = peer;
+  l.socket_file = fs::path(path).filename();
+  l.host_socket_path = path;
+  return l;
+}
+
+// An NF with one server link (port 0, towards gen) and one client link (port 1, towards sink).
+class TestpmdDriverTest : public ::testing::Test {
+ protected:
+  TestpmdDriverTest()
+      : engine_([this](const engine::ExecRequest& r) { return answer(r); }),
+        driver_(make_testpmd_driver()) {
+    container_.id = "run1-nf1";
+    container_.node = "local";
+    container_.dpdk_runtime_dir = dir_.path() + "/dpdk/run1-nf1";
+    container_.links = {link(wiring::MemifRole::kMaster, "gen", dir_.path() + "/memif-1"),
+                        link(wiring::MemifRole::kSlave, "sink", dir_.path() + "/memif-2")};
+    container_.nf.argv = {"/usr/bin/dpdk-testpmd", "--no-huge"};
+  }
+
+  process::Outcome answer(const engine::ExecRequest& r) {
+    if (r.argv.size() > 3 && r.argv[3] == "cnfctl-nf") return FakeEngine::exited(0, "77\n");
+    if (r.argv.size() > 3 && r.argv[3] == "cnfctl-alive") return FakeEngine::exited(alive_ ? 0 : 1);
+    if (r.argv.size() == 2 && r.argv[0] == "cat") return FakeEngine::exited(0, "77\n");
+    if (!r.argv.empty() && r.argv[0] == "tail") return FakeEngine::exited(0, "memif: bind failed");
+    return FakeEngine::exited(0);
+  }
+
+  nf::NfContext ctx() { return {container_, engine_, runner_}; }
+  void make_runtime_dir() { fs::create_directories(*container_.dpdk_runtime_dir); }
+
+  TempDir dir_;
+  std::atomic<bool> alive_{true};
+  FakeEngine engine_;
+  process::LocalRunner runner_;
+  plan::PlannedContainer container_;
+  std::unique_ptr<nf::NfDriver> driver_;
+};
+
+TEST(TestpmdReadiness, NeedsOnePortPerLinkAndClientLinksUp) {
+  std::vector<wiring::MemifLink> links = {link(wiring::MemifRole::kMaster, "gen", "/s/a"),
+                                          link(wiring::MemifRole::kSlave, "sink", "/s/b")};
+  auto none = assess_testpmd_readiness(links, {});
+  EXPECT_FALSE(none.ready);
+  EXPECT_FALSE(none.fatal);
+  EXPECT_NE(none.detail.find("0/2 memif ports"), std::string::npos) << none.detail;
+  EXPECT_NE(none.detail.find("could not be created"), std::string::npos) << none.detail;
+
+  auto client_down = assess_testpmd_readiness(links, {{0, 1}, {true, false}});
+  EXPECT_FALSE(client_down.ready);
+  EXPECT_NE(client_down.detail.find("port 1 (client of sink) is down"), std::string::npos)
+      << client_down.detail;
+
+  // A server's link comes up only when its client connects: its port is enough.
+  auto server_down = assess_testpmd_readiness(links, {{0, 1}, {false, true}});
+  EXPECT_TRUE(server_down.ready) << server_down.detail;
+  EXPECT_EQ(server_down.detail, "2/2 memif ports, 1/2 links up");
+
+  EXPECT_FALSE(assess_testpmd_readiness(links, {{0, 1, 2}, {true, true, true}}).ready);
+}
+
+TEST_F(TestpmdDriverTest, PrepareMakesTheRuntimeDirAndRemovesServedSocketsOnly) {
+  std::ofstream(dir_.path() + "/memif-1") << "stale";
+  std::ofstream(dir_.path() + "/memif-2") << "the server's";
+  driver_->prepare(ctx());
+  EXPECT_TRUE(fs::is_directory(*container_.dpdk_runtime_dir));
+  EXPECT_FALSE(fs::exists(dir_.path() + "/memif-1"));
+  EXPECT_TRUE(fs::exists(dir_.path() + "/memif-2"));
+  driver_->prepare(ctx());  // idempotent
+
+  std::ofstream(*container_.dpdk_runtime_dir + "/fbarray_memzone") << "x";
+  std::ofstream(dir_.path() + "/memif-1") << "left by the server";
+  driver_->cleanup(ctx());
+  EXPECT_FALSE(fs::exists(*container_.dpdk_runtime_dir));
+  EXPECT_FALSE(fs::exists(dir_.path() + "/memif-1"));
+  EXPECT_TRUE(fs::exists(dir_.path() + "/memif-2"));
+  driver_->cleanup(ctx());  // idempotent
+}
+
+TEST_F(TestpmdDriverTest, RefusesToRemoveOddRuntimeDirs) {
+  for (const std::string bad : {"/", "/var", "relative/dir", "/var/run/../..", "/var//run"}) {
+    container_.dpdk_runtime_dir = bad;
+    EXPECT_THROW(driver_->cleanup(ctx()), Error) << bad;
+  }
+  container_.dpdk_runtime_dir.reset();
+  EXPECT_THROW(driver_->prepare(ctx()), Error);
+}
+
+TEST_F(TestpmdDriverTest, NotReadyBeforeTelemetryExists) {
+  make_runtime_dir();
+  auto r = driver_->probe(ctx(), milliseconds(200));
+  EXPECT_FALSE(r.ready);
+  EXPECT_FALSE(r.fatal);
+  EXPECT_NE(r.detail.find("not there yet"), std::string::npos) << r.detail;
+}
+
+TEST_F(TestpmdDriverTest, FatalWhenTheProcessIsGone) {
+  make_runtime_dir();
+  driver_->start(ctx());
+  alive_ = false;
+  auto r = driver_->probe(ctx(), milliseconds(200));
+  EXPECT_FALSE(r.ready);
+  EXPECT_TRUE(r.fatal);
+  EXPECT_NE(r.detail.find("the NF process is gone"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("memif: bind failed"), std::string::npos) << r.detail;
+}
+
+TEST_F(TestpmdDriverTest, ZeroPortsIsNotReady) {
+  make_runtime_dir();
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  auto r = driver_->probe(ctx(), milliseconds(500));
+  EXPECT_FALSE(r.ready);
+  EXPECT_FALSE(r.fatal);
+  EXPECT_NE(r.detail.find("0/2 memif ports"), std::string::npos) << r.detail;
+}
+
+TEST_F(TestpmdDriverTest, ReadyOnceTheClientLinkIsUp) {
+  make_runtime_dir();
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  server.set_port(0, false);
+  server.set_port(1, false);
+  EXPECT_FALSE(driver_->probe(ctx(), milliseconds(500)).ready);
+  server.set_port(1, true);
+  auto r = driver_->probe(ctx(), milliseconds(500));
+  EXPECT_TRUE(r.ready) << r.detail;
+}
+
+TEST_F(TestpmdDriverTest, SilentTelemetryIsNotReadyWithinTheBudget) {
+  make_runtime_dir();
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  server.set_silent(true);
+  auto start = std::chrono::steady_clock::now();
+  auto r = driver_->probe(ctx(), milliseconds(200));
+  EXPECT_FALSE(r.ready);
+  EXPECT_FALSE(r.fatal);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+}
+
+TEST_F(TestpmdDriverTest, CountersPerPortWithPeersAndDrops) {
+  make_runtime_dir();
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  EthdevStats a;
+  a.ipackets = 100;
+  a.opackets = 5;
+  a.imissed = 1;
+  a.ierrors = 2;
+  a.rx_nombuf = 3;
+  a.oerrors = 4;
+  server.set_port(0, true, a);
+  EthdevStats b;
+  b.opackets = 90;
+  server.set_port(1, true, b);
+  auto counters = driver_->counters(ctx());
+  ASSERT_EQ(counters.size(), 2u);
+  EXPECT_EQ(counters[0].port, 0);
+  EXPECT_EQ(counters[0].peer, "gen");
+  EXPECT_EQ(counters[0].rx_packets, 100u);
+  EXPECT_EQ(counters[0].tx_packets, 5u);
+  EXPECT_EQ(counters[0].rx_dropped, 6u);
+  EXPECT_EQ(counters[0].tx_dropped, 4u);
+  EXPECT_EQ(counters[1].peer, "sink");
+  EXPECT_EQ(counters[1].tx_packets, 90u);
+}
+
+TEST_F(TestpmdDriverTest, StartAndStopGoThroughTheDetachedHelper) {
+  driver_->start(ctx());
+  driver_->stop(ctx(), milliseconds(100));
+  auto execs = engine_.execs();
+  ASSERT_EQ(execs.size(), 2u);
+  EXPECT_EQ(execs[0][3], "cnfctl-nf");
+  EXPECT_EQ(execs[0].back(), "--no-huge");
+  EXPECT_EQ(execs[1][3], "cnfctl-stop");
+  EXPECT_EQ(execs[1][5], "77");            // the pid start() saw
+  EXPECT_EQ(execs[1][6], "dpdk-testpmd");  // and every process of that name
+}
+
+class RemoteRunner : public process::Runner {
+ public:
+  process::Outcome run(const process::Command&) override { return FakeEngine::exited(0); }
+  std::vector<process::Outcome> run_all(const std::vector<process::Command>& c,
+                                        std::size_t) override {
+    return std::vector<process::Outcome>(c.size(), FakeEngine::exited(0));
+  }
+  std::string name() const override { return "ssh root@10.0.0.2:22"; }
+};
+
+TEST_F(TestpmdDriverTest, RemoteTelemetryIsAClearError) {
+  RemoteRunner remote;
+  nf::NfContext c{container_, engine_, remote};
+  try {
+    driver_->probe(c, milliseconds(100));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.describe().find("remote telemetry not supported yet"), std::string::npos)
+        << e.describe();
+  }
+  EXPECT_THROW(driver_->counters(c), Error);
+}
+
+}  // namespace
+}  // namespace cnfctl::testpmd

@@ -1,0 +1,234 @@
+#include "nf/vpp/vpp_driver.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/error.h"
+#include "nf/detached.h"
+#include "nf/nf_process.h"
+#include "nf/vpp/api_client.h"
+#include "nf/vpp/cli_client.h"
+
+namespace cnfctl::vpp {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kCountersTimeout{5000};
+constexpr milliseconds kMaxConnectTimeout{1000};
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& value) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// "rx packets 123" / "drops 5": the counter's name is every word but the last, the last its
+// value. Returns false when the last word is not a number.
+bool add_counter(InterfaceCounters& iface, const std::vector<std::string_view>& words,
+                 std::size_t first) {
+  if (words.size() < first + 2) return false;
+  std::uint64_t value = 0;
+  if (!parse_number(words.back(), value)) return false;
+  std::string name;
+  for (std::size_t i = first; i + 1 < words.size(); ++i) {
+    if (!name.empty()) name += ' ';
+    name += words[i];
+  }
+  iface.counters[name] = value;
+  return true;
+}
+
+const plan::VppSockets& sockets_of(const plan::PlannedContainer& c) {
+  if (!c.vpp_sockets) throw Error("the plan gives this VPP no socket dir").at("container " + c.id);
+  return *c.vpp_sockets;
+}
+
+void require_local(const nf::NfContext& ctx) {
+  if (nf::is_local_node(ctx.node)) return;
+  throw Error(fmt::format("remote VPP sockets not supported yet: VPP's sockets in {} are on node "
+                          "{} ({}); cnfctl reaches them only on this machine",
+                          sockets_of(ctx.container).host_dir, ctx.container.node, ctx.node.name()))
+      .at("container " + ctx.container.id);
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+class VppDriver : public nf::NfDriver {
+ public:
+  explicit VppDriver(VppDriverOptions options) : options_(std::move(options)) {}
+
+  void prepare(const nf::NfContext& ctx) override {
+    const auto& s = sockets_of(ctx.container);
+    nf::require_removable_path(ctx, s.host_dir, "VPP socket dir");
+    nf::run_on_node(ctx, {"mkdir", "-p", "--", s.host_dir}, "creating the VPP socket dir");
+    // Sockets of an earlier VPP would answer nothing (or a dead VPP's clients would hang).
+    std::vector<std::string> stale = {"rm", "-f", "--", s.api, s.cli, s.stats};
+    for (const auto& link : ctx.container.links) {
+      if (link.is_server() && !link.host_socket_path.empty()) {
+        stale.push_back(link.host_socket_path);
+      }
+    }
+    nf::run_on_node(ctx, stale, "removing stale VPP and memif sockets");
+    nf::make_guest_dirs_for_files(ctx);  // /etc/vpp for startup.conf and the exec script
+  }
+
+  void start(const nf::NfContext& ctx) override {
+    const auto& c = ctx.container;
+    pids_.remember(c.id, nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env));
+  }
+
+  nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
+    require_local(ctx);
+    const auto& s = sockets_of(ctx.container);
+    const auto connect_timeout = std::min(timeout, kMaxConnectTimeout);
+    std::string seen;
+    try {
+      CliOptions cli;
+      cli.connect_timeout = connect_timeout;
+      cli.timeout = timeout;
+      const std::string cli_version = trim(run_vpp_cli(s.cli, "show version", cli));
+      seen = "CLI: " + cli_version;
+      // CSIT's adjust_privileges: VPP creates its sockets for root only; let other users of
+      // the node (and non-root API clients) reach them.
+      nf::run_on_node(ctx, {"chmod", "-R", "o+rwx", "--", s.host_dir},
+                      "opening the VPP socket dir to other users");
+
+      ApiClientOptions api;
+      api.client_name = options_.api_client_name;
+      api.connect_timeout = connect_timeout;
+      api.reply_timeout = timeout;
+      auto client = ApiClient::connect(s.api, api);
+      const auto version = client.show_version();
+      client.control_ping();
+      client.disconnect();
+      return nf::Readiness{
+          true, fmt::format("{}; API: {} {}", seen, version.program, version.version), false};
+    } catch (const Error& e) {
+      seen += (seen.empty() ? "" : "; ") + e.describe();
+    }
+    if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
+    return nf::Readiness{false, seen, false};
+  }
+
+  std::vector<nf::PortCounters> counters(const nf::NfContext& ctx) override {
+    require_local(ctx);
+    CliOptions cli;
+    cli.timeout = kCountersTimeout;
+    const auto table =
+        parse_show_interface(run_vpp_cli(sockets_of(ctx.container).cli, "show interface", cli));
+    return memif_port_counters(ctx.container.links, table);
+  }
+
+  void stop(const nf::NfContext& ctx, milliseconds grace) override {
+    const auto& c = ctx.container;
+    auto pid = pids_.pid_of(ctx.engine, c.id);
+    const std::string argv0 = c.nf.argv.empty() ? std::string("vpp") : c.nf.argv.front();
+    nf::stop_detached(ctx.engine, c.id, pid.value_or(0), argv0, grace);
+    pids_.forget(c.id);
+  }
+
+  void cleanup(const nf::NfContext& ctx) override {
+    const auto& s = sockets_of(ctx.container);
+    nf::require_removable_path(ctx, s.host_dir, "VPP socket dir");
+    std::vector<std::string> argv = {"rm", "-rf", "--", s.host_dir};
+    for (const auto& link : ctx.container.links) {
+      if (link.is_server() && !link.host_socket_path.empty()) {
+        argv.push_back(link.host_socket_path);
+      }
+    }
+    nf::run_on_node(ctx, argv, "removing the VPP socket dir and the memif sockets it served");
+  }
+
+ private:
+  VppDriverOptions options_;
+  nf::NfPids pids_;
+};
+
+}  // namespace
+
+std::uint64_t InterfaceCounters::get(std::string_view counter) const {
+  auto it = counters.find(std::string(counter));
+  return it == counters.end() ? 0 : it->second;
+}
+
+std::vector<InterfaceCounters> parse_show_interface(std::string_view text) {
+  std::vector<InterfaceCounters> table;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const auto words = split_words(line);
+    if (words.empty()) continue;
+    const bool continuation = line.front() == ' ' || line.front() == '\t';
+    if (continuation) {
+      // The header ("Name Idx State MTU ... Counter Count") is indented too.
+      if (words.front() == "Name") continue;
+      if (!table.empty()) add_counter(table.back(), words, 0);
+      continue;
+    }
+    // <name> <idx> <state> <mtu> [<counter words> <count>]
+    InterfaceCounters iface;
+    if (words.size() < 4 || !parse_number(words[1], iface.index)) continue;
+    iface.name = std::string(words[0]);
+    iface.up = words[2] == "up";
+    add_counter(iface, words, 4);
+    table.push_back(std::move(iface));
+  }
+  return table;
+}
+
+std::string memif_interface_name(const wiring::MemifLink& link) {
+  return fmt::format("memif{}/{}", link.socket_id, link.interface_id);
+}
+
+std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::MemifLink>& links,
+                                                  const std::vector<InterfaceCounters>& table) {
+  std::vector<nf::PortCounters> result;
+  for (std::size_t k = 0; k < links.size(); ++k) {
+    nf::PortCounters p;
+    p.port = static_cast<int>(k);
+    p.peer = links[k].peer;
+    const auto name = memif_interface_name(links[k]);
+    auto it = std::find_if(table.begin(), table.end(),
+                           [&](const InterfaceCounters& i) { return i.name == name; });
+    if (it != table.end()) {
+      p.rx_packets = it->get("rx packets");
+      p.tx_packets = it->get("tx packets");
+      p.rx_dropped =
+          it->get("drops") + it->get("rx-miss") + it->get("rx-no-buf") + it->get("rx-error");
+      p.tx_dropped = it->get("tx-error");
+    }
+    result.push_back(std::move(p));
+  }
+  return result;
+}
+
+std::unique_ptr<nf::NfDriver> make_vpp_driver(const VppDriverOptions& options) {
+  return std::make_unique<VppDriver>(options);
+}
+
+}  // namespace cnfctl::vpp

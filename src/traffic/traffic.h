@@ -1,0 +1,104 @@
+// Traffic through a running topology (SPEC §6, issue 4 item 6): for memif chains, per-hop packet
+// rates from every NF's port counters read twice WHILE traffic flows (the generator sends from
+// its start: testpmd txonly --auto-start; counters reset when a link reconnects, so they are never
+// read after a stop); for nginx NFs, requests/s and latency measured by `wrk` run on the node.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nf/driver.h"
+#include "plan/plan.h"
+
+namespace cnfctl::traffic {
+
+/// One port of one NF over the measurement window.
+struct HopRate {
+  std::string container;  // the container's name in the topology
+  int port = 0;
+  std::string peer;              // the container at the other end of the port's link
+  std::uint64_t rx_packets = 0;  // received during the window
+  std::uint64_t tx_packets = 0;
+  std::uint64_t drops = 0;  // rx + tx drops during the window
+  double rx_mpps = 0;
+  double tx_mpps = 0;
+  bool counters_reset = false;  // a counter went backwards (the link reconnected meanwhile)
+};
+
+/// What wrk measured against one nginx NF.
+struct HttpLoad {
+  std::string container;
+  std::string url;
+  unsigned connections = 0;
+  double requests_per_s = 0;
+  std::uint64_t requests = 0;
+  double seconds = 0;  // wrk's own measurement window
+  double latency_avg_ms = 0;
+  double latency_p50_ms = 0;
+  double latency_p90_ms = 0;
+  double latency_p99_ms = 0;
+  std::uint64_t socket_errors = 0;  // connect + read + write + timeout
+  std::uint64_t non_2xx = 0;        // "Non-2xx or 3xx responses"
+};
+
+/// The result of measure_traffic().
+struct TrafficReport {
+  std::string run;
+  std::chrono::milliseconds duration{0};  // the requested window
+  std::vector<HopRate> hops;              // memif NFs, in plan order, port by port
+  std::optional<std::string> sink;        // the sink container, when the chain has one
+  std::optional<double> end_to_end_mpps;  // the sink's rx rate
+  std::vector<HttpLoad> http;
+  std::vector<std::string> notes;  // what was skipped and why
+};
+
+struct TrafficOptions {
+  std::string wrk = "wrk";        // the wrk program on the node
+  unsigned wrk_threads = 1;       // -t
+  unsigned wrk_connections = 10;  // -c
+};
+
+/// Per-port rates of one container from two counter readings `elapsed` apart (matched by port
+/// id; ports only in `t1` count from zero). A counter that went backwards counts from zero too
+/// and marks counters_reset. Pure; never throws. Rates are 0 when `elapsed` is not positive.
+std::vector<HopRate> hop_rates(const std::string& container,
+                               const std::vector<nf::PortCounters>& t0,
+                               const std::vector<nf::PortCounters>& t1,
+                               std::chrono::nanoseconds elapsed);
+
+/// Parses wrk's output (run with --latency) into `load` (requests, window, requests/s, latency
+/// average and percentiles, socket errors, non-2xx responses). Throws cnfctl::Error quoting the
+/// output when it has no "Requests/sec:" line.
+void parse_wrk_output(std::string_view output, HttpLoad& load);
+
+/// The wrk command line for one endpoint: wrk -t<T> -c<C> -d<S>s --latency <url>, with the
+/// duration rounded up to whole seconds (at least 1). Pure.
+std::vector<std::string> wrk_argv(const TrafficOptions& options, const std::string& url,
+                                  std::chrono::milliseconds duration);
+
+/// Measures `duration` of traffic on the running plan. `context_of` gives each container's
+/// NfContext (its engine and node runner). testpmd and VPP containers with memif links are
+/// read through their NF driver's counters(); nginx containers with an HTTP endpoint get one
+/// wrk each, all at once, through their node's runner. Containers of other NF kinds are noted
+/// and skipped. Throws cnfctl::Error (located at the container) when counters cannot be read,
+/// wrk fails or cannot be parsed; bad_input when the plan has nothing to measure.
+TrafficReport measure_traffic(
+    const plan::Plan& plan,
+    const std::function<nf::NfContext(const plan::PlannedContainer&)>& context_of,
+    std::chrono::milliseconds duration, const TrafficOptions& options = {});
+
+/// The report as text: a per-hop table (container, port, peer, rx Mpps, tx Mpps, drops) with the
+/// end-to-end line, and an HTTP table (container, url, conns, requests/s, latency avg/p50/p99
+/// ms, errors). Never fails.
+std::string render_traffic_table(const TrafficReport& report);
+
+/// The report as JSON (rates as numbers, in Mpps and requests/s). Never fails.
+nlohmann::json traffic_json(const TrafficReport& report);
+
+}  // namespace cnfctl::traffic

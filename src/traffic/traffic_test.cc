@@ -1,0 +1,209 @@
+#include "traffic/traffic.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/error.h"
+#include "nf/fake_engine_test_support.h"
+#include "nf/temp_dir_test_support.h"
+#include "nf/testpmd/fake_telemetry_server.h"
+#include "process/local_runner.h"
+
+namespace cnfctl::traffic {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// wrk 4.1.0 (Debian) against nginx 1.22 on this machine.
+constexpr const char* kWrkOutput = R"(Running 2s test @ http://127.0.0.1:18089/64B
+  1 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.68ms   14.56ms 125.54ms   96.39%
+    Req/Sec    14.91k     4.69k   26.50k    85.00%
+  Latency Distribution
+     50%  250.00us
+     75%    1.96ms
+     90%    3.84ms
+     99%   95.94ms
+  29785 requests in 2.05s, 6.02MB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 7
+Requests/sec:  14564.10
+Transfer/sec:      2.94MB
+)";
+
+nf::PortCounters port(int id, std::uint64_t rx, std::uint64_t tx, std::uint64_t drops = 0) {
+  nf::PortCounters p;
+  p.port = id;
+  p.peer = "peer" + std::to_string(id);
+  p.rx_packets = rx;
+  p.tx_packets = tx;
+  p.rx_dropped = drops;
+  return p;
+}
+
+TEST(HopRates, DeltasOverTheWindow) {
+  auto hops = hop_rates("nf1", {port(0, 1'000'000, 0, 5), port(1, 0, 2'000'000)},
+                        {port(0, 5'000'000, 0, 9), port(1, 0, 6'000'000)}, seconds(2));
+  ASSERT_EQ(hops.size(), 2u);
+  EXPECT_EQ(hops[0].container, "nf1");
+  EXPECT_EQ(hops[0].peer, "peer0");
+  EXPECT_EQ(hops[0].rx_packets, 4'000'000u);
+  EXPECT_DOUBLE_EQ(hops[0].rx_mpps, 2.0);
+  EXPECT_DOUBLE_EQ(hops[0].tx_mpps, 0.0);
+  EXPECT_EQ(hops[0].drops, 4u);
+  EXPECT_DOUBLE_EQ(hops[1].tx_mpps, 2.0);
+  EXPECT_FALSE(hops[1].counters_reset);
+}
+
+TEST(HopRates, ResetCountersAndNewPortsCountFromZero) {
+  auto hops = hop_rates("sink", {port(0, 9'000'000, 0)}, {port(0, 500'000, 0), port(1, 250, 0)},
+                        milliseconds(500));
+  ASSERT_EQ(hops.size(), 2u);
+  EXPECT_TRUE(hops[0].counters_reset);
+  EXPECT_EQ(hops[0].rx_packets, 500'000u);
+  EXPECT_DOUBLE_EQ(hops[0].rx_mpps, 1.0);
+  EXPECT_EQ(hops[1].rx_packets, 250u);
+  EXPECT_FALSE(hops[1].counters_reset);
+  EXPECT_DOUBLE_EQ(hop_rates("x", {}, {port(0, 5, 5)}, seconds(0))[0].rx_mpps, 0.0);
+}
+
+TEST(Wrk, ParsesItsReport) {
+  HttpLoad load;
+  parse_wrk_output(kWrkOutput, load);
+  EXPECT_DOUBLE_EQ(load.requests_per_s, 14564.10);
+  EXPECT_EQ(load.requests, 29785u);
+  EXPECT_DOUBLE_EQ(load.seconds, 2.05);
+  EXPECT_DOUBLE_EQ(load.latency_avg_ms, 3.68);
+  EXPECT_DOUBLE_EQ(load.latency_p50_ms, 0.25);
+  EXPECT_DOUBLE_EQ(load.latency_p90_ms, 3.84);
+  EXPECT_DOUBLE_EQ(load.latency_p99_ms, 95.94);
+  EXPECT_EQ(load.socket_errors, 5u);
+  EXPECT_EQ(load.non_2xx, 7u);
+  HttpLoad none;
+  EXPECT_THROW(parse_wrk_output("unable to connect to 127.0.0.1:1 Connection refused\n", none),
+               Error);
+}
+
+TEST(Wrk, CommandLine) {
+  TrafficOptions o;
+  o.wrk_connections = 50;
+  EXPECT_EQ(wrk_argv(o, "http://127.0.0.1:8080/64B", milliseconds(2500)),
+            (std::vector<std::string>{"wrk", "-t1", "-c50", "-d3s", "--latency",
+                                      "http://127.0.0.1:8080/64B"}));
+  EXPECT_EQ(wrk_argv(o, "u", milliseconds(10))[3], "-d1s");
+}
+
+TEST(Report, TableAndJson) {
+  TrafficReport r;
+  r.run = "demo";
+  r.duration = seconds(5);
+  r.hops = hop_rates("gen", {port(0, 0, 0)}, {port(0, 0, 10'000'000)}, seconds(1));
+  auto sink = hop_rates("sink", {port(0, 0, 0)}, {port(0, 9'000'000, 0, 3)}, seconds(1));
+  r.hops.insert(r.hops.end(), sink.begin(), sink.end());
+  r.sink = "sink";
+  r.end_to_end_mpps = 9.0;
+  HttpLoad load;
+  load.container = "web1";
+  load.url = "http://127.0.0.1:8080/64B";
+  load.connections = 10;
+  parse_wrk_output(kWrkOutput, load);
+  r.http.push_back(load);
+  r.notes.push_back("cmd1: no traffic counters for a command NF without memif links");
+
+  const auto text = render_traffic_table(r);
+  EXPECT_NE(text.find("RX Mpps"), std::string::npos) << text;
+  EXPECT_NE(text.find("TX Mpps"), std::string::npos) << text;
+  EXPECT_NE(text.find("gen           0  peer0      0.000     10.000"), std::string::npos) << text;
+  EXPECT_NE(text.find("end to end: 9.000 Mpps (received by sink)"), std::string::npos) << text;
+  EXPECT_NE(text.find("REQUESTS/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("14564.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("note: cmd1"), std::string::npos) << text;
+
+  auto j = traffic_json(r);
+  EXPECT_EQ(j["run"], "demo");
+  EXPECT_EQ(j["hops"].size(), 2u);
+  EXPECT_DOUBLE_EQ(j["hops"][1]["rx_mpps"].get<double>(), 9.0);
+  EXPECT_EQ(j["hops"][1]["drops"], 3);
+  EXPECT_DOUBLE_EQ(j["end_to_end_mpps"].get<double>(), 9.0);
+  EXPECT_DOUBLE_EQ(j["http"][0]["requests_per_s"].get<double>(), 14564.10);
+}
+
+// Two testpmd containers behind fake telemetry servers whose counters grow during the window.
+TEST(MeasureTraffic, ReadsEveryMemifNfTwiceWhileTrafficFlows) {
+  nf::testing::TempDir dir;
+  plan::Plan p;
+  p.run = "t";
+  for (std::string name : {"gen", "sink"}) {
+    plan::PlannedContainer c;
+    c.name = name;
+    c.id = "t-" + name;
+    c.role = name == "gen" ? topology::Role::kGenerator : topology::Role::kSink;
+    c.nf.kind = topology::NfKind::kTestpmd;
+    c.dpdk_runtime_dir = dir.path() + "/" + name;
+    wiring::MemifLink l;
+    l.peer = name == "gen" ? "sink" : "gen";
+    c.links = {l};
+    std::filesystem::create_directories(*c.dpdk_runtime_dir);
+    p.containers.push_back(c);
+  }
+  plan::PlannedContainer idle;
+  idle.name = "cmd1";
+  p.containers.push_back(idle);
+
+  testpmd::testing::FakeTelemetryServer gen(*p.containers[0].dpdk_runtime_dir);
+  testpmd::testing::FakeTelemetryServer sink(*p.containers[1].dpdk_runtime_dir);
+  testpmd::EthdevStats s;
+  gen.set_port(0, true, s);
+  sink.set_port(0, true, s);
+  std::thread flow([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    testpmd::EthdevStats later;
+    later.opackets = 2'000'000;
+    gen.set_port(0, true, later);
+    later.opackets = 0;
+    later.ipackets = 1'000'000;
+    sink.set_port(0, true, later);
+  });
+  nf::testing::FakeEngine engine;
+  process::LocalRunner runner;
+  auto report = measure_traffic(
+      p,
+      [&](const plan::PlannedContainer& c) {
+        return nf::NfContext{c, engine, runner};
+      },
+      milliseconds(200));
+  flow.join();
+  ASSERT_EQ(report.hops.size(), 2u);
+  EXPECT_EQ(report.hops[0].container, "gen");
+  EXPECT_EQ(report.hops[0].tx_packets, 2'000'000u);
+  EXPECT_NEAR(report.hops[0].tx_mpps, 10.0, 2.0);  // 2 M packets in ~0.2 s
+  EXPECT_EQ(report.sink, "sink");
+  ASSERT_TRUE(report.end_to_end_mpps.has_value());
+  EXPECT_NEAR(*report.end_to_end_mpps, 5.0, 1.0);
+  ASSERT_EQ(report.notes.size(), 1u);
+  EXPECT_NE(report.notes[0].find("cmd1"), std::string::npos);
+}
+
+TEST(MeasureTraffic, NothingToMeasureIsBadInput) {
+  plan::Plan p;
+  p.run = "empty";
+  nf::testing::FakeEngine engine;
+  process::LocalRunner runner;
+  try {
+    measure_traffic(
+        p,
+        [&](const plan::PlannedContainer& c) {
+          return nf::NfContext{c, engine, runner};
+        },
+        milliseconds(10));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+}
+
+}  // namespace
+}  // namespace cnfctl::traffic
