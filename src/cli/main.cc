@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "common/error.h"
@@ -17,6 +19,23 @@ int main(int argc, char** argv) {
   cnfctl::cli::add_version_command(app);
   cnfctl::cli::add_plan_command(app);
   cnfctl::cli::add_cpu_command(app);
+  cnfctl::cli::add_up_command(app);
+  cnfctl::cli::add_down_command(app);
+  cnfctl::cli::add_ps_command(app);
+  cnfctl::cli::add_exec_command(app);
+  cnfctl::cli::add_logs_command(app);
+  cnfctl::cli::add_restart_command(app);
+  cnfctl::cli::add_traffic_command(app);
+  // `exec RUN CONTAINER -- ARGV...`: the program's argv is not cnfctl's to parse.
+  if (argc > 1 && std::string(argv[1]) == "exec") {
+    for (int i = 2; i < argc; ++i) {
+      if (std::string(argv[i]) == "--") {
+        cnfctl::cli::set_exec_program(std::vector<std::string>(argv + i + 1, argv + argc));
+        argc = i;
+        break;
+      }
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -25,6 +44,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // `exec`: the program's own exit code
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;  // bad command line: nothing was touched

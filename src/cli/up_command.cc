@@ -1,0 +1,136 @@
+#include <fmt/format.h>
+
+#include <ctime>
+#include <iostream>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/run_options.h"
+#include "common/error.h"
+#include "engine/registry.h"
+#include "plan/plan.h"
+#include "run/bring_up.h"
+#include "run/journal.h"
+#include "run/operations.h"
+#include "run/run_environment.h"
+#include "topology/enum_names.h"
+#include "topology/loader.h"
+
+namespace cnfctl::cli {
+namespace {
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+}  // namespace
+
+void add_up_command(CLI::App& app) {
+  struct Options {
+    std::string file;
+    std::string name;
+    std::string engine;
+    std::size_t jobs = 8;
+    std::size_t node_jobs = 0;
+    std::string timeout_ready = "30s";
+    std::string traffic;
+    bool rm = false;
+    bool json = false;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "up",
+      "Bring a topology up: create every container in parallel, start the NFs stage by stage, "
+      "wait until each is ready, print a summary. Any failure or Ctrl-C rolls everything back");
+  cmd->add_option("FILE", o->file, "The topology file (YAML)")->required();
+  cmd->add_option("--name", o->name, "The run name (default: the file's `name`)");
+  cmd->add_option("--engine", o->engine,
+                  "Use this engine on every node (oci, lxc, docker, podman)");
+  cmd->add_option("--jobs,-j", o->jobs, "Steps in flight at once, overall (default 8)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--node-jobs", o->node_jobs, "Steps in flight per node (default: --jobs)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--timeout-ready", o->timeout_ready,
+                  "How long each NF may take from start to ready (default 30s)");
+  cmd->add_option("--traffic", o->traffic, "Run traffic for this long once up (e.g. 5s)");
+  cmd->add_flag("--rm", o->rm, "Tear the run down at the end (also when traffic fails)");
+  cmd->add_flag("--json", o->json, "Print the summary as JSON");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress lines on stderr");
+  cmd->callback([o] {
+    const auto timeout = parse_duration_option(o->timeout_ready, "--timeout-ready");
+    std::optional<std::chrono::milliseconds> traffic;
+    if (!o->traffic.empty()) traffic = parse_duration_option(o->traffic, "--traffic");
+    require_input(!o->rm || traffic, "--rm", "--rm needs --traffic (up --rm would do nothing)");
+
+    auto topo = topology::load_topology_file(o->file);
+    if (!o->engine.empty()) {
+      auto kind = topology::value_in(topology::kEngineKindNames, o->engine);
+      require_input(kind.has_value(), "--engine",
+                    fmt::format("unknown engine '{}' (known: {})", o->engine,
+                                fmt::join(engine::known_engines(), ", ")));
+      topo.engine.kind = *kind;
+      for (auto& [name, node] : topo.nodes) node.engine.kind = *kind;
+    }
+    plan::PlanOptions plan_options;
+    plan_options.run_name = o->name;
+    auto plan = plan::build_plan(topo, plan_options);
+    run::require_local_nodes(plan);
+    const auto engines = run::engine_records(topo, plan);
+    run::RunEnvironment env(engines);  // validates engine names; touches nothing
+
+    std::optional<run::RunLock> lock;
+    lock.emplace(plan.run, true);
+    if (run::JournalFile::exists(plan.run)) {
+      const auto existing = run::JournalFile::read(plan.run);
+      throw Error::bad_input(
+          "run " + plan.run,
+          fmt::format("run {} already exists (state {}, started {}): `cnfctl down {}` first, or "
+                      "choose another --name",
+                      plan.run, existing.state, existing.started_at, plan.run));
+    }
+    run::clear_run_down(plan.run);
+    run::Journal journal;
+    journal.run = plan.run;
+    journal.source = plan.source;
+    journal.state = "starting";
+    journal.started_at = utc_now();
+    journal.engines = engines;
+    journal.node_dirs = run::node_dirs_of(plan);
+    journal.plan = plan;
+    run::JournalFile file(std::move(journal));
+
+    run::UpOptions up;
+    up.jobs = o->jobs;
+    up.node_jobs = o->node_jobs;
+    up.timeout_ready = timeout;
+    if (const char* pause = std::getenv("CNFCTL_TEST_PAUSE_AT")) up.pause_at = pause;
+    run::Progress progress(stderr, !o->quiet);
+    auto result = run::bring_up(file, env, *lock, up, progress);
+    if (o->json && !traffic) {
+      std::cout << run::summary_json(result).dump(2) << "\n";
+    } else if (!o->json) {
+      std::cout << run::summary_text(result) << std::flush;
+    }
+    if (!traffic) return;
+    lock.reset();
+    std::optional<Error> traffic_error;
+    try {
+      run_traffic(plan.run, *traffic, o->json);
+    } catch (const Error& e) {
+      traffic_error = e;
+    }
+    if (o->rm) {
+      auto down = run::down_run(plan.run, progress, o->jobs);
+      fmt::print(stderr, "run {} torn down\n", plan.run);
+    }
+    if (traffic_error) throw *traffic_error;
+  });
+}
+
+}  // namespace cnfctl::cli

@@ -1,0 +1,357 @@
+#include "run/bring_up.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/error.h"
+#include "cpu/cpu_list.h"
+#include "nf/detached.h"
+#include "run/interrupt.h"
+#include "run/readiness.h"
+#include "run/tear_down.h"
+
+namespace cnfctl::run {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+enum class Phase { kWaiting, kCreating, kCreated, kStarting, kReady, kFailed };
+
+struct Failure {
+  std::string container;
+  std::string step;
+  std::string error;
+};
+
+// Thrown inside a task when the run is being stopped (another failure or a signal).
+struct Cancelled {};
+
+class Scheduler {
+ public:
+  Scheduler(JournalFile& journal, RunEnvironment& env, const UpOptions& options, Progress& progress)
+      : journal_(journal),
+        env_(env),
+        options_(options),
+        progress_(progress),
+        plan_(journal.snapshot().plan) {
+    for (const auto& c : plan_.containers) phase_[c.name] = Phase::kWaiting;
+  }
+
+  // Runs every task; returns when all are ready or, after a failure or cancel, when no task is
+  // in flight any more.
+  void run(const std::function<bool()>& interrupted) {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      if (!stopping_ && interrupted()) stopping_ = true;
+      if (!stopping_) dispatch_locked();
+      bool all_ready = std::all_of(phase_.begin(), phase_.end(),
+                                   [](const auto& p) { return p.second == Phase::kReady; });
+      if (all_ready || (stopping_ && in_flight_ == 0)) break;
+      cv_.wait_for(lock, milliseconds(50));
+    }
+    lock.unlock();
+    for (auto& t : threads_) t.join();
+  }
+
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+
+  const std::optional<Failure>& failure() const { return failure_; }
+  const plan::Plan& plan() const { return plan_; }
+
+ private:
+  bool stage_open_locked(int stage) const {
+    for (const auto& c : plan_.containers) {
+      if (c.start_stage < stage && phase_.at(c.name) != Phase::kReady) return false;
+    }
+    return true;
+  }
+
+  void dispatch_locked() {
+    const std::size_t node_jobs = options_.node_jobs == 0 ? options_.jobs : options_.node_jobs;
+    for (const auto& c : plan_.containers) {
+      if (in_flight_ >= std::max<std::size_t>(options_.jobs, 1)) return;
+      if (node_in_flight_[c.node] >= std::max<std::size_t>(node_jobs, 1)) continue;
+      auto& phase = phase_[c.name];
+      if (phase == Phase::kWaiting) {
+        phase = Phase::kCreating;
+        launch_locked(
+            c, [this](const plan::PlannedContainer& pc) { create(pc); }, Phase::kCreated);
+      } else if (phase == Phase::kCreated && stage_open_locked(c.start_stage)) {
+        phase = Phase::kStarting;
+        launch_locked(
+            c, [this](const plan::PlannedContainer& pc) { start(pc); }, Phase::kReady);
+      }
+    }
+  }
+
+  void launch_locked(const plan::PlannedContainer& c,
+                     std::function<void(const plan::PlannedContainer&)> work, Phase done) {
+    ++in_flight_;
+    ++node_in_flight_[c.node];
+    threads_.emplace_back([this, &c, work = std::move(work), done] {
+      std::optional<Failure> failed;
+      bool cancelled = false;
+      try {
+        work(c);
+      } catch (const Cancelled&) {
+        cancelled = true;
+      } catch (const std::exception& e) {
+        failed = Failure{c.name, current_step(c.name), e.what()};
+      }
+      std::lock_guard lock(mutex_);
+      --in_flight_;
+      --node_in_flight_[c.node];
+      if (failed) {
+        phase_[c.name] = Phase::kFailed;
+        if (!failure_) failure_ = failed;
+        stopping_ = true;
+      } else if (cancelled) {
+        phase_[c.name] = Phase::kFailed;
+      } else {
+        phase_[c.name] = done;
+      }
+      cv_.notify_all();
+    });
+  }
+
+  std::string current_step(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    return steps_[name];
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+  // Records the intent of `step`, runs `action`, records it done.
+  template <class F>
+  void step(const plan::PlannedContainer& c, Step s, F&& action) {
+    if (stopping()) throw Cancelled{};
+    {
+      std::lock_guard lock(mutex_);
+      steps_[c.name] = to_string(s);
+    }
+    journal_.record(c.name, s, StepState::kIntended);
+    pause(to_string(s));
+    if (options_.before_step) options_.before_step(c.name, s);
+    action();
+    journal_.record(c.name, s, StepState::kDone);
+    pause(std::string(to_string(s)) + ":done");
+  }
+
+  void pause(const std::string& point) {
+    if (options_.pause_at.empty() || options_.pause_at != point) return;
+    if (paused_.exchange(true)) return;
+    fmt::print(stderr, "cnfctl: test pause at {} (pid {})\n", point, ::getpid());
+    std::fflush(stderr);
+    ::raise(SIGSTOP);
+  }
+
+  void create(const plan::PlannedContainer& c) {
+    auto& engine = env_.engine_of(c);
+    const auto spec = container_spec(c);
+    step(c, Step::kAcquire, [&] { engine.acquire(spec, true); });
+    step(c, Step::kCreate, [&] { engine.create(spec); });
+    progress_.say(c.name, "container running");
+    step(c, Step::kPrepare, [&] { env_.driver_of(c).prepare(env_.context_of(c)); });
+    step(c, Step::kFiles, [&] {
+      for (const auto& f : c.nf.files) engine.copy_in(c.id, f.guest_path, f.content, 0644);
+    });
+    if (!c.nf.files.empty())
+      progress_.say(c.name, fmt::format("{} file(s) written", c.nf.files.size()));
+  }
+
+  void start(const plan::PlannedContainer& c) {
+    auto& driver = env_.driver_of(c);
+    const auto ctx = env_.context_of(c);
+    const auto started = Clock::now();
+    step(c, Step::kStart, [&] { driver.start(ctx); });
+    progress_.say(c.name, "NF started");
+    step(c, Step::kReady, [&] { wait_ready(c, driver, ctx, started); });
+    const long long after = progress_.elapsed().count();
+    journal_.update([&](Journal& j) { j.containers[c.name].ready_after = after; });
+    progress_.say(
+        c.name,
+        fmt::format("ready ({} ms after NF start)",
+                    std::chrono::duration_cast<milliseconds>(Clock::now() - started).count()));
+  }
+
+  void wait_ready(const plan::PlannedContainer&, nf::NfDriver& driver, const nf::NfContext& ctx,
+                  Clock::time_point started) {
+    bool ready = run::wait_ready(driver, ctx, options_.timeout_ready, started, [&](milliseconds d) {
+      std::unique_lock lock(mutex_);
+      return !cv_.wait_for(lock, d, [&] { return stopping_; });
+    });
+    if (!ready) throw Cancelled{};
+  }
+
+  JournalFile& journal_;
+  RunEnvironment& env_;
+  const UpOptions& options_;
+  Progress& progress_;
+  const plan::Plan plan_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::string, Phase> phase_;
+  std::map<std::string, std::string> steps_;
+  std::map<std::string, std::size_t> node_in_flight_;
+  std::size_t in_flight_ = 0;
+  bool stopping_ = false;
+  std::optional<Failure> failure_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> paused_{false};
+};
+
+std::string cpus_text(const std::vector<int>& cpus) {
+  return cpus.empty() ? "-" : cpu::format_cpu_list(cpus);
+}
+
+}  // namespace
+
+UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
+                  const UpOptions& options, Progress& progress) {
+  std::unique_ptr<InterruptWatch> watch;
+  Scheduler scheduler(journal, env, options, progress);
+  if (options.handle_signals) {
+    watch = std::make_unique<InterruptWatch>([&scheduler] { scheduler.stop(); });
+  }
+  auto interrupted = [&] { return watch && watch->interrupted(); };
+  const auto& plan = scheduler.plan();
+  const auto run = plan.run;
+
+  std::optional<Failure> setup_failure;
+  auto pause_once = [&](const std::string& point) {
+    if (options.pause_at == point) {
+      fmt::print(stderr, "cnfctl: test pause at {} (pid {})\n", point, ::getpid());
+      std::fflush(stderr);
+      ::raise(SIGSTOP);
+    }
+  };
+  pause_once("journal");
+  try {
+    env.prepare_nodes();
+    const auto dirs = journal.snapshot().node_dirs;
+    env.make_dirs(dirs);
+    if (!dirs.empty()) progress.say(run, fmt::format("{} node dir(s) created", dirs.size()));
+    pause_once("dirs:done");
+  } catch (const std::exception& e) {
+    setup_failure = Failure{"", "prepare nodes", e.what()};
+  }
+  if (!setup_failure) scheduler.run(interrupted);
+
+  const auto& failure = setup_failure ? setup_failure : scheduler.failure();
+  if (!failure && !interrupted()) {
+    journal.update([](Journal& j) { j.state = "up"; });
+    UpResult result;
+    result.run = run;
+    result.elapsed = progress.elapsed();
+    const auto snapshot = journal.snapshot();
+    for (const auto& c : plan.containers) {
+      const auto& record = snapshot.containers.at(c.name);
+      result.containers.push_back({c.name, c.id, c.node, std::string(topology::to_string(c.engine)),
+                                   cpus_text(c.cpus), std::string(topology::to_string(c.nf.kind)),
+                                   "ready", record.ready_after.value_or(0)});
+    }
+    return result;
+  }
+
+  // Failure or interruption: report, then roll back everything the journal says may exist.
+  journal.update([](Journal& j) { j.state = "failed"; });
+  std::string what;
+  if (failure) {
+    const auto* c = failure->container.empty() ? nullptr : plan.find(failure->container);
+    what = c ? fmt::format("container {} (node {}), step {}", c->name, c->node, failure->step)
+             : failure->step;
+    fmt::print(stderr, "cnfctl: up of run {} failed at {}:\n  {}\n", run, what, failure->error);
+    if (c) {
+      const auto snapshot = journal.snapshot();
+      auto it = snapshot.containers.find(c->name);
+      if (it != snapshot.containers.end() && it->second.done(Step::kCreate)) {
+        auto tail = nf::nf_log_tail(env.engine_of(*c), c->id, 20);
+        fmt::print(stderr, "NF log of {} ({}), last lines:\n{}\n", c->name, nf::kNfLogGuestPath,
+                   tail.empty() ? "  (empty)" : tail);
+      }
+    }
+  } else {
+    what = fmt::format("signal {} ({})", watch->signal(), strsignal(watch->signal()));
+    fmt::print(stderr, "cnfctl: up of run {} interrupted by {}\n", run, what);
+  }
+  std::fflush(stderr);
+  progress.say(run, "rolling back");
+  auto teardown = tear_down(journal.snapshot(), env, progress, options.jobs);
+  if (teardown.errors.empty()) {
+    lock.remove_run();
+    throw Error(fmt::format("up of run {} failed ({}){}; rolled back, nothing is left", run,
+                            failure ? what : "interrupted by " + what,
+                            failure ? ": " + failure->error : ""));
+  }
+  journal.update([](Journal& j) { j.state = "rollback-failed"; });
+  std::string errors;
+  for (const auto& e : teardown.errors) errors += "\n  " + e;
+  throw Error(
+      fmt::format("up of run {} failed ({}) and the rollback did not remove everything "
+                  "(the journal is kept; run `cnfctl down {}`):{}",
+                  run, failure ? what : "interrupted by " + what, run, errors));
+}
+
+std::string summary_text(const UpResult& result) {
+  std::vector<std::vector<std::string>> rows = {
+      {"CONTAINER", "NODE", "CPUS", "NF", "STATE", "READY-AFTER"}};
+  for (const auto& c : result.containers) {
+    rows.push_back({c.name, c.node, c.cpus, c.nf, c.state, fmt::format("{} ms", c.ready_after_ms)});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  out += fmt::format("run {} is up: {} container(s) in {} ms\n", result.run,
+                     result.containers.size(), result.elapsed.count());
+  return out;
+}
+
+nlohmann::json summary_json(const UpResult& result) {
+  nlohmann::json j;
+  j["run"] = result.run;
+  j["elapsed_ms"] = result.elapsed.count();
+  j["containers"] = nlohmann::json::array();
+  for (const auto& c : result.containers) {
+    j["containers"].push_back({{"name", c.name},
+                               {"id", c.id},
+                               {"node", c.node},
+                               {"engine", c.engine},
+                               {"cpus", c.cpus},
+                               {"nf", c.nf},
+                               {"state", c.state},
+                               {"ready_after_ms", c.ready_after_ms}});
+  }
+  return j;
+}
+
+}  // namespace cnfctl::run

@@ -1,0 +1,63 @@
+// The scheduler of `up` (SPEC §11): every container's pipeline acquire → create → prepare →
+// files → start → ready, all containers at once within --jobs (overall and per node), NF starts
+// stage by stage (memif servers verified before their clients start), each step recorded in the
+// journal before (intent) and after (done). Any failure or interruption rolls the run back.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "run/journal.h"
+#include "run/progress.h"
+#include "run/run_environment.h"
+
+namespace cnfctl::run {
+
+struct UpOptions {
+  std::size_t jobs = 8;                            // steps in flight overall (>= 1)
+  std::size_t node_jobs = 0;                       // steps in flight per node; 0: same as jobs
+  std::chrono::milliseconds timeout_ready{30000};  // from NF start until ready
+  bool handle_signals = true;                      // SIGINT/SIGTERM roll back (InterruptWatch)
+  /// Test hook (documented in README): "step" or "step:done" (steps of Step, plus "journal"
+  /// after the first journal write and "dirs:done") makes `up` stop itself with SIGSTOP the
+  /// first time any container gets there. Empty: never. Default: $CNFCTL_TEST_PAUSE_AT.
+  std::string pause_at;
+  /// Called (test doubles) with "container step" as each step begins; may throw to inject a
+  /// failure. Empty: nothing.
+  std::function<void(const std::string& container, Step step)> before_step;
+};
+
+struct ContainerSummary {
+  std::string name;
+  std::string id;
+  std::string node;
+  std::string engine;
+  std::string cpus;  // "0-1", "-" when not pinned
+  std::string nf;
+  std::string state;             // "ready"
+  long long ready_after_ms = 0;  // from the start of `up`
+};
+
+struct UpResult {
+  std::string run;
+  std::vector<ContainerSummary> containers;
+  std::chrono::milliseconds elapsed{0};
+};
+
+/// Brings the run of `journal` up in `env`. The journal must hold the plan, engines and node
+/// dirs with no container touched. On success the journal's state is "up". On any failure or
+/// SIGINT/SIGTERM: prints the failing container, step, error and NF log tail to stderr, rolls
+/// everything back (tear_down), removes the run (lock.remove_run()) when nothing is left, and
+/// throws cnfctl::Error (exit 1) saying what failed and whether the rollback was complete.
+UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
+                  const UpOptions& options, Progress& progress);
+
+/// The summary table (CONTAINER NODE CPUS NF STATE READY-AFTER) as text.
+std::string summary_text(const UpResult& result);
+nlohmann::json summary_json(const UpResult& result);
+
+}  // namespace cnfctl::run

@@ -1,0 +1,328 @@
+#include "run/bring_up.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/error.h"
+#include "process/local_runner.h"
+#include "run/operations.h"
+#include "run/tear_down.h"
+
+namespace cnfctl::run {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+// What happened, in order, across the fakes.
+struct World {
+  std::mutex mutex;
+  std::set<std::string> containers;  // ids that exist
+  std::set<std::string> running_nfs;
+  std::vector<std::string> events;  // "create x", "start x", "ready x", "stop x", "destroy x"
+  std::atomic<int> in_flight{0};
+  std::atomic<int> max_in_flight{0};
+  void log(const std::string& e) {
+    std::lock_guard lock(mutex);
+    events.push_back(e);
+  }
+  std::size_t index_of(const std::string& e) {
+    std::lock_guard lock(mutex);
+    auto it = std::find(events.begin(), events.end(), e);
+    return it == events.end() ? events.size() + 1000
+                              : static_cast<std::size_t>(it - events.begin());
+  }
+};
+
+class FakeEngine : public engine::Engine {
+ public:
+  explicit FakeEngine(World& world) : world_(world) {}
+  std::string kind() const override { return "oci"; }
+  std::string node() const override { return "local"; }
+  engine::NodePreparation prepare_node() override { return {}; }
+  void acquire(const engine::ContainerSpec& spec, bool) override { busy("acquire " + spec.name); }
+  void build(const engine::ContainerSpec&) override {}
+  void create(const engine::ContainerSpec& spec) override {
+    busy("create " + spec.name);
+    std::lock_guard lock(world_.mutex);
+    world_.containers.insert(spec.name);
+  }
+  process::Outcome exec(const std::string&, const engine::ExecRequest&) override {
+    process::Outcome o;
+    o.status = process::Outcome::Status::kExited;
+    o.exit_code = 0;
+    o.out = "NF log line\n";
+    return o;
+  }
+  void copy_in(const std::string& name, const std::string& path, const std::string&,
+               unsigned) override {
+    world_.log("copy " + name + " " + path);
+  }
+  void stop(const std::string&, milliseconds) override {}
+  void destroy(const std::string& name) override {
+    world_.log("destroy " + name);
+    std::lock_guard lock(world_.mutex);
+    world_.containers.erase(name);
+  }
+  engine::ContainerInfo inspect(const std::string& name) override {
+    engine::ContainerInfo info;
+    info.name = name;
+    std::lock_guard lock(world_.mutex);
+    info.present = info.running = world_.containers.count(name) != 0;
+    info.state = info.present ? "running" : "";
+    return info;
+  }
+  engine::SystemInfo system_info() override { return {}; }
+  bool is_present(const std::string& n) override { return inspect(n).present; }
+  bool is_running(const std::string& n) override { return inspect(n).running; }
+  std::string logs(const std::string&) override { return ""; }
+
+ private:
+  void busy(const std::string& what) {
+    int now = ++world_.in_flight;
+    int seen = world_.max_in_flight.load();
+    while (now > seen && !world_.max_in_flight.compare_exchange_weak(seen, now)) {
+    }
+    world_.log(what);
+    std::this_thread::sleep_for(milliseconds(20));
+    --world_.in_flight;
+  }
+  World& world_;
+};
+
+// Ready after `probes_until_ready` probes; `never` never; `fail_start` throws in start().
+struct DriverBehaviour {
+  int probes_until_ready = 2;
+  bool never = false;
+  bool fatal = false;
+  bool fail_start = false;
+};
+
+class FakeDriver : public nf::NfDriver {
+ public:
+  FakeDriver(World& world, std::map<std::string, DriverBehaviour>& behaviour)
+      : world_(world), behaviour_(behaviour) {}
+  void prepare(const nf::NfContext& ctx) override { world_.log("prepare " + ctx.container.name); }
+  void start(const nf::NfContext& ctx) override {
+    const auto& name = ctx.container.name;
+    if (behaviour_[name].fail_start) throw Error("cannot start " + name);
+    world_.log("start " + name);
+    std::lock_guard lock(world_.mutex);
+    world_.running_nfs.insert(name);
+  }
+  nf::Readiness probe(const nf::NfContext& ctx, milliseconds) override {
+    const auto& name = ctx.container.name;
+    auto& b = behaviour_[name];
+    if (b.fatal) return {false, "gone", true};
+    if (b.never || ++probes_[name] < b.probes_until_ready) return {false, "not yet", false};
+    world_.log("ready " + name);
+    return {true, "ok", false};
+  }
+  std::vector<nf::PortCounters> counters(const nf::NfContext&) override { return {}; }
+  void stop(const nf::NfContext& ctx, milliseconds) override {
+    world_.log("stop " + ctx.container.name);
+    std::lock_guard lock(world_.mutex);
+    world_.running_nfs.erase(ctx.container.name);
+  }
+  void cleanup(const nf::NfContext& ctx) override { world_.log("cleanup " + ctx.container.name); }
+
+ private:
+  World& world_;
+  std::map<std::string, DriverBehaviour>& behaviour_;
+  std::map<std::string, int> probes_;
+};
+
+class BringUpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/cnfctl-bring-up-test.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    setenv("CNFCTL_STATE_DIR", dir_.c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("CNFCTL_STATE_DIR");
+    fs::remove_all(dir_);
+  }
+
+  // servers s1, s2 (stage 0) and clients c1, c2 (stage 1), each client linked to a server.
+  plan::Plan plan() {
+    plan::Plan p;
+    p.run = "r";
+    p.source = "t.yaml";
+    auto add = [&](const std::string& name, int stage, const std::string& peer, bool server) {
+      plan::PlannedContainer c;
+      c.name = name;
+      c.id = "r-" + name;
+      c.node = "local";
+      c.start_stage = stage;
+      c.nf.argv = {"x"};
+      c.nf.files = {{"/etc/" + name, "content"}};
+      wiring::MemifLink l;
+      l.peer = peer;
+      l.role = server ? wiring::MemifRole::kMaster : wiring::MemifRole::kSlave;
+      c.links.push_back(l);
+      p.containers.push_back(c);
+    };
+    add("s1", 0, "c1", true);
+    add("s2", 0, "c2", true);
+    add("c1", 1, "s1", false);
+    add("c2", 1, "s2", false);
+    return p;
+  }
+
+  std::unique_ptr<RunEnvironment> environment() {
+    std::vector<std::pair<EngineRecord, std::unique_ptr<engine::Engine>>> engines;
+    engines.emplace_back(EngineRecord{"local", "oci", "", "", ""},
+                         std::make_unique<FakeEngine>(world_));
+    std::map<std::string, std::unique_ptr<process::Runner>> runners;
+    runners["local"] = std::make_unique<process::LocalRunner>();  // runs nothing: no node dirs
+    return std::make_unique<RunEnvironment>(
+        std::move(engines), std::move(runners),
+        [this](topology::NfKind) { return std::make_unique<FakeDriver>(world_, behaviour_); });
+  }
+
+  // Brings plan() up; returns the error text, "" on success.
+  std::string up(UpOptions options = {}) {
+    options.handle_signals = false;
+    auto env = environment();
+    RunLock lock("r", true);
+    Journal j;
+    j.run = "r";
+    j.source = "t.yaml";
+    j.state = "starting";
+    j.plan = plan();
+    j.engines = {{"local", "oci", "", "", ""}};
+    JournalFile file(j);
+    Progress progress(stderr, false);
+    try {
+      result_ = bring_up(file, *env, lock, options, progress);
+      return "";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), 1);
+      return e.describe();
+    }
+  }
+
+  std::string dir_;
+  World world_;
+  std::map<std::string, DriverBehaviour> behaviour_;
+  UpResult result_;
+};
+
+TEST_F(BringUpTest, EveryContainerComesUpAndClientsStartAfterTheirServersAreReady) {
+  ASSERT_EQ(up(), "");
+  ASSERT_EQ(result_.containers.size(), 4u);
+  for (const auto& c : result_.containers) EXPECT_EQ(c.state, "ready");
+  for (const auto* client : {"c1", "c2"}) {
+    for (const auto* server : {"s1", "s2"}) {
+      EXPECT_LT(world_.index_of(std::string("ready ") + server),
+                world_.index_of(std::string("start ") + client));
+    }
+  }
+  // Creation does not wait for stages: every create happens before the first client start.
+  EXPECT_LT(world_.index_of("create r-c2"), world_.index_of("start c1"));
+  EXPECT_LT(world_.index_of("prepare s1"), world_.index_of("start s1"));
+  EXPECT_LT(world_.index_of("copy r-s1 /etc/s1"), world_.index_of("start s1"));
+  auto journal = JournalFile::read("r");
+  EXPECT_EQ(journal.state, "up");
+  for (const auto& [name, record] : journal.containers) {
+    EXPECT_TRUE(record.done(Step::kReady)) << name;
+    EXPECT_TRUE(record.ready_after.has_value());
+  }
+}
+
+TEST_F(BringUpTest, JobsBoundTheStepsInFlight) {
+  UpOptions options;
+  options.jobs = 1;
+  ASSERT_EQ(up(options), "");
+  EXPECT_EQ(world_.max_in_flight.load(), 1);
+  options.jobs = 4;
+  world_.max_in_flight = 0;
+  fs::remove_all(dir_ + "/runs");
+  ASSERT_EQ(up(options), "");
+  EXPECT_GT(world_.max_in_flight.load(), 1);
+}
+
+TEST_F(BringUpTest, AFailingStartRollsEverythingBackServersFirst) {
+  behaviour_["c2"].fail_start = true;
+  auto error = up();
+  EXPECT_NE(error.find("container c2"), std::string::npos) << error;
+  EXPECT_NE(error.find("step start"), std::string::npos) << error;
+  EXPECT_NE(error.find("nothing is left"), std::string::npos) << error;
+  EXPECT_TRUE(world_.containers.empty());
+  EXPECT_TRUE(world_.running_nfs.empty());
+  EXPECT_LT(world_.index_of("stop s1"), world_.index_of("stop c1"));
+  EXPECT_LT(world_.index_of("stop c1"), world_.index_of("destroy r-s1"));
+  EXPECT_FALSE(JournalFile::exists("r"));
+  EXPECT_FALSE(fs::exists(run_state_dir("r")));
+}
+
+TEST_F(BringUpTest, AnNfThatNeverGetsReadyFailsAfterItsDeadline) {
+  behaviour_["s2"].never = true;
+  UpOptions options;
+  options.timeout_ready = milliseconds(150);
+  const auto started = std::chrono::steady_clock::now();
+  auto error = up(options);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_NE(error.find("not ready after 150 ms"), std::string::npos) << error;
+  EXPECT_EQ(world_.index_of("start c1"), world_.events.size() + 1000) << "a client started";
+  EXPECT_TRUE(world_.containers.empty());
+  EXPECT_FALSE(JournalFile::exists("r"));
+}
+
+TEST_F(BringUpTest, AFatalProbeStopsWaitingAtOnce) {
+  behaviour_["s1"].fatal = true;
+  UpOptions options;
+  options.timeout_ready = std::chrono::seconds(30);
+  const auto started = std::chrono::steady_clock::now();
+  auto error = up(options);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_NE(error.find("can never become ready"), std::string::npos) << error;
+}
+
+TEST_F(BringUpTest, AFailureBeforeAStepLeavesItsIntentSoTeardownDestroysIt) {
+  UpOptions options;
+  options.before_step = [](const std::string& name, Step step) {
+    if (name == "s1" && step == Step::kCreate) throw Error("injected");
+  };
+  auto error = up(options);
+  EXPECT_NE(error.find("step create"), std::string::npos) << error;
+  EXPECT_LT(world_.index_of("destroy r-s1"), world_.events.size());
+  EXPECT_TRUE(world_.containers.empty());
+}
+
+TEST_F(BringUpTest, TeardownTouchesOnlyWhatTheJournalSaysMayExist) {
+  Journal j;
+  j.run = "r";
+  j.plan = plan();
+  j.containers["s1"].steps[Step::kAcquire] = StepState::kDone;
+  j.containers["s1"].steps[Step::kStart] = StepState::kIntended;
+  auto env = environment();
+  Progress progress(stderr, false);
+  auto result = tear_down(j, *env, progress, 4);
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_EQ(result.nfs_stopped, 1u);
+  EXPECT_EQ(result.containers_removed, 1u);
+  EXPECT_LT(world_.index_of("stop s1"), world_.events.size());
+  EXPECT_LT(world_.index_of("destroy r-s1"), world_.events.size());
+  EXPECT_EQ(world_.index_of("destroy r-c1"), world_.events.size() + 1000);
+}
+
+TEST_F(BringUpTest, RestartTakesTheLinkedContainersAlongServersFirst) {
+  auto p = plan();
+  EXPECT_EQ(restart_set(p, "s1"), (std::vector<std::string>{"s1", "c1"}));
+  EXPECT_EQ(restart_set(p, "c2"), (std::vector<std::string>{"s2", "c2"}));
+  EXPECT_THROW(restart_set(p, "nope"), Error);
+}
+
+}  // namespace
+}  // namespace cnfctl::run

@@ -1,0 +1,147 @@
+// The run journal (SPEC §11): what a run is about to create and what exists, so `down` works
+// from it alone after a crash or `kill -9`, and the lock that keeps two commands off one run.
+//
+// Layout: <state_dir()>/runs/<run>/journal.json (written atomically: temp file, fsync, rename,
+// fsync of the directory) and <state_dir()>/runs/<run>/lock (flock while a command works on it).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/plan.h"
+
+namespace cnfctl::run {
+
+/// The steps of one container's bring-up, in order. Each is recorded as intended before it
+/// runs and done after it succeeded.
+enum class Step { kAcquire, kCreate, kPrepare, kFiles, kStart, kReady };
+
+/// "acquire", "create", "prepare", "files", "start", "ready".
+const char* to_string(Step step);
+/// The step spelled `name`, or nullopt.
+std::optional<Step> step_from(const std::string& name);
+
+enum class StepState { kIntended, kDone };
+
+/// What exists of one container.
+struct ContainerRecord {
+  std::map<Step, StepState> steps;
+  std::optional<int> nf_pid;             // inside the container, once started
+  std::optional<long long> ready_after;  // ms from the start of `up` until ready
+
+  /// True when `step` was at least intended (it may have happened).
+  bool touched(Step step) const { return steps.count(step) != 0; }
+  bool done(Step step) const {
+    auto it = steps.find(step);
+    return it != steps.end() && it->second == StepState::kDone;
+  }
+};
+
+/// How to reach one (node, engine) pair again: what make_engine() needs.
+struct EngineRecord {
+  std::string node;
+  std::string kind;        // "oci", "lxc", "docker", "podman"
+  std::string binary;      // oci: runc | crun; empty: the engine's default
+  std::string address;     // docker/podman daemon address; empty: the default
+  std::string state_root;  // the engine's state dir on the node; empty: the engine's default
+  bool operator==(const EngineRecord&) const = default;
+};
+
+/// A directory this run creates on a node (memif socket dir, DPDK runtime dirs, VPP socket
+/// dirs); `down` removes it.
+struct NodeDir {
+  std::string node;
+  std::string path;
+  bool operator==(const NodeDir&) const = default;
+};
+
+struct Journal {
+  static constexpr int kVersion = 1;
+  std::string run;
+  std::string source;
+  std::string state;       // "starting", "up", "failed", "stopping"
+  std::string started_at;  // ISO 8601 UTC
+  plan::Plan plan;
+  std::vector<EngineRecord> engines;
+  std::vector<NodeDir> node_dirs;
+  std::map<std::string, ContainerRecord> containers;  // by plan container name
+
+  nlohmann::json to_json() const;
+  /// Throws cnfctl::Error (failure) naming what is damaged.
+  static Journal from_json(const nlohmann::json& json);
+};
+
+/// <state_dir()>/runs.
+std::string runs_dir();
+/// <state_dir()>/runs/<run>.
+std::string run_state_dir(const std::string& run);
+/// The names of the runs that have a journal, sorted. Never throws (an unreadable dir: empty).
+std::vector<std::string> list_runs();
+
+/// Marks `run` as torn down (a small file beside the run dirs) so a second `down` can say so;
+/// `clear` removes the mark (a new `up` of the name). Never throws.
+void mark_run_down(const std::string& run);
+void clear_run_down(const std::string& run);
+/// When `run` was torn down ("2024-05-01T10:00:00Z"), or nullopt when it never was.
+std::optional<std::string> run_down_at(const std::string& run);
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, rename over
+/// `path`, fsync of the directory. Throws cnfctl::Error with errno text; the temp file is
+/// removed on failure.
+void write_file_atomically(const std::string& path, const std::string& bytes);
+
+/// An exclusive lock on a run name (flock on <run dir>/lock), held until destruction.
+class RunLock {
+ public:
+  /// Creates the run's state dir when `create` is true. Throws Error::bad_input when the run
+  /// does not exist and `create` is false ("no run called X"), or when another cnfctl holds the
+  /// lock ("run X is busy"); cnfctl::Error for I/O failures.
+  RunLock(const std::string& run, bool create);
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+  /// Removes the journal, the lock file and the run's state dir (the lock stays held until
+  /// destruction). Never throws.
+  void remove_run();
+
+ private:
+  std::string run_;
+  int fd_ = -1;
+};
+
+/// The journal of a run, shared by the threads that bring it up: every change is saved at once.
+class JournalFile {
+ public:
+  /// Takes `journal` and writes it. Throws cnfctl::Error when it cannot be written.
+  explicit JournalFile(Journal journal);
+  /// Reads the journal of `run`. Throws Error::bad_input when there is none (no run called X;
+  /// says if it was already torn down is unknowable) and cnfctl::Error when it is damaged.
+  static Journal read(const std::string& run);
+  /// True when `run` has a journal file.
+  static bool exists(const std::string& run);
+
+  /// Applies `change` to the journal and saves it, under a mutex. Throws cnfctl::Error when it
+  /// cannot be saved (the change stays applied in memory).
+  template <class F>
+  void update(F&& change) {
+    std::lock_guard lock(mutex_);
+    change(journal_);
+    save_locked();
+  }
+  /// Records `state` of `step` for container `name` and saves.
+  void record(const std::string& name, Step step, StepState state);
+  /// A copy of the journal as it is now.
+  Journal snapshot() const;
+
+ private:
+  void save_locked();
+  mutable std::mutex mutex_;
+  Journal journal_;
+};
+
+}  // namespace cnfctl::run

@@ -1,0 +1,223 @@
+#include "run/run_environment.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "common/error.h"
+#include "common/paths.h"
+#include "process/local_runner.h"
+
+namespace cnfctl::run {
+namespace {
+
+constexpr std::chrono::milliseconds kDirCommandTimeout{30000};
+
+bool removable(const std::string& path) {
+  if (path.size() < 2 || path.front() != '/' || path.find("..") != std::string::npos) {
+    return false;
+  }
+  return std::count(path.begin() + 1, path.end(), '/') >= 1 && path.back() != '/';
+}
+
+}  // namespace
+
+void require_local_nodes(const plan::Plan& plan) {
+  for (const auto& c : plan.containers) {
+    for (const auto& n : plan.nodes) {
+      if (n.name == c.node && n.type != topology::NodeKind::kLocal) {
+        throw Error::bad_input(
+            "node " + n.name,
+            fmt::format("container {} runs on remote node {} ({}): remote nodes are not "
+                        "supported by `up` yet; `cnfctl plan` shows what would run there",
+                        c.name, n.name, n.address));
+      }
+    }
+  }
+}
+
+std::vector<EngineRecord> engine_records(const topology::Topology& topology,
+                                         const plan::Plan& plan) {
+  std::vector<EngineRecord> records;
+  for (const auto& c : plan.containers) {
+    EngineRecord r;
+    r.node = c.node;
+    r.kind = std::string(topology::to_string(c.engine));
+    if (c.engine == topology::EngineKind::kOci || c.engine == topology::EngineKind::kPodman) {
+      r.binary = std::string(topology::to_string(c.runtime));
+    }
+    r.state_root = join_path(run_dir(), "engines/" + r.kind);
+    if (auto it = topology.nodes.find(c.node); it != topology.nodes.end()) {
+      if (it->second.engine.host) r.address = *it->second.engine.host;
+    }
+    if (std::none_of(records.begin(), records.end(),
+                     [&](const EngineRecord& e) { return e.node == r.node && e.kind == r.kind; })) {
+      records.push_back(r);
+    }
+  }
+  return records;
+}
+
+std::vector<NodeDir> node_dirs_of(const plan::Plan& plan) {
+  std::vector<NodeDir> dirs;
+  auto add = [&](const std::string& node, const std::string& path) {
+    NodeDir d{node, path};
+    if (!path.empty() && std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+  };
+  for (const auto& c : plan.containers) {
+    for (const auto& m : c.mounts) {
+      if (!plan.host_socket_dir.empty() && m.host == plan.host_socket_dir) add(c.node, m.host);
+    }
+    if (c.dpdk_runtime_dir) add(c.node, *c.dpdk_runtime_dir);
+    if (c.vpp_sockets) add(c.node, c.vpp_sockets->host_dir);
+  }
+  return dirs;
+}
+
+engine::ContainerSpec container_spec(const plan::PlannedContainer& c) {
+  engine::ContainerSpec spec;
+  spec.name = c.id;
+  spec.image = engine::Image::parse(c.image.str(), "container " + c.name + " image");
+  for (int cpu : c.cpus) spec.cpuset_cpus.push_back(static_cast<unsigned>(cpu));
+  for (int mem : c.mems) spec.cpuset_mems.push_back(static_cast<unsigned>(mem));
+  // The shared policy may give an NF's main thread and data thread the same CPU: a cpuset is a
+  // set.
+  for (auto* list : {&spec.cpuset_cpus, &spec.cpuset_mems}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  for (const auto& m : c.mounts) spec.mounts.push_back({m.host, m.guest, m.read_only, true});
+  for (const auto& [k, v] : c.env) {
+    if (k != engine::kMicroserviceLabel) spec.env[k] = v;
+  }
+  for (const auto& p : c.ports) {
+    spec.ports.push_back(
+        {p.host_port, p.container_port, std::string(topology::to_string(p.protocol)), ""});
+  }
+  spec.privileged = c.privileged;
+  spec.network = c.host_network ? engine::Network::kHost : engine::Network::kNone;
+  return spec;
+}
+
+void for_each_parallel(std::size_t count, std::size_t jobs,
+                       const std::function<void(std::size_t)>& work) {
+  if (count == 0) return;
+  std::size_t threads = jobs == 0 ? count : std::min(jobs, count);
+  std::atomic<std::size_t> next{0};
+  auto loop = [&] {
+    for (auto i = next++; i < count; i = next++) work(i);
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(loop);
+  loop();
+  for (auto& t : pool) t.join();
+}
+
+RunEnvironment::RunEnvironment(
+    std::vector<std::pair<EngineRecord, std::unique_ptr<engine::Engine>>> engines,
+    std::map<std::string, std::unique_ptr<process::Runner>> runners, DriverFactory drivers)
+    : runners_(std::move(runners)), make_driver_(std::move(drivers)) {
+  for (auto& [record, engine] : engines) engines_.push_back({record, std::move(engine)});
+}
+
+RunEnvironment::RunEnvironment(const std::vector<EngineRecord>& engines)
+    : make_driver_([](topology::NfKind kind) { return nf::make_driver(kind); }) {
+  for (const auto& record : engines) {
+    if (!runners_.count(record.node)) {
+      runners_[record.node] = std::make_unique<process::LocalRunner>();
+    }
+    engine::EngineOptions options;
+    if (record.kind == "oci") options.binary = record.binary;
+    if (record.kind == "podman" && !record.binary.empty()) options.podman_runtime = record.binary;
+    if (record.kind == "docker") options.daemon_host = record.address;
+    options.state_root = record.state_root;
+    engines_.push_back(
+        {record, engine::make_engine(record.kind, *runners_.at(record.node), options)});
+  }
+}
+
+engine::Engine& RunEnvironment::engine_of(const plan::PlannedContainer& c) {
+  const auto kind = topology::to_string(c.engine);
+  for (auto& e : engines_) {
+    if (e.record.node == c.node && e.record.kind == kind) return *e.engine;
+  }
+  throw Error(fmt::format("no {} engine recorded for node {}", kind, c.node))
+      .at("container " + c.name);
+}
+
+process::Runner& RunEnvironment::runner_of(const std::string& node) {
+  auto it = runners_.find(node);
+  if (it == runners_.end()) throw Error("no runner for node " + node);
+  return *it->second;
+}
+
+nf::NfDriver& RunEnvironment::driver_of(const plan::PlannedContainer& c) {
+  std::lock_guard lock(drivers_mutex_);
+  auto& driver = drivers_[c.name];
+  if (!driver) driver = make_driver_(c.nf.kind);
+  return *driver;
+}
+
+nf::NfContext RunEnvironment::context_of(const plan::PlannedContainer& c) {
+  return nf::NfContext{c, engine_of(c), runner_of(c.node)};
+}
+
+void RunEnvironment::prepare_nodes() {
+  std::vector<std::string> errors(engines_.size());
+  for_each_parallel(engines_.size(), 0, [&](std::size_t i) {
+    try {
+      engines_[i].engine->prepare_node();
+    } catch (const Error& e) {
+      errors[i] = e.describe();
+    }
+  });
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    if (!errors[i].empty()) {
+      throw Error(fmt::format("preparing node {} for {} failed: {}", engines_[i].record.node,
+                              engines_[i].record.kind, errors[i]));
+    }
+  }
+}
+
+void RunEnvironment::make_dirs(const std::vector<NodeDir>& dirs) {
+  std::map<std::string, std::vector<std::string>> by_node;
+  for (const auto& d : dirs) by_node[d.node].push_back(d.path);
+  for (const auto& [node, paths] : by_node) {
+    process::Command command{.argv = {"mkdir", "-p", "--"}};
+    command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+    command.timeout = kDirCommandTimeout;
+    try {
+      process::run_checked(runner_of(node), command, "creating the run's directories");
+    } catch (Error& e) {
+      throw e.at("node " + node);
+    }
+  }
+}
+
+std::vector<std::string> RunEnvironment::remove_dirs(const std::vector<NodeDir>& dirs) {
+  std::vector<std::string> errors;
+  std::map<std::string, std::vector<std::string>> by_node;
+  for (const auto& d : dirs) {
+    if (!removable(d.path)) {
+      errors.push_back(fmt::format("node {}: refusing to remove '{}'", d.node, d.path));
+      continue;
+    }
+    by_node[d.node].push_back(d.path);
+  }
+  for (const auto& [node, paths] : by_node) {
+    process::Command command{.argv = {"rm", "-rf", "--one-file-system", "--"}};
+    command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+    command.timeout = kDirCommandTimeout;
+    try {
+      process::run_checked(runner_of(node), command, "removing the run's directories");
+    } catch (Error& e) {
+      errors.push_back(e.at("node " + node).describe());
+    }
+  }
+  return errors;
+}
+
+}  // namespace cnfctl::run

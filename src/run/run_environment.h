@@ -1,0 +1,93 @@
+// What acting on a run needs besides its plan: one engine per (node, engine kind) with the
+// node's runner, one NF driver per container, and the conversions from the plan to engine specs.
+// Built from the journal's records alone, so `down` after a crash reaches the same engines.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/registry.h"
+#include "nf/driver.h"
+#include "plan/plan.h"
+#include "process/runner.h"
+#include "run/journal.h"
+#include "topology/model.h"
+
+namespace cnfctl::run {
+
+/// Throws Error::bad_input (nothing touched) when the plan uses a node that is not local:
+/// remote nodes are not supported by `up` yet.
+void require_local_nodes(const plan::Plan& plan);
+
+/// The engines the plan's containers use, with the settings of the topology's nodes (oci
+/// runtime, docker/podman daemon address). One record per (node, engine kind).
+std::vector<EngineRecord> engine_records(const topology::Topology& topology,
+                                         const plan::Plan& plan);
+
+/// The directories the run creates on each node before any container: the run's memif socket
+/// dir (when a container mounts it), DPDK runtime dirs, VPP socket dirs.
+std::vector<NodeDir> node_dirs_of(const plan::Plan& plan);
+
+/// The engine spec of a planned container: idle init, the plan's cpuset, mounts, env (without
+/// MICROSERVICE_LABEL, which the engine sets), ports, privileges and network.
+engine::ContainerSpec container_spec(const plan::PlannedContainer& container);
+
+/// Runs `work(i)` for i in [0, count) on at most `jobs` threads (0: all at once). Exceptions
+/// must be handled inside `work`; one that escapes terminates the program.
+void for_each_parallel(std::size_t count, std::size_t jobs,
+                       const std::function<void(std::size_t)>& work);
+
+/// Makes the NF driver of a kind (nf::make_driver, or a test double).
+using DriverFactory = std::function<std::unique_ptr<nf::NfDriver>(topology::NfKind)>;
+
+class RunEnvironment {
+ public:
+  /// Makes nothing run yet: local runners and engines are created here, drivers on first use.
+  /// Throws Error::bad_input for an unknown engine kind.
+  explicit RunEnvironment(const std::vector<EngineRecord>& engines);
+
+  /// Given engines and runners (tests): `engines` pairs each record with its engine; `runners`
+  /// maps node names to runners; drivers come from `drivers`.
+  RunEnvironment(std::vector<std::pair<EngineRecord, std::unique_ptr<engine::Engine>>> engines,
+                 std::map<std::string, std::unique_ptr<process::Runner>> runners,
+                 DriverFactory drivers);
+
+  /// The engine of `container` (its node and engine kind). Throws cnfctl::Error when the
+  /// journal has no engine for it.
+  engine::Engine& engine_of(const plan::PlannedContainer& container);
+  /// The runner of `node`. Throws cnfctl::Error for an unknown node.
+  process::Runner& runner_of(const std::string& node);
+  /// The NF driver of `container` (one object per container, kept for the run's lifetime).
+  /// Throws cnfctl::Error when the NF kind has no driver in this build.
+  nf::NfDriver& driver_of(const plan::PlannedContainer& container);
+  nf::NfContext context_of(const plan::PlannedContainer& container);
+
+  /// prepare_node() of every engine, in parallel. Throws the first failure.
+  void prepare_nodes();
+
+  /// Creates (mkdir -p) `dirs` on their nodes. Throws cnfctl::Error naming node and command.
+  void make_dirs(const std::vector<NodeDir>& dirs);
+  /// Removes (rm -rf --one-file-system) `dirs` on their nodes, refusing paths of fewer than two
+  /// components or with "..". Returns the error texts (empty when all are gone). Never throws.
+  std::vector<std::string> remove_dirs(const std::vector<NodeDir>& dirs);
+
+ private:
+  struct NodeEngine {
+    EngineRecord record;
+    std::unique_ptr<engine::Engine> engine;
+  };
+  std::map<std::string, std::unique_ptr<process::Runner>> runners_;
+  std::vector<NodeEngine> engines_;
+  DriverFactory make_driver_;
+  std::mutex drivers_mutex_;
+  std::map<std::string, std::unique_ptr<nf::NfDriver>> drivers_;
+};
+
+}  // namespace cnfctl::run

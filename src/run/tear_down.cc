@@ -1,0 +1,89 @@
+#include "run/tear_down.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include "common/error.h"
+
+namespace cnfctl::run {
+namespace {
+
+// Runs `work` on each container of `which`, in parallel, collecting errors as "container X:
+// <what>: <error>".
+void each_container(const std::vector<const plan::PlannedContainer*>& which, std::size_t jobs,
+                    const std::string& what, std::vector<std::string>& errors,
+                    const std::function<void(const plan::PlannedContainer&)>& work) {
+  std::mutex mutex;
+  for_each_parallel(which.size(), jobs, [&](std::size_t i) {
+    try {
+      work(*which[i]);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex);
+      errors.push_back(fmt::format("container {}: {}: {}", which[i]->name, what, e.what()));
+    }
+  });
+}
+
+}  // namespace
+
+TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& progress,
+                         std::size_t jobs) {
+  TeardownResult result;
+  auto record_of = [&](const plan::PlannedContainer& c) -> const ContainerRecord* {
+    auto it = journal.containers.find(c.name);
+    return it == journal.containers.end() ? nullptr : &it->second;
+  };
+
+  // 1. NFs, stage by stage: memif servers (stage 0) stop before their clients (SPEC §6).
+  std::set<int> stages;
+  for (const auto& c : journal.plan.containers) stages.insert(c.start_stage);
+  for (int stage : stages) {
+    std::vector<const plan::PlannedContainer*> which;
+    for (const auto& c : journal.plan.containers) {
+      const auto* r = record_of(c);
+      if (c.start_stage == stage && r && r->touched(Step::kStart)) which.push_back(&c);
+    }
+    result.nfs_stopped += which.size();
+    each_container(which, jobs, "stop NF", result.errors, [&](const plan::PlannedContainer& c) {
+      env.driver_of(c).stop(env.context_of(c), kNfStopGrace);
+      progress.say(c.name, "NF stopped");
+    });
+  }
+
+  // 2. Containers: destroy is idempotent, so every container whose acquire was intended.
+  std::vector<const plan::PlannedContainer*> touched;
+  for (const auto& c : journal.plan.containers) {
+    const auto* r = record_of(c);
+    if (r && r->touched(Step::kAcquire)) touched.push_back(&c);
+  }
+  result.containers_removed = touched.size();
+  each_container(touched, jobs, "destroy", result.errors, [&](const plan::PlannedContainer& c) {
+    auto& engine = env.engine_of(c);
+    try {
+      engine.stop(c.id, kContainerStopGrace);
+    } catch (const Error&) {
+      // destroy below removes it anyway (it kills what still runs)
+    }
+    engine.destroy(c.id);
+    progress.say(c.name, "container destroyed");
+  });
+
+  // 3. What NFs left on the node (DPDK runtime dirs, sockets): after the containers are gone.
+  each_container(touched, jobs, "NF cleanup", result.errors, [&](const plan::PlannedContainer& c) {
+    env.driver_of(c).cleanup(env.context_of(c));
+  });
+
+  // 4. The run's directories on the nodes.
+  auto dir_errors = env.remove_dirs(journal.node_dirs);
+  result.dirs_removed = journal.node_dirs.size() - dir_errors.size();
+  result.errors.insert(result.errors.end(), dir_errors.begin(), dir_errors.end());
+  if (!journal.node_dirs.empty()) {
+    progress.say(journal.run, fmt::format("{} node dir(s) removed", result.dirs_removed));
+  }
+  return result;
+}
+
+}  // namespace cnfctl::run

@@ -1,0 +1,288 @@
+// The cnfctl program driving real runs (oci engine, `host` image, root): every test ends with
+// a check that nothing of its run is left on this machine.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "integration/engines/engine_harness.h"
+#include "process/local_runner.h"
+
+namespace cnfctl {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::testing::cgroup_dirs_matching;
+using engine::testing::mounts_under;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    char pattern[] = "/tmp/cnfctl-run-it.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    setenv("CNFCTL_STATE_DIR", (root_ + "/state").c_str(), 1);
+    setenv("CNFCTL_RUN_DIR", (root_ + "/run").c_str(), 1);
+    marker_ = std::to_string(40000 + ::getpid() % 20000);
+  }
+
+  void TearDown() override {
+    if (root_.empty()) return;
+    // Whatever a failed test left: down every run, then remove the scratch dir.
+    for (const auto& run : runs_) cnfctl({"down", "-q", run});
+    engine::testing::remove_tree_with_mounts(root_);
+    unsetenv("CNFCTL_STATE_DIR");
+    unsetenv("CNFCTL_RUN_DIR");
+  }
+
+  process::Outcome cnfctl(std::vector<std::string> args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+    process::Command command;
+    command.argv = {CNFCTL_PROGRAM};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    command.timeout = timeout;
+    return runner_.run(command);
+  }
+
+  // A topology of `count` command NFs; `probe` is the readiness command.
+  std::string command_topology(const std::string& run, int count, const std::string& probe) {
+    runs_.push_back(run);
+    const auto path = root_ + "/" + run + ".yaml";
+    std::ofstream(path) << "name: " << run << "\nengine: oci\nimage: host\n"
+                        << "paths:\n  socket_dir: " << root_ << "/sockets\n"
+                        << "cpu:\n  policy: none\n"
+                        << "containers:\n  - prefix: cmd\n    count: " << count << "\n"
+                        << "    nf:\n      kind: command\n"
+                        << "      argv: [sh, -c, 'echo nf-log-" << marker_
+                        << "; touch /tmp/ready; exec sleep " << marker_ << "']\n"
+                        << "      probe: " << probe << "\n";
+    return path;
+  }
+
+  // Everything of `run` still on this machine; empty when nothing is left.
+  std::vector<std::string> leftovers(const std::string& run) {
+    std::vector<std::string> found;
+    for (const auto& m : mounts_under("/")) {
+      if (m.find(run + "-") != std::string::npos) found.push_back("mount " + m);
+    }
+    for (const auto& d : cgroup_dirs_matching({run + "-"})) found.push_back("cgroup " + d);
+    std::error_code ec;
+    for (const auto& dir : {root_ + "/state/runs/" + run, root_ + "/sockets/" + run}) {
+      if (fs::exists(dir, ec)) found.push_back("dir " + dir);
+    }
+    for (const auto& base : {root_ + "/run/engines/oci", root_ + "/run/engines/oci/runtime",
+                             std::string("/var/run/dpdk")}) {
+      for (const auto& e : fs::directory_iterator(base, ec)) {
+        if (e.path().filename().string().rfind(run + "-", 0) == 0) {
+          found.push_back("dir " + e.path().string());
+        }
+      }
+    }
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+      auto cmdline = read_file(e.path().string() + "/cmdline");
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (cmdline.find("sleep " + marker_) != std::string::npos ||
+          cmdline.find("--file-prefix=" + run + "-") != std::string::npos) {
+        found.push_back("process " + e.path().filename().string() + ": " + cmdline);
+      }
+    }
+    return found;
+  }
+
+  // Starts `cnfctl up FILE --name RUN EXTRA...` paused at `point` (CNFCTL_TEST_PAUSE_AT), waits
+  // until it stopped itself, then kills it with SIGKILL.
+  void kill_up_at(const std::string& file, const std::string& run, const std::string& point,
+                  const std::vector<std::string>& extra) {
+    const auto log = root_ + "/" + run + ".log";
+    std::vector<std::string> args = {CNFCTL_PROGRAM, "up", file, "--name", run};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      setenv("CNFCTL_TEST_PAUSE_AT", point.c_str(), 1);
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::execv(CNFCTL_PROGRAM, argv.data());
+      ::_exit(127);
+    }
+    bool stopped = false;
+    for (int i = 0; i < 6000 && !stopped; ++i) {
+      auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+      auto close = stat.rfind(')');
+      stopped = close != std::string::npos && stat.size() > close + 2 && stat[close + 2] == 'T';
+      if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(stopped) << "up never paused at " << point << ":\n" << read_file(log);
+  }
+
+  std::string root_;
+  std::string marker_;
+  std::vector<std::string> runs_;
+  process::LocalRunner runner_;
+};
+
+TEST_F(RunTest, CommandNfsUpPsExecLogsRestartDownLeaveNothing) {
+  const std::string run = "itcmd" + marker_;
+  auto file = command_topology(run, 3, "[test, -e, /tmp/ready]");
+  auto up = cnfctl({"up", file, "--json"});
+  ASSERT_TRUE(up.ok()) << up.describe_status() << "\n" << up.err;
+  auto summary = nlohmann::json::parse(up.out);
+  ASSERT_EQ(summary["containers"].size(), 3u);
+  for (const auto& c : summary["containers"]) EXPECT_EQ(c["state"], "ready");
+  EXPECT_NE(up.err.find("cmd1: container running"), std::string::npos) << up.err;
+
+  auto again = cnfctl({"up", file});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+
+  auto ps = cnfctl({"ps", run, "--json"});
+  ASSERT_TRUE(ps.ok()) << ps.err;
+  for (const auto& c : nlohmann::json::parse(ps.out)[0]["containers"]) {
+    EXPECT_EQ(c["running"], true);
+    EXPECT_EQ(c["nf_ready"], true);
+  }
+  auto exec = cnfctl({"exec", run, "cmd2", "--", "sh", "-c", "echo $MICROSERVICE_LABEL; exit 7"});
+  EXPECT_EQ(exec.exit_code, 7);
+  EXPECT_EQ(exec.out, run + "-cmd2\n");
+  auto all = cnfctl({"exec", run, "--all", "--", "true"});
+  EXPECT_TRUE(all.ok()) << all.err;
+  auto logs = cnfctl({"logs", run, "cmd3"});
+  ASSERT_TRUE(logs.ok()) << logs.err;
+  EXPECT_NE(logs.out.find("nf-log-" + marker_), std::string::npos) << logs.out;
+  auto restart = cnfctl({"restart", run, "cmd1"});
+  EXPECT_TRUE(restart.ok()) << restart.err;
+
+  auto down = cnfctl({"down", run});
+  ASSERT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+  auto second = cnfctl({"down", run});
+  EXPECT_TRUE(second.ok());
+  EXPECT_NE(second.out.find("already down"), std::string::npos) << second.out;
+  EXPECT_EQ(cnfctl({"down", "never" + marker_}).exit_code, 2);
+}
+
+TEST_F(RunTest, AnNfThatNeverGetsReadyFailsWithItsLogTailAndLeavesNothing) {
+  const std::string run = "itnever" + marker_;
+  auto file = command_topology(run, 2, "[test, -e, /tmp/never]");
+  const auto started = std::chrono::steady_clock::now();
+  auto up = cnfctl({"up", file, "--timeout-ready", "1s"});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  EXPECT_EQ(up.exit_code, 1) << up.err;
+  EXPECT_NE(up.err.find("not ready after 1000 ms"), std::string::npos) << up.err;
+  EXPECT_NE(up.err.find("nf-log-" + marker_), std::string::npos) << "no log tail:\n" << up.err;
+  EXPECT_NE(up.err.find("nothing is left"), std::string::npos) << up.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// kill -9 of `up` stopped (CNFCTL_TEST_PAUSE_AT) at one step, then `down` from the journal.
+class KillDuringUp : public RunTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KillDuringUp, DownLeavesNothing) {
+  std::string point = GetParam();
+  std::string run = "itkill" + marker_ + "-";
+  for (char c : point) run += (c == ':') ? 'd' : c;
+  auto file = command_topology(run, 2, "[test, -e, /tmp/ready]");
+  kill_up_at(file, run, point, {});
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  std::cout << "[ kill -9 at " << point << " ] down: " << down.out;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, KillDuringUp,
+                         ::testing::Values("journal", "dirs:done", "acquire", "acquire:done",
+                                           "create", "create:done", "files:done", "start",
+                                           "start:done", "ready"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           for (auto& c : name) {
+                             if (c == ':') c = '_';
+                           }
+                           return name;
+                         });
+
+TEST_F(RunTest, TestpmdChainPassesTrafficRestartsAndLeavesNothing) {
+  if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
+  const std::string run = "itchain" + marker_;
+  runs_.push_back(run);
+  const auto yaml = read_file(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-chain.yaml");
+  const auto file = root_ + "/chain.yaml";
+  std::ofstream(file) << yaml << "paths:\n  socket_dir: " << root_ << "/sockets\n";
+  auto up = cnfctl({"up", file, "--name", run, "--timeout-ready", "60s"});
+  ASSERT_TRUE(up.ok()) << up.err;
+  std::cout << up.out;
+  auto sink_rx = [&] {
+    auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
+    EXPECT_TRUE(traffic.ok()) << traffic.err;
+    if (!traffic.ok()) return 0.0;
+    auto j = nlohmann::json::parse(traffic.out);
+    return j.value("end_to_end_mpps", 0.0);
+  };
+  EXPECT_GT(sink_rx(), 0.0);
+  auto restart = cnfctl({"restart", run, "nf2", "--timeout-ready", "60s"});
+  EXPECT_TRUE(restart.ok()) << restart.err;
+  EXPECT_GT(sink_rx(), 0.0);
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+TEST_F(RunTest, KillOfATestpmdChainUpThenDownLeavesNoSocketsOrRuntimeDirs) {
+  if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
+  const std::string run = "itchainkill" + marker_;
+  runs_.push_back(run);
+  const auto yaml = read_file(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-chain.yaml");
+  const auto file = root_ + "/chain.yaml";
+  std::ofstream(file) << yaml << "paths:\n  socket_dir: " << root_ << "/sockets\n";
+  kill_up_at(file, run, "ready", {});  // the first NF started: sockets and DPDK dirs exist
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  std::cout << "[ kill -9 of the chain at ready ] down: " << down.out;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// nginx answers wrk from the node with the configured body, through up --traffic --rm.
+TEST_F(RunTest, NginxUpServesWrkWithTheConfiguredBodyAndRmLeavesNothing) {
+  if (::access("/usr/sbin/nginx", X_OK) != 0 || ::access("/usr/bin/wrk", X_OK) != 0) {
+    GTEST_SKIP() << "nginx or wrk missing";
+  }
+  const std::string run = "itweb" + marker_;
+  runs_.push_back(run);
+  const auto file = root_ + "/web.yaml";
+  std::ofstream(file) << "name: web\ncontainers:\n  - prefix: web\n    nf: {kind: nginx, port: "
+                         "18089, body_size: 300}\ncpu: {policy: shared}\n";
+  // `up` succeeds only when the nginx probe got 200 with exactly 300 body bytes.
+  auto up = cnfctl({"up", file, "--name", run, "--traffic", "2s", "--rm", "--json"});
+  ASSERT_TRUE(up.ok()) << up.err;
+  const auto report = nlohmann::json::parse(up.out);
+  ASSERT_FALSE(report["http"].empty()) << up.out;
+  EXPECT_GT(report["http"][0]["requests_per_s"].get<double>(), 0.0) << up.out;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace cnfctl
