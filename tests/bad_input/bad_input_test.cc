@@ -59,22 +59,30 @@ TEST_P(BadInput, ExitsTwoWithAClearMessageAndTouchesNothing) {
       ("cnfctl-bad-input-" + std::to_string(::getpid()) + "-" + c.file.stem().string());
   fs::remove_all(scratch);
   process::LocalRunner runner;
-  process::Command command;
-  command.argv = {CNFCTL_PROGRAM, "plan", c.file.string()};
-  command.env = {{"CNFCTL_STATE_DIR", (scratch / "state").string()},
-                 {"CNFCTL_RUN_DIR", (scratch / "run").string()}};
-  command.timeout = std::chrono::seconds(30);
-  const process::Outcome outcome = runner.run(command);
-  EXPECT_EQ(outcome.status, process::Outcome::Status::kExited) << outcome.describe_status();
-  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
-  EXPECT_NE(outcome.err.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in:\n"
-                                                           << outcome.err;
-  if (!c.where.empty()) {
-    EXPECT_NE(outcome.err.find(c.where), std::string::npos)
-        << "expected location '" << c.where << "' in:\n"
+  // `plan` and `up` must both refuse before touching anything (up with --traffic --rm too).
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"plan", c.file.string()},
+        std::vector<std::string>{"up", c.file.string(), "--traffic", "1s", "--rm"}}) {
+    process::Command command;
+    command.argv = {CNFCTL_PROGRAM};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    command.env = {{"CNFCTL_STATE_DIR", (scratch / "state").string()},
+                   {"CNFCTL_RUN_DIR", (scratch / "run").string()}};
+    command.timeout = std::chrono::seconds(30);
+    const process::Outcome outcome = runner.run(command);
+    SCOPED_TRACE(args.front());
+    EXPECT_EQ(outcome.status, process::Outcome::Status::kExited) << outcome.describe_status();
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+    EXPECT_NE(outcome.err.find(c.expect), std::string::npos)
+        << "expected '" << c.expect << "' in:\n"
         << outcome.err;
+    if (!c.where.empty()) {
+      EXPECT_NE(outcome.err.find(c.where), std::string::npos)
+          << "expected location '" << c.where << "' in:\n"
+          << outcome.err;
+    }
+    EXPECT_TRUE(outcome.out.empty()) << "printed output for bad input:\n" << outcome.out;
   }
-  EXPECT_TRUE(outcome.out.empty()) << "printed a plan for bad input:\n" << outcome.out;
   EXPECT_FALSE(fs::exists(scratch)) << "bad input created " << scratch;
   fs::remove_all(scratch);
 }
