@@ -13,6 +13,7 @@
 #include "run/journal.h"
 #include "run/operations.h"
 #include "run/run_environment.h"
+#include "topology/checks.h"
 #include "topology/enum_names.h"
 #include "topology/loader.h"
 
@@ -77,6 +78,7 @@ void add_up_command(CLI::App& app) {
       topo.engine.kind = *kind;
       for (auto& [name, node] : topo.nodes) node.engine.kind = *kind;
     }
+    topology::check_engines(topo, true);  // before anything is touched: exit 2, nothing to undo
     plan::PlanOptions plan_options;
     plan_options.run_name = o->name;
     auto plan = plan::build_plan(topo, plan_options);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
+#include <stdexcept>
 
 #include "engine/oci_config.h"
 
@@ -42,7 +44,9 @@ std::string lxc_container_config(const ContainerSpec& spec, const LxcSettings& s
   line("lxc.mount.entry", "tmpfs dev/shm tmpfs defaults,mode=1777,create=dir 0 0");
   for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
     const auto& m = spec.mounts[i];
-    std::string guest = m.guest.substr(1);
+    std::string guest = i < settings.mount_guest.size() && !settings.mount_guest[i].empty()
+                            ? settings.mount_guest[i].substr(1)
+                            : m.guest.substr(1);
     while (guest.size() > 1 && guest.back() == '/') guest.pop_back();
     bool dir = i < settings.mount_is_dir.size() ? settings.mount_is_dir[i] : true;
     line("lxc.mount.entry",
@@ -74,6 +78,49 @@ std::string lxc_container_config(const ContainerSpec& spec, const LxcSettings& s
   line("lxc.signal.halt", "SIGTERM");
   if (!settings.console_log.empty()) line("lxc.console.logfile", settings.console_log);
   return text;
+}
+
+std::string lxc_resolve_in_rootfs(const std::string& guest, const RootfsReadlink& readlink) {
+  std::deque<std::string> rest;
+  auto push_front_components = [&rest](const std::string& path) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      auto slash = path.find('/', start);
+      if (slash == std::string::npos) slash = path.size();
+      if (slash > start) parts.push_back(path.substr(start, slash - start));
+      start = slash + 1;
+    }
+    rest.insert(rest.begin(), parts.begin(), parts.end());
+  };
+  push_front_components(guest);
+  std::vector<std::string> resolved;
+  auto joined = [&resolved] {
+    std::string path;
+    for (const auto& part : resolved) path += "/" + part;
+    return path.empty() ? std::string("/") : path;
+  };
+  int links = 0;
+  while (!rest.empty()) {
+    std::string part = rest.front();
+    rest.pop_front();
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!resolved.empty()) resolved.pop_back();
+      continue;
+    }
+    resolved.push_back(part);
+    auto target = readlink(joined());
+    if (!target) continue;
+    if (++links > 40) {
+      throw std::runtime_error(
+          fmt::format("too many symlinks in the rootfs on the way to {}", guest));
+    }
+    resolved.pop_back();
+    if (!target->empty() && target->front() == '/') resolved.clear();
+    push_front_components(*target);
+  }
+  return joined();
 }
 
 std::string lxc_merge_config(const std::string& existing, const std::string& block) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <stdexcept>
+
 namespace cnfctl::engine {
 namespace {
 
@@ -32,6 +35,36 @@ TEST(LxcConfig, WritesTheSettingsThisNodeNeeds) {
   settings.cgroup_v2 = true;
   EXPECT_NE(lxc_container_config(spec, settings).find("lxc.cgroup2.cpuset.cpus = 1\n"),
             std::string::npos);
+}
+
+TEST(LxcConfig, ResolvesMountTargetsThroughTheRootfsSymlinks) {
+  // LXC refuses to mount through a symlink: /var/run -> /run as on the host image.
+  std::map<std::string, std::string> links = {{"/var/run", "/run"},
+                                              {"/lib", "usr/lib"},
+                                              {"/usr/lib/up", "../../opt"},
+                                              {"/a", "/b"},
+                                              {"/b", "/a"}};
+  auto readlink = [&](const std::string& path) -> std::optional<std::string> {
+    auto it = links.find(path);
+    if (it == links.end()) return std::nullopt;
+    return it->second;
+  };
+  EXPECT_EQ(lxc_resolve_in_rootfs("/var/run/dpdk/x1", readlink), "/run/dpdk/x1");
+  EXPECT_EQ(lxc_resolve_in_rootfs("/run/cnfctl/memif/", readlink), "/run/cnfctl/memif");
+  EXPECT_EQ(lxc_resolve_in_rootfs("/lib/up/x", readlink), "/opt/x");
+  EXPECT_EQ(lxc_resolve_in_rootfs("/mnt/./x/../y", readlink), "/mnt/y");
+  EXPECT_THROW(lxc_resolve_in_rootfs("/a/x", readlink), std::runtime_error);
+
+  ContainerSpec spec;
+  spec.name = "nf1";
+  spec.mounts = {{"/var/run/dpdk/x1", "/var/run/dpdk/x1", false, true}};
+  LxcSettings settings{.mount_is_dir = {true}, .mount_guest = {"/run/dpdk/x1"}};
+  auto text = lxc_container_config(spec, settings);
+  EXPECT_NE(text.find("lxc.mount.entry = /var/run/dpdk/x1 run/dpdk/x1 none bind,create=dir 0 0\n"),
+            std::string::npos)
+      << text;
+  // The bind comes after the tmpfs on /run, which would hide it otherwise.
+  EXPECT_LT(text.find("tmpfs run tmpfs"), text.find("run/dpdk/x1 none"));
 }
 
 TEST(LxcConfig, MergeReplacesThePreviousBlock) {

@@ -95,10 +95,15 @@ void LxcEngine::create(const ContainerSpec& spec) {
   const NodeFacts& node = facts();
 
   LxcSettings settings;
+  // The directory the container's / comes from, as far as symlinks go (the overlay's upper
+  // delta0 starts empty).
+  std::string root = dir + "/rootfs";
   if (spec.image.kind != Image::Kind::kNative) {
-    const std::string lower = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
-    settings.rootfs = fmt::format("overlay:{}:{}/delta0", lower, dir);
+    root = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
+    settings.rootfs = fmt::format("overlay:{}:{}/delta0", root, dir);
   }
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root == "/") root.clear();
   settings.cgroup_dir = cgroup_dir(spec.cgroup_parent, spec.name);
   settings.console_log = dir + "/console.log";
   settings.nofile_limit = std::min<std::uint64_t>(node.nofile_hard_limit, 1048576);
@@ -107,6 +112,20 @@ void LxcEngine::create(const ContainerSpec& spec) {
   for (const auto& m : spec.mounts) {
     bool is_dir = m.create_host_dir || run({.argv = {"test", "-d", m.host}}).ok();
     settings.mount_is_dir.push_back(is_dir);
+    // LXC refuses a mount target reached through a symlink (e.g. /var/run -> /run): resolve
+    // the guest path in the rootfs first.
+    try {
+      settings.mount_guest.push_back(lxc_resolve_in_rootfs(
+          m.guest, [&](const std::string& path) -> std::optional<std::string> {
+            auto link = run({.argv = {"readlink", "--", root + path}}, spec.name);
+            if (!link.ok()) return std::nullopt;
+            std::string target = link.out;
+            while (!target.empty() && target.back() == '\n') target.pop_back();
+            return target;
+          }));
+    } catch (const std::runtime_error& e) {
+      throw error(fmt::format("mount {}: {}", m.guest, e.what()), spec.name);
+    }
     if (m.create_host_dir) host_dirs.push_back(m.host);
   }
   make_dirs(host_dirs, spec.name);

@@ -61,7 +61,9 @@ void check_container_names(const Topology& topology) {
   }
 }
 
-void check_engines(const Topology& topology) {
+}  // namespace
+
+void check_engines(const Topology& topology, bool to_run) {
   for (const auto& group : topology.containers) {
     const auto& node = topology.node_of(group);
     const auto engine = node.engine.kind;
@@ -72,6 +74,13 @@ void check_engines(const Topology& topology) {
                        "images)",
                        group.image.reference, node.name));
     }
+    if (to_run && engine == EngineKind::kDocker && group.image.kind == ImageKind::kHost) {
+      fail(group.image.where,
+           fmt::format("image 'host' cannot run on node '{}' with engine docker (docker has no "
+                       "rootfs mode); use 'dir:/path' (imported offline), a registry image, or "
+                       "the oci, lxc or podman engine",
+                       node.name));
+    }
     if (!group.ports.empty() && engine != EngineKind::kDocker && engine != EngineKind::kPodman) {
       fail(group.where.of("ports"),
            fmt::format("ports: only docker and podman publish ports; node '{}' uses engine {}",
@@ -79,6 +88,8 @@ void check_engines(const Topology& topology) {
     }
   }
 }
+
+namespace {
 
 // The groups of `role` on each node, in file order.
 std::map<std::string, std::vector<const ContainerGroup*>> groups_by_node(const Topology& topology,
@@ -230,7 +241,7 @@ void check_kind_requirements(const Topology& topology) {
 void check_topology(Topology& topology) {
   check_nodes_exist(topology);
   check_container_names(topology);
-  check_engines(topology);
+  check_engines(topology, false);
   check_single(topology, Role::kVswitch);
   if (!topology.topology.wired()) return;
   check_single(topology, Role::kGenerator);

@@ -33,7 +33,8 @@ void up(Engine& engine, const ContainerSpec& spec) {
 }  // namespace
 
 void destroy_test_containers(Engine& engine, const TestRoot& root) {
-  for (const char* suffix : {"pin0", "pin1", "pin2", "exec", "life", "logs", "priv", "missing"}) {
+  for (const char* suffix :
+       {"pin0", "pin1", "pin2", "exec", "life", "logs", "priv", "missing", "run"}) {
     try {
       engine.destroy(root.name(suffix));
     } catch (const std::exception&) {
@@ -89,6 +90,33 @@ void check_pinning_mounts_and_env(const EngineUnderTest& t) {
     t.engine.destroy(spec.name);
     EXPECT_FALSE(t.engine.is_present(spec.name));
   }
+}
+
+void check_mounts_under_run(const EngineUnderTest& t) {
+  // As the testpmd chain mounts its memif sockets and DPDK runtime dir: guest paths under /run
+  // and under /var/run, which is a symlink to /run in the host image (LXC refuses to mount
+  // through a symlink unless the engine resolves it).
+  const std::string sockets = t.root.path() + "/run-sockets";
+  const std::string dpdk = t.root.path() + "/run-dpdk";
+  auto spec = test_spec(t, "run");
+  spec.privileged = true;
+  spec.cpuset_cpus = {0};
+  spec.mounts = {{sockets, "/run/cnfctl/memif", false, true},
+                 {dpdk, "/var/run/dpdk/" + spec.name, false, true}};
+  up(t.engine, spec);
+  EXPECT_TRUE(t.engine.is_running(spec.name));
+  auto write = t.engine.exec(
+      spec.name, {.argv = {"/bin/sh", "-c", "echo a > /run/cnfctl/memif/a && echo b > $0/b",
+                           "/var/run/dpdk/" + spec.name}});
+  EXPECT_TRUE(write.ok()) << write.describe_status() << write.err;
+  EXPECT_EQ(read_host_file(sockets + "/a"), "a\n");
+  EXPECT_EQ(read_host_file(dpdk + "/b"), "b\n");
+  // Reached through /run too: the same directory.
+  auto via_run = t.engine.exec(spec.name, {.argv = {"cat", "/run/dpdk/" + spec.name + "/b"}});
+  EXPECT_EQ(via_run.out, "b\n") << via_run.err;
+  t.engine.stop(spec.name, std::chrono::seconds(3));
+  t.engine.destroy(spec.name);
+  EXPECT_FALSE(t.engine.is_present(spec.name));
 }
 
 void check_exec_and_copy_in(const EngineUnderTest& t) {

@@ -22,6 +22,9 @@ struct EngineUnderTest {
 /// Three containers pinned to {0}, {1}, {0,1}, each reading its cpuset back from inside; a
 /// writable and a read-only bind mount; the environment.
 void check_pinning_mounts_and_env(const EngineUnderTest& t);
+/// A privileged, pinned container with bind mounts on guest paths under /run and /var/run (as
+/// the testpmd chain's memif sockets and DPDK runtime dir), written from inside.
+void check_mounts_under_run(const EngineUnderTest& t);
 /// exec argv / env / stdin round trips, copy_in of awkward text and a 1 MiB binary file.
 void check_exec_and_copy_in(const EngineUnderTest& t);
 /// is_present / is_running in every state; stop + destroy leave no container, state dir, mount

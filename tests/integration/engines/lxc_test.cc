@@ -29,6 +29,9 @@ class Lxc : public ::testing::Test {
 TEST_F(Lxc, PinsThreeContainersWithMountsAndEnv) {
   check_pinning_mounts_and_env(host());
 }
+TEST_F(Lxc, MountsUnderRunAndVarRun) {
+  check_mounts_under_run(host());
+}
 TEST_F(Lxc, ExecAndCopyInRoundTripBytes) {
   check_exec_and_copy_in(host());
 }

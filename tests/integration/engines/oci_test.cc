@@ -28,6 +28,9 @@ class Oci : public ::testing::Test {
 TEST_F(Oci, PinsThreeContainersWithMountsAndEnv) {
   check_pinning_mounts_and_env(host());
 }
+TEST_F(Oci, MountsUnderRunAndVarRun) {
+  check_mounts_under_run(host());
+}
 TEST_F(Oci, ExecAndCopyInRoundTripBytes) {
   check_exec_and_copy_in(host());
 }

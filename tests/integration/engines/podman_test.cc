@@ -27,6 +27,9 @@ class Podman : public ::testing::Test {
 TEST_F(Podman, PinsThreeContainersWithMountsAndEnv) {
   check_pinning_mounts_and_env(host());
 }
+TEST_F(Podman, MountsUnderRunAndVarRun) {
+  check_mounts_under_run(host());
+}
 TEST_F(Podman, ExecAndCopyInRoundTripBytes) {
   check_exec_and_copy_in(host());
 }

@@ -88,7 +88,7 @@ class RunTest : public ::testing::Test {
       if (fs::exists(dir, ec)) found.push_back("dir " + dir);
     }
     for (const auto& base : {root_ + "/run/engines/oci", root_ + "/run/engines/oci/runtime",
-                             std::string("/var/run/dpdk")}) {
+                             root_ + "/run/engines/lxc", std::string("/var/run/dpdk")}) {
       for (const auto& e : fs::directory_iterator(base, ec)) {
         if (e.path().filename().string().rfind(run + "-", 0) == 0) {
           found.push_back("dir " + e.path().string());
@@ -248,6 +248,62 @@ TEST_F(RunTest, TestpmdChainPassesTrafficRestartsAndLeavesNothing) {
   EXPECT_GT(sink_rx(), 0.0);
   auto down = cnfctl({"down", run});
   EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// Issue 4: the same chain file with --engine lxc and podman (the `host` image; docker cannot run
+// it). The chain binds memif sockets to /run/cnfctl/memif and DPDK runtime dirs to
+// /var/run/dpdk/<id>, which LXC only mounts once the /var/run -> /run symlink is resolved.
+class TestpmdChainOnEngine : public RunTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(TestpmdChainOnEngine, PassesTrafficAndDownLeavesNothing) {
+  if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
+  const std::string engine = GetParam();
+  const std::string tool = engine == "lxc" ? "lxc-start" : engine;
+  if (!runner_.run({.argv = {"sh", "-c", "command -v \"$0\"", tool}}).ok()) {
+    GTEST_SKIP() << tool << " missing";
+  }
+  const std::string run = "itchain" + engine + marker_;
+  runs_.push_back(run);
+  const auto yaml = read_file(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-chain.yaml");
+  const auto file = root_ + "/chain.yaml";
+  std::ofstream(file) << yaml << "paths:\n  socket_dir: " << root_ << "/sockets\n";
+  auto up = cnfctl({"up", file, "--name", run, "--engine", engine, "--timeout-ready", "60s"});
+  ASSERT_TRUE(up.ok()) << up.err;
+  std::cout << up.out;
+  auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
+  EXPECT_TRUE(traffic.ok()) << traffic.err;
+  if (traffic.ok()) {
+    EXPECT_GT(nlohmann::json::parse(traffic.out).value("end_to_end_mpps", 0.0), 0.0) << traffic.out;
+  }
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  auto found = leftovers(run);
+  if (engine == "podman") {
+    const std::string state = root_ + "/run/engines/podman";
+    auto ps = runner_.run({.argv = {"podman", "--root", state + "/storage", "--runroot",
+                                    state + "/run", "ps", "-a", "--format", "{{.Names}}"}});
+    if (ps.out.find(run + "-") != std::string::npos) found.push_back("podman " + ps.out);
+  }
+  EXPECT_EQ(found, std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, TestpmdChainOnEngine, ::testing::Values("lxc", "podman"));
+
+// docker cannot run the `host` image: a clear input error (exit 2) before anything is made,
+// whether dockerd runs or not, and no journal to tear down.
+TEST_F(RunTest, TestpmdChainOnDockerWithTheHostImageIsAnInputError) {
+  const std::string run = "itchaindocker" + marker_;
+  runs_.push_back(run);
+  const auto yaml = read_file(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-chain.yaml");
+  const auto file = root_ + "/chain.yaml";
+  std::ofstream(file) << yaml << "paths:\n  socket_dir: " << root_ << "/sockets\n";
+  auto up = cnfctl({"up", file, "--name", run, "--engine", "docker"});
+  EXPECT_EQ(up.exit_code, 2) << up.err;
+  EXPECT_NE(up.err.find("image 'host' cannot run on node 'local' with engine docker"),
+            std::string::npos)
+      << up.err;
+  EXPECT_EQ(up.err.find("rolling back"), std::string::npos) << up.err;
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
 }
 
