@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "host_fixtures.h"
+
 namespace cnfctl::bench {
 
 /// Thrown between operations once SIGINT/SIGTERM/SIGHUP arrived; unwinding cleans up.
@@ -52,11 +54,11 @@ class BenchRoot {
   std::string path_;
 };
 
-/// Makes a busybox-static root filesystem in `dir` (applet symlinks in /bin). Throws on failure.
-void make_busybox_rootfs(const std::string& dir);
-
-/// Unmounts everything at or below `path` (deepest first, lazily) and removes it.
-void remove_tree_with_mounts(const std::string& path);
+// Shared with the integration tests: tests/support/host_fixtures.h. The benchmark's dockerd
+// stops waiting when SignalWatch::interrupted() (pass it as `cancelled`).
+using host_fixtures::make_busybox_rootfs;
+using host_fixtures::PrivateDockerd;
+using host_fixtures::remove_tree_with_mounts;
 
 /// Removes empty cgroup directories (every hierarchy) below `relative_parent` whose path below it
 /// contains `needle` (so a match's subdirectories too), children first; busy ones stay.
@@ -64,24 +66,5 @@ void remove_cgroup_dirs(const std::string& relative_parent, const std::string& n
 
 /// True when `program` is found in PATH.
 bool have_program(const std::string& program);
-
-/// A private dockerd with SPEC §5's flags (overlay2, else vfs) under `root`: started by the
-/// constructor, which waits until it answers; stopped by the destructor (SIGTERM, then SIGKILL of
-/// its session), its directories removed. Throws when it does not start.
-class PrivateDockerd {
- public:
-  explicit PrivateDockerd(std::string root);
-  ~PrivateDockerd();
-  PrivateDockerd(const PrivateDockerd&) = delete;
-  PrivateDockerd& operator=(const PrivateDockerd&) = delete;
-  /// "unix://<root>/docker.sock"
-  std::string host() const { return "unix://" + root_ + "/docker.sock"; }
-
- private:
-  bool start(const std::string& storage_driver);
-  void stop();
-  std::string root_;
-  pid_t pid_ = -1;
-};
 
 }  // namespace cnfctl::bench

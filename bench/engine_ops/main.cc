@@ -78,7 +78,7 @@ void bench_engine(const std::string& kind, const Options& options, const BenchRo
   if (kind == "docker") {
     // docker has no rootfs mode: a busybox root filesystem imported offline (SPEC §5).
     std::cerr << "starting a private dockerd...\n";
-    dockerd = std::make_unique<PrivateDockerd>(dir + "/dockerd");
+    dockerd = std::make_unique<PrivateDockerd>(dir + "/dockerd", &SignalWatch::interrupted);
     make_busybox_rootfs(dir + "/busybox");
     target.image = engine::Image::parse("dir:" + dir + "/busybox");
     engine_options.daemon_host = dockerd->host();

@@ -34,34 +34,6 @@ std::string TestRoot::name(const std::string& suffix) const {
   return engine_ + "-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
-void make_busybox_rootfs(const std::string& dir) {
-  for (const char* sub : {"bin", "proc", "sys", "dev", "tmp", "run", "etc", "mnt", "root"}) {
-    fs::create_directories(fs::path(dir) / sub);
-  }
-  fs::copy_file("/bin/busybox", fs::path(dir) / "bin/busybox",
-                fs::copy_options::overwrite_existing);
-  process::LocalRunner runner;
-  auto list = runner.run({.argv = {"/bin/busybox", "--list"}});
-  if (!list.ok()) throw std::runtime_error("busybox --list failed: " + list.err);
-  std::istringstream stream(list.out);
-  std::string applet;
-  while (std::getline(stream, applet)) {
-    if (applet.empty() || applet == "busybox") continue;
-    fs::path link = fs::path(dir) / "bin" / applet;
-    std::error_code ignored;
-    fs::create_symlink("busybox", link, ignored);
-  }
-  std::ofstream(fs::path(dir) / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n";
-}
-
-std::vector<std::string> mounts_under(const std::string& prefix) {
-  std::vector<std::string> result;
-  for (const auto& point : parse_mount_points(read_host_file("/proc/self/mountinfo"))) {
-    if (point == prefix || point.rfind(prefix + "/", 0) == 0) result.push_back(point);
-  }
-  return result;
-}
-
 std::vector<std::string> cgroup_dirs_matching(const std::vector<std::string>& needles) {
   std::vector<std::string> result;
   std::error_code error;
@@ -80,16 +52,6 @@ std::vector<std::string> cgroup_dirs_matching(const std::vector<std::string>& ne
   return result;
 }
 
-void remove_tree_with_mounts(const std::string& path) {
-  auto points = mounts_under(path);
-  process::LocalRunner runner;
-  for (auto it = points.rbegin(); it != points.rend(); ++it) {
-    runner.run({.argv = {"umount", "-l", *it}});
-  }
-  std::error_code ignored;
-  fs::remove_all(path, ignored);
-}
-
 std::string random_bytes(std::size_t size) {
   std::mt19937 generator(42);
   std::string bytes(size, '\0');
@@ -97,108 +59,6 @@ std::string random_bytes(std::size_t size) {
     bytes[i] = static_cast<char>(i < 256 ? i : generator() & 0xff);
   }
   return bytes;
-}
-
-std::string read_host_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-PrivateDockerd::PrivateDockerd(const std::string& root) : root_(root) {
-  fs::create_directories(root_);
-  // overlay2 is what SPEC §5 measured; vfs is the fallback when overlay2 is refused.
-  if (start("overlay2")) return;
-  stop();
-  if (start("vfs")) return;
-  std::string text = log();
-  stop();
-  throw std::runtime_error("dockerd did not start; its log:\n" + text);
-}
-
-PrivateDockerd::~PrivateDockerd() {
-  stop();
-}
-
-std::string PrivateDockerd::log() const {
-  return read_host_file(root_ + "/dockerd.log");
-}
-
-bool PrivateDockerd::start(const std::string& storage_driver) {
-  std::vector<std::string> argv = {"dockerd",
-                                   "--iptables=false",
-                                   "--ip6tables=false",
-                                   "--bridge=none",
-                                   "--exec-opt",
-                                   "native.cgroupdriver=cgroupfs",
-                                   "--storage-driver=" + storage_driver,
-                                   "-H",
-                                   host(),
-                                   "--data-root",
-                                   root_ + "/data",
-                                   "--exec-root",
-                                   root_ + "/exec",
-                                   "--pidfile",
-                                   root_ + "/dockerd.pid"};
-  // --ip6tables only exists in newer dockerd versions; drop it when unknown.
-  process::LocalRunner runner;
-  auto help = runner.run({.argv = {"dockerd", "--help"}});
-  if (help.out.find("--ip6tables") == std::string::npos) {
-    argv.erase(argv.begin() + 2);
-  }
-  pid_ = ::fork();
-  if (pid_ < 0) return false;
-  if (pid_ == 0) {
-    ::setsid();
-    int fd = ::open((root_ + "/dockerd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> args;
-    for (auto& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  auto pause = std::chrono::milliseconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    auto ping = runner.run(
-        {.argv = {"docker", "--host", host(), "version", "--format", "{{.Server.Version}}"},
-         .timeout = std::chrono::seconds(10)});
-    if (ping.ok()) return true;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(250));
-  }
-  return false;
-}
-
-void PrivateDockerd::stop() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    // Its managed containerd shares the session; make sure nothing of it outlives the test.
-    ::kill(-pid_, SIGKILL);
-    pid_ = -1;
-  }
-  remove_tree_with_mounts(root_ + "/exec");
-  remove_tree_with_mounts(root_ + "/data");
 }
 
 }  // namespace cnfctl::engine::testing

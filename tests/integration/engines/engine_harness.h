@@ -11,6 +11,7 @@
 
 #include "engine/engine.h"
 #include "engine/registry.h"
+#include "host_fixtures.h"
 #include "process/local_runner.h"
 
 namespace cnfctl::engine::testing {
@@ -31,37 +32,17 @@ class TestRoot {
   std::string path_;
 };
 
-/// Makes a busybox-static root filesystem in `dir` (applet symlinks in /bin); ~60 ms.
-void make_busybox_rootfs(const std::string& dir);
+// Shared with the benchmarks: tests/support/host_fixtures.h.
+using host_fixtures::make_busybox_rootfs;
+using host_fixtures::mounts_under;
+using host_fixtures::PrivateDockerd;
+using host_fixtures::read_host_file;
+using host_fixtures::remove_tree_with_mounts;
 
-/// Mount points at or below `prefix` in /proc/self/mountinfo.
-std::vector<std::string> mounts_under(const std::string& prefix);
 /// Cgroup directories (any hierarchy) whose base name contains one of `needles`.
 std::vector<std::string> cgroup_dirs_matching(const std::vector<std::string>& needles);
-/// Unmounts everything under `path` and removes it.
-void remove_tree_with_mounts(const std::string& path);
 
 /// Random bytes (deterministic seed), every byte value included.
 std::string random_bytes(std::size_t size);
-std::string read_host_file(const std::string& path);
-
-/// A private dockerd with SPEC §5's flags; started by the constructor (waits until it answers),
-/// stopped by the destructor (SIGTERM, then SIGKILL), its directories removed.
-class PrivateDockerd {
- public:
-  explicit PrivateDockerd(const std::string& root);
-  ~PrivateDockerd();
-  PrivateDockerd(const PrivateDockerd&) = delete;
-  PrivateDockerd& operator=(const PrivateDockerd&) = delete;
-  /// "unix://<root>/docker.sock"
-  std::string host() const { return "unix://" + root_ + "/docker.sock"; }
-  std::string log() const;
-
- private:
-  bool start(const std::string& storage_driver);
-  void stop();
-  std::string root_;
-  pid_t pid_ = -1;
-};
 
 }  // namespace cnfctl::engine::testing
