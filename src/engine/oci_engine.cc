@@ -125,6 +125,9 @@ void OciEngine::destroy(const std::string& name) {
   }
   unmount_all_under(dir, name);
   remove_tree(dir, name);
+  // A runc killed half-way through `run` (cnfctl itself killed during up) leaves the container's
+  // cgroup dirs without any runc state, so `runc delete` cannot find them; empty ones go here.
+  remove_cgroup_dirs({std::string(kCgroupParent) + "/" + name});
 }
 
 ContainerInfo OciEngine::inspect(const std::string& name) {
