@@ -1,0 +1,142 @@
+#include "node/node_survey.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "common/error.h"
+#include "topology/model.h"
+
+namespace cnfctl::node {
+namespace {
+
+constexpr const char* kMarker = "@@cnfctl ";
+
+// Fixed text: the program names come from surveyed_programs() as arguments ("$@"), never
+// spliced in. Each section starts with a marker line.
+constexpr const char* kScript =
+    "echo '@@cnfctl lscpu'; LC_ALL=C lscpu -p 2>/dev/null\n"
+    "echo '@@cnfctl kernel'; uname -r\n"
+    "echo '@@cnfctl cgroup'; t=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)\n"
+    "if [ \"$t\" = cgroup2fs ]; then echo v2; elif [ -d /sys/fs/cgroup/unified ]; then echo "
+    "hybrid; elif [ -n \"$t\" ]; then echo v1; fi\n"
+    "for p in \"$@\"; do\n"
+    "  path=$(command -v \"$p\" 2>/dev/null) || continue\n"
+    "  echo \"@@cnfctl tool $p $path\"\n"
+    "  case $p in\n"
+    "    dpdk-testpmd|vpp|python3) ;;\n"  // testpmd and vpp would start; nothing to learn
+    "    nginx) \"$path\" -v 2>&1 | head -n 1 ;;\n"
+    "    *) \"$path\" --version 2>&1 </dev/null | head -n 1 ;;\n"
+    "  esac\n"
+    "done\n";
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::string>& surveyed_programs() {
+  static const std::vector<std::string> programs = {"runc",   "crun",         "lxc-start", "docker",
+                                                    "podman", "dpdk-testpmd", "vpp",       "nginx",
+                                                    "wrk",    "python3"};
+  return programs;
+}
+
+std::string NodeSurvey::tools_summary() const {
+  std::string out;
+  for (const auto& [name, tool] : tools) {
+    if (!out.empty()) out += ", ";
+    out += name;
+    // The version number: the first word of the version line that starts with a digit.
+    std::istringstream words(tool.version);
+    std::string word;
+    while (words >> word) {
+      if (!word.empty() && std::isdigit(static_cast<unsigned char>(word.front())) != 0) {
+        if (word.back() == ',') word.pop_back();
+        out += " " + word;
+        break;
+      }
+      if (auto slash = word.find('/'); slash != std::string::npos && slash + 1 < word.size() &&
+                                       std::isdigit(static_cast<unsigned char>(word[slash + 1]))) {
+        out += " " + word.substr(slash + 1);  // "nginx/1.22.1"
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+NodeSurvey parse_survey(const std::string& output) {
+  NodeSurvey survey;
+  std::istringstream in(output);
+  std::string line;
+  std::string section;
+  std::string tool;
+  while (std::getline(in, line)) {
+    if (line.rfind(kMarker, 0) == 0) {
+      std::istringstream words(line.substr(std::string(kMarker).size()));
+      words >> section;
+      if (section == "tool") {
+        std::string path;
+        words >> tool >> path;
+        if (!tool.empty()) survey.tools[tool].path = path;
+      }
+      continue;
+    }
+    if (section == "lscpu") {
+      survey.lscpu += line + "\n";
+    } else if (section == "kernel" && survey.kernel.empty()) {
+      survey.kernel = trim(line);
+    } else if (section == "cgroup" && survey.cgroup_layout.empty()) {
+      survey.cgroup_layout = trim(line);
+    } else if (section == "tool" && !tool.empty() && survey.tools[tool].version.empty()) {
+      survey.tools[tool].version = trim(line);
+    }
+  }
+  return survey;
+}
+
+NodeSurvey survey_node(process::Runner& runner, const std::string& node_name,
+                       std::chrono::milliseconds timeout) {
+  process::Command command;
+  command.argv = {"sh", "-c", kScript, "cnfctl-survey"};
+  for (const auto& p : surveyed_programs()) command.argv.push_back(p);
+  command.timeout = timeout;
+  auto outcome = runner.run(command);
+  if (!outcome.ok()) {
+    throw Error(fmt::format("gathering the node's facts failed ({}): {}", outcome.describe_status(),
+                            trim(outcome.err)))
+        .at("node " + node_name);
+  }
+  return parse_survey(outcome.out);
+}
+
+std::vector<std::string> engine_programs(const topology::EngineSpec& engine) {
+  switch (engine.kind) {
+    case topology::EngineKind::kOci:
+      return {engine.runtime == topology::OciRuntime::kCrun ? "crun" : "runc"};
+    case topology::EngineKind::kLxc:
+      return {"lxc-start"};
+    case topology::EngineKind::kDocker:
+      return {"docker"};
+    case topology::EngineKind::kPodman:
+      return {"podman"};
+  }
+  return {};
+}
+
+void require_engine(const NodeSurvey& survey, const std::string& node_name,
+                    const std::string& address, const topology::EngineSpec& engine) {
+  for (const auto& program : engine_programs(engine)) {
+    if (survey.has(program)) continue;
+    throw Error::bad_input(
+        "node " + node_name,
+        fmt::format("engine {} needs `{}`, which is not installed on node {} ({}); install it "
+                    "there or choose another engine for the node",
+                    topology::to_string(engine.kind), program, node_name, address));
+  }
+}
+
+}  // namespace cnfctl::node
