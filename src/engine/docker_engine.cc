@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "engine/node_facts.h"
+
 namespace cnfctl::engine {
 namespace {
 
@@ -62,11 +66,12 @@ void DockerEngine::check_daemon(const process::Command& command, const process::
 
 void DockerEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
-  require_input(spec.image.kind != Image::Kind::kHost, "container " + spec.name,
-                "the docker engine cannot run the 'host' image (docker has no rootfs mode); use "
-                "dir:/path (imported offline), an image name, or the oci, lxc or podman engine");
   if (keep_existing(spec.name, force)) return;
   prepare_node();
+  if (spec.image.kind == Image::Kind::kHost) {
+    ensure_host_skeleton(spec.name, force);
+    return;
+  }
   if (spec.image.kind == Image::Kind::kNative) {
     ensure_image(spec.image.path_or_name, spec.name);
     return;
@@ -94,10 +99,166 @@ void DockerEngine::acquire(const ContainerSpec& spec, bool force) {
   run({.argv = {"rm", "-f", "--", tarball}});
 }
 
+const HostSkeleton& DockerEngine::host_skeleton(const std::string& container) {
+  std::lock_guard lock(skeleton_mutex_);
+  if (skeleton_) return *skeleton_;
+  // The node's top level, without following symlinks; missing names make stat exit 1.
+  process::Command probe{.argv = host_root_probe_argv(), .timeout = options_.command_timeout};
+  auto outcome = run(probe, container);
+  auto entries = parse_host_root_probe(outcome.out);
+  if (entries.empty())
+    throw command_error("reading the node's root directory", container, probe, outcome);
+  for (auto& entry : entries) {
+    if (entry.type != HostRootEntry::Type::kSymlink) continue;
+    auto link = run_checked(
+        {.argv = {"readlink", "--", "/" + entry.name}, .timeout = options_.command_timeout},
+        fmt::format("reading the symlink /{}", entry.name), container);
+    entry.link_target = link.out;
+    while (!entry.link_target.empty() && entry.link_target.back() == '\n') {
+      entry.link_target.pop_back();
+    }
+  }
+  HostSkeleton skeleton;
+  try {
+    skeleton = make_host_skeleton(entries);
+  } catch (Error& e) {
+    e.at(fmt::format("engine {} on node {}", kind_, runner_.name()));
+    throw;
+  }
+  // docker's --init would mount its init on /sbin/docker-init, inside the read-only /usr of a
+  // merged-/usr node: run the node's own init (the same tini) from the bound /usr instead.
+  auto init = run({.argv = host_init_probe_argv(), .timeout = options_.command_timeout}, container);
+  init_ = pick_host_init(init.out);
+  if (init_.empty()) {
+    throw error(fmt::format("containers of the host image need an init program from the node's "
+                            "/usr, and none of {} is an executable file on node {}; install "
+                            "docker's (Debian package 'docker.io': apt-get install docker.io) or "
+                            "tini (apt-get install tini)",
+                            fmt::join(host_init_candidates(), ", "), runner_.name()),
+                container);
+  }
+  skeleton_ = std::move(skeleton);
+  return *skeleton_;
+}
+
+void DockerEngine::ensure_host_skeleton(const std::string& container, bool force) {
+  const HostSkeleton& skeleton = host_skeleton(container);
+  std::lock_guard lock(skeleton_mutex_);
+  auto present = run_cli({"image", "inspect", "--format", "{{.Id}}", skeleton.tag}, container);
+  // One rebuild per engine object: the containers of one run acquire in parallel.
+  const bool rebuild = force && !skeleton_rebuilt_;
+  if (present.ok() && !rebuild) return;
+  std::vector<std::string> args = {"import",
+                                   "--change",
+                                   fmt::format("LABEL {}=1", kHostSkeletonLabel),
+                                   "--message",
+                                   "cnfctl host image skeleton",
+                                   "-",
+                                   skeleton.tag};
+  auto imported = run_cli(args, container, skeleton.tar, options_.pull_timeout);
+  if (!imported.ok()) {
+    throw command_error("importing the host image skeleton", container, {.argv = cli(args)},
+                        imported);
+  }
+  skeleton_rebuilt_ = skeleton_rebuilt_ || force;
+  // The replaced image lost its tag: remove it unless a container still uses it (then the next
+  // destroy of such a container removes it, see after_remove).
+  std::string old_id = present.ok() ? present.out : std::string();
+  while (!old_id.empty() && (old_id.back() == '\n' || old_id.back() == ' ')) old_id.pop_back();
+  if (!old_id.empty()) run_cli({"image", "rm", old_id}, container);
+}
+
+std::vector<std::string> DockerEngine::host_image_run_args(const ContainerSpec& spec,
+                                                           const CliRunSettings& settings,
+                                                           const HostSkeleton& skeleton,
+                                                           const std::string& init) {
+  auto taken = [&](const std::string& guest) {
+    return std::any_of(spec.mounts.begin(), spec.mounts.end(),
+                       [&](const Mount& m) { return m.guest == guest; });
+  };
+  ContainerSpec with_os = spec;
+  with_os.mounts.clear();
+  for (const auto& m : skeleton.os_mounts) {
+    if (!taken(m.guest)) with_os.mounts.push_back(m);
+  }
+  with_os.mounts.insert(with_os.mounts.end(), spec.mounts.begin(), spec.mounts.end());
+  with_os.command = {init, "--"};
+  auto command = spec.effective_command();
+  with_os.command.insert(with_os.command.end(), command.begin(), command.end());
+
+  auto args = cli_run_args(with_os, settings);
+  const auto image_at = static_cast<std::ptrdiff_t>(args.size() - with_os.command.size() - 1);
+  std::vector<std::string> out(args.begin(), args.begin() + image_at);
+  if (auto init_flag = std::find(out.begin(), out.end(), "--init"); init_flag != out.end()) {
+    out.erase(init_flag);
+  }
+  // Private scratch where the node has its own: docker mounts these before the binds below them
+  // (the run's memif dir under /run, DPDK's runtime dir under /var/run -> /run).
+  if (!taken("/tmp")) {
+    out.push_back("--tmpfs");
+    out.push_back("/tmp:rw,exec,nosuid,nodev,mode=1777");
+  }
+  if (!taken("/run")) {
+    out.push_back("--tmpfs");
+    out.push_back("/run:rw,nosuid,nodev,mode=755");
+  }
+  out.insert(out.end(), args.begin() + image_at, args.end());
+  return out;
+}
+
+void DockerEngine::create(const ContainerSpec& spec) {
+  if (spec.image.kind != Image::Kind::kHost) {
+    CliEngine::create(spec);
+    return;
+  }
+  spec.validate();
+  const HostSkeleton& skeleton = host_skeleton(spec.name);
+  make_mount_dirs(spec);
+  CliRunSettings settings = run_settings(spec);
+  if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
+    notice_once(
+        "privileged-caps",
+        fmt::format("--privileged fails on this kernel (its bounding set lacks {}); "
+                    "using --cap-add ALL --cap-drop of those, unconfined seccomp and "
+                    "system paths, and all devices instead",
+                    fmt::join(capabilities_missing(settings.capability_bounding_set), ", ")));
+  }
+  run_cli_checked(host_image_run_args(spec, settings, skeleton, init_), "starting the container",
+                  spec.name);
+}
+
+void DockerEngine::after_remove(const std::string& /*name*/, const std::string& id) {
+  if (id.empty()) return;
+  try {
+    auto stale = run_cli({"image", "ls", "--quiet", "--no-trunc", "--filter", "dangling=true",
+                          "--filter", fmt::format("label={}", kHostSkeletonLabel)});
+    if (!stale.ok()) return;
+    std::size_t start = 0;
+    while (start < stale.out.size()) {
+      auto end = stale.out.find('\n', start);
+      if (end == std::string::npos) end = stale.out.size();
+      const std::string image = stale.out.substr(start, end - start);
+      start = end + 1;
+      if (!image.empty()) run_cli({"image", "rm", image});  // in use: it stays, no error
+    }
+  } catch (const Error&) {
+    // Only a cache clean-up: the container itself is gone.
+  }
+}
+
 CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
   CliRunSettings settings;
-  settings.image = spec.image.kind == Image::Kind::kNative ? spec.image.path_or_name
-                                                           : imported_tag(spec.image.path_or_name);
+  switch (spec.image.kind) {
+    case Image::Kind::kHost:
+      settings.image = host_skeleton(spec.name).tag;
+      break;
+    case Image::Kind::kDirectory:
+      settings.image = imported_tag(spec.image.path_or_name);
+      break;
+    case Image::Kind::kNative:
+      settings.image = spec.image.path_or_name;
+      break;
+  }
   settings.cgroup_parent = default_cgroup_parent();
   settings.capability_bounding_set = facts().capability_bounding_set;
   return settings;
