@@ -1,6 +1,11 @@
-// The docker engine against the shared contract: a private dockerd per test process (started
-// here, stopped at the end), a busybox root filesystem imported offline.
+// The docker engine against the shared contract: a private dockerd per test (started here,
+// stopped at the end), with the `host` image (a skeleton imported from bytes plus read-only binds
+// of the node's OS) and a busybox root filesystem imported offline.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
 
 #include "common/error.h"
 #include "engine_contract.h"
@@ -26,6 +31,42 @@ class Docker : public ::testing::Test {
   EngineUnderTest busybox() {
     return {*engine_, root_, Image::parse("dir:" + root_.path() + "/busybox"), true};
   }
+  EngineUnderTest host() { return {*engine_, root_, Image{}, true}; }
+
+  // The docker CLI against this test's daemon; its stdout split into lines.
+  std::vector<std::string> docker_lines(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"docker", "--host", dockerd_.host()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto outcome = runner_.run({.argv = argv});
+    EXPECT_TRUE(outcome.ok()) << outcome.describe_status() << outcome.err;
+    std::vector<std::string> lines;
+    std::istringstream in(outcome.out);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+  }
+  // "repository:tag" of every image, dangling ones as "<none>:<none>".
+  std::vector<std::string> images() {
+    return docker_lines({"image", "ls", "--all", "--format", "{{.Repository}}:{{.Tag}}"});
+  }
+  std::vector<std::string> containers() {
+    return docker_lines({"ps", "--all", "--format", "{{.Names}}"});
+  }
+  std::string image_id(const std::string& image) {
+    auto lines = docker_lines({"image", "inspect", "--format", "{{.Id}}", image});
+    return lines.empty() ? std::string() : lines.front();
+  }
+  // The one skeleton tag among the images (empty when there is none or several).
+  std::string skeleton_tag() {
+    std::string tag;
+    for (const auto& image : images()) {
+      if (image.rfind("cnfctl/host-skeleton:", 0) != 0) continue;
+      if (!tag.empty()) return {};
+      tag = image;
+    }
+    return tag;
+  }
 
   process::LocalRunner runner_;
   TestRoot root_;
@@ -45,6 +86,132 @@ TEST_F(Docker, LifecycleLeavesNothingBehind) {
 }
 TEST_F(Docker, InfoAndLogs) {
   check_info_and_logs(busybox());
+}
+
+TEST_F(Docker, HostImagePinsThreeContainersWithMountsAndEnv) {
+  check_pinning_mounts_and_env(host());
+}
+TEST_F(Docker, HostImageMountsUnderRunAndVarRun) {
+  check_mounts_under_run(host());
+}
+TEST_F(Docker, HostImageExecAndCopyInRoundTripBytes) {
+  check_exec_and_copy_in(host());
+}
+TEST_F(Docker, HostImageLifecycleLeavesNothingBehind) {
+  check_lifecycle_and_cleanup(host());
+}
+TEST_F(Docker, HostImageInfoAndLogs) {
+  check_info_and_logs(host());
+}
+
+// The node's OS read-only, everything written elsewhere in private scratch: the container's own
+// layer (/root, /var) or its tmpfs (/tmp, /run), never the node's directories.
+TEST_F(Docker, HostImageWritesLandInPrivateScratchAndTheOsIsReadOnly) {
+  auto spec = test_spec(host(), "exec");
+  engine_->acquire(spec, true);
+  engine_->create(spec);
+  const std::string marker = "cnfctl-docker-scratch-" + std::to_string(::getpid());
+  for (const std::string dir : {"/root", "/var", "/var/tmp", "/tmp", "/run", "/var/run"}) {
+    const std::string path = dir + "/" + marker;
+    auto write = engine_->exec(spec.name, {.argv = {"/bin/sh", "-c", "echo x > \"$0\"", path}});
+    EXPECT_TRUE(write.ok()) << path << ": " << write.err;
+    EXPECT_EQ(engine_->exec(spec.name, {.argv = {"cat", path}}).out, "x\n") << path;
+    EXPECT_FALSE(std::filesystem::exists(path)) << path << " reached the host";
+  }
+  for (const std::string dir : {"/usr", "/etc", "/usr/bin", "/bin", "/lib"}) {
+    const std::string path = dir + "/" + marker;
+    auto refused = engine_->exec(spec.name, {.argv = {"touch", path}});
+    EXPECT_FALSE(refused.ok()) << path << " is writable";
+    EXPECT_NE(refused.err.find("Read-only file system"), std::string::npos) << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(path)) << path;
+  }
+  // The node's programs, through its merged-/usr symlinks, and PID 1 is the node's init.
+  EXPECT_TRUE(engine_->exec(spec.name, {.argv = {"/bin/sh", "-c", "test -x /bin/sh"}}).ok());
+  auto pid1 = engine_->exec(spec.name, {.argv = {"cat", "/proc/1/cmdline"}});
+  EXPECT_NE(pid1.out.find("init"), std::string::npos) << pid1.out;
+  auto mounts = engine_->exec(spec.name, {.argv = {"cat", "/proc/self/mounts"}});
+  EXPECT_NE(mounts.out.find(" /tmp tmpfs "), std::string::npos) << mounts.out;
+  EXPECT_NE(mounts.out.find(" /run tmpfs "), std::string::npos) << mounts.out;
+  engine_->destroy(spec.name);
+}
+
+// DPDK testpmd starts in a host-image container (SPEC §6 flags) and forwards on a null vdev.
+TEST_F(Docker, HostImageRunsTestpmd) {
+  if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
+  auto spec = test_spec(host(), "priv");
+  spec.privileged = true;
+  spec.cpuset_cpus = {0};
+  engine_->acquire(spec, true);
+  engine_->create(spec);
+  auto run = engine_->exec(
+      spec.name,
+      {.argv = {"timeout", "-s", "INT", "3", "dpdk-testpmd", "--no-huge", "-m", "512", "--no-pci",
+                "--file-prefix=" + spec.name, "--lcores", "0@0,1@0", "--vdev=net_null0", "--",
+                "--forward-mode=io", "--total-num-mbufs=32768", "--stats-period", "1"},
+       .timeout = std::chrono::seconds(30)});
+  const std::string text = run.out + run.err;
+  EXPECT_NE(text.find("RX-packets:"), std::string::npos) << text;
+  EXPECT_NE(text.find("Bye..."), std::string::npos) << text;
+  engine_->destroy(spec.name);
+}
+
+// Containers share one skeleton image, built once; destroying one keeps it for the others;
+// destroying all leaves nothing but the cached skeleton.
+TEST_F(Docker, HostImageDestroyLeavesOnlyTheCachedSkeleton) {
+  auto first = test_spec(host(), "pin0");
+  auto second = test_spec(host(), "pin1");
+  for (const auto& spec : {first, second}) {
+    engine_->acquire(spec, false);
+    engine_->create(spec);
+  }
+  const std::string tag = skeleton_tag();
+  ASSERT_FALSE(tag.empty()) << ::testing::PrintToString(images());
+  EXPECT_EQ(images(), std::vector<std::string>{tag});
+  engine_->destroy(first.name);
+  EXPECT_EQ(images(), std::vector<std::string>{tag});
+  EXPECT_TRUE(engine_->is_running(second.name));
+  EXPECT_TRUE(engine_->exec(second.name, {.argv = {"true"}}).ok());
+  engine_->destroy(second.name);
+  EXPECT_EQ(containers(), std::vector<std::string>{});
+  EXPECT_EQ(images(), std::vector<std::string>{tag});
+  EXPECT_EQ(docker_lines({"volume", "ls", "--quiet"}), std::vector<std::string>{});
+  // Reused as it is by a later engine (a later `up`): the same image, not a new import.
+  const std::string id = image_id(tag);
+  auto later = make_engine("docker", runner_, options());
+  later->acquire(first, false);
+  later->create(first);
+  EXPECT_EQ(image_id(tag), id);
+  later->destroy(first.name);
+  EXPECT_EQ(images(), std::vector<std::string>{tag});
+}
+
+// acquire(force) rebuilds the skeleton (once per engine object); the replaced image goes as soon
+// as no container uses it.
+TEST_F(Docker, HostImageForceRebuildsTheSkeletonAndDropsTheOldOne) {
+  auto user = test_spec(host(), "pin0");
+  engine_->acquire(user, true);
+  engine_->create(user);
+  const std::string tag = skeleton_tag();
+  ASSERT_FALSE(tag.empty());
+  const std::string old_id = image_id(tag);
+
+  auto rebuilt = make_engine("docker", runner_, options());
+  auto other = test_spec(host(), "pin1");
+  rebuilt->acquire(other, true);
+  const std::string new_id = image_id(tag);
+  EXPECT_NE(new_id, old_id);
+  // Still used by `user`: kept, untagged.
+  EXPECT_EQ(images().size(), 2U) << ::testing::PrintToString(images());
+  rebuilt->create(other);
+  rebuilt->acquire(other, true);  // the second force of this engine object reuses its rebuild
+  rebuilt->create(other);
+  EXPECT_EQ(image_id(tag), new_id);
+
+  engine_->destroy(user.name);
+  EXPECT_EQ(images(), std::vector<std::string>{tag});
+  rebuilt->destroy(other.name);
+  EXPECT_EQ(images(), std::vector<std::string>{tag});
+  EXPECT_EQ(containers(), std::vector<std::string>{});
 }
 
 TEST_F(Docker, PrivilegedFallsBackToExplicitCapabilitiesOnce) {
