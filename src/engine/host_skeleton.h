@@ -53,8 +53,8 @@ std::vector<std::string> host_root_probe_argv();
 /// or in another shape are ignored.
 std::vector<HostRootEntry> parse_host_root_probe(const std::string& out);
 
-/// Where the node may keep docker's init (tini), in order of preference: docker has no `--init`
-/// for this image (it would mount its init on /sbin/docker-init, which on a merged-/usr skeleton
+/// Where the node may keep docker's init (tini), in order of preference: docker's `--init` cannot
+/// serve this image (it would mount its init on /sbin/docker-init, which on a merged-/usr skeleton
 /// is inside the read-only /usr), so the container runs the node's own init from the bound /usr.
 const std::vector<std::string>& host_init_candidates();
 /// argv that prints "<path>|<file type>|<access rights>" for each candidate, following symlinks.
