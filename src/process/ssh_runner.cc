@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -495,6 +496,7 @@ SshRunner::SshRunner(SshOptions options)
   std::string short_dir = fmt::format("/tmp/cnfctl-ssh-{}", ::getuid());
   control_path_ = ssh_control_path(options_, dir, short_dir, static_cast<long>(::getpid()),
                                    next_serial.fetch_add(1));
+  forward_dir_ = control_path_ + ".fwd";
 }
 
 SshRunner::~SshRunner() {
@@ -576,6 +578,14 @@ bool SshRunner::kill_remote_group(long pgid) {
 void SshRunner::close() noexcept {
   try {
     std::lock_guard lock(master_mutex_);
+    for (const auto& [target, forward] : forwards_) {
+      if (forward.master == connections_opened_ && master_alive()) {
+        forward_request("cancel", forward.local, target);
+      }
+      ::unlink(forward.local.c_str());
+    }
+    forwards_.clear();
+    ::rmdir(forward_dir_.c_str());
     if (master_pid_ <= 0) return;
     local_.run(Command{.argv = ssh_control_argv(options_, control_path_, "exit"),
                        .timeout = kControlTimeout});
@@ -585,6 +595,117 @@ void SshRunner::close() noexcept {
     master_pid_ = -1;
   } catch (...) {  // NOLINT(bugprone-empty-catch): close() runs in destructors
   }
+}
+
+namespace {
+
+bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// `ssh -O <request> -L <local>:<target> ... -- host`. The common options clear every forward
+// given on the command line (ClearAllForwardings=yes, right for sessions); the first value
+// given wins, so this request keeps its -L.
+std::vector<std::string> forward_argv(const SshOptions& options, const std::string& control_path,
+                                      const std::string& request, const std::string& local,
+                                      const std::string& target) {
+  std::vector<std::string> argv = ssh_control_argv(options, control_path, request);
+  argv.insert(argv.begin() + 3, {"-o", "ClearAllForwardings=no", "-L", local + ":" + target});
+  return argv;
+}
+
+bool is_socket(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+}  // namespace
+
+std::string SshRunner::forward_unix_socket(const std::string& remote_path) {
+  const std::string where = ssh_node_location(options_);
+  require_input(!remote_path.empty() && remote_path.front() == '/', where,
+                fmt::format("cannot forward the socket '{}': not an absolute path", remote_path));
+  require_input(remote_path.find(':') == std::string::npos && !has_control_character(remote_path) &&
+                    remote_path.size() <= 4096,
+                where,
+                fmt::format("cannot forward the socket '{}': ssh cannot forward a path with ':', "
+                            "control characters or more than 4096 bytes",
+                            remote_path));
+  return forward(remote_path, remote_path);
+}
+
+std::string SshRunner::forward_tcp(const std::string& host, std::uint16_t port) {
+  const std::string where = ssh_node_location(options_);
+  const bool ipv6 = host.find(':') != std::string::npos;
+  bool ok = !host.empty() && port != 0 && host.find('/') == std::string::npos &&
+            !has_control_character(host) && host.find(' ') == std::string::npos &&
+            host.find('[') == std::string::npos && host.find(']') == std::string::npos &&
+            host.size() <= 255;
+  if (ipv6) {
+    ok = ok && std::all_of(host.begin(), host.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+         });
+  }
+  require_input(ok, where,
+                fmt::format("cannot forward TCP '{}' port {}: not a host name or address and a "
+                            "port from 1 to 65535",
+                            host, port));
+  const std::string shown =
+      ipv6 ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+  return forward(shown, shown);
+}
+
+std::map<std::string, std::string> SshRunner::forwards() const {
+  std::lock_guard lock(master_mutex_);
+  std::map<std::string, std::string> result;
+  for (const auto& [target, forward] : forwards_) result[forward.local] = forward.display;
+  return result;
+}
+
+Outcome SshRunner::forward_request(const std::string& request, const std::string& local,
+                                   const std::string& target) {
+  return local_.run(Command{.argv = forward_argv(options_, control_path_, request, local, target),
+                            .timeout = kControlTimeout});
+}
+
+std::string SshRunner::forward(const std::string& target, const std::string& display) {
+  std::lock_guard lock(master_mutex_);
+  ensure_master();
+  auto it = forwards_.find(target);
+  const bool same_master = it != forwards_.end() && it->second.master == connections_opened_;
+  if (same_master && is_socket(it->second.local)) return it->second.local;
+  std::error_code ec;
+  std::filesystem::create_directories(forward_dir_, ec);
+  if (ec || ::chmod(forward_dir_.c_str(), 0700) != 0) {
+    throw Error(fmt::format("cannot create the SSH forward directory {}: {}", forward_dir_,
+                            ec ? ec.message() : std::string(strerrordesc_np(errno))))
+        .at(ssh_node_location(options_));
+  }
+  std::string local = it != forwards_.end() ? it->second.local
+                                            : fmt::format("{}/{}", forward_dir_, next_forward_++);
+  // A socket left by an earlier master (or a cancelled forward) would make the bind fail: ssh
+  // only replaces it with StreamLocalBindUnlink=yes on the master. The directory is ours alone.
+  ::unlink(local.c_str());
+  // The master ignores a forward it holds already, even when its socket was removed.
+  if (same_master) forward_request("cancel", local, target);
+  Outcome outcome = forward_request("forward", local, target);
+  if (!outcome.ok() || !is_socket(local)) {
+    Error error(
+        fmt::format("cannot forward {} on {} to a local socket: ssh refused the forward "
+                    "(does the node's sshd allow {} forwarding?)",
+                    display, name(),
+                    target.front() == '/' ? "AllowStreamLocalForwarding" : "AllowTcpForwarding"));
+    error.at(ssh_node_location(options_));
+    error.with_command(
+        posix_quote_argv(forward_argv(options_, control_path_, "forward", local, target)),
+        outcome.describe_status(), outcome.tail());
+    ::unlink(local.c_str());
+    if (it != forwards_.end()) forwards_.erase(it);
+    throw error;
+  }
+  forwards_[target] = Forward{.local = local, .display = display, .master = connections_opened_};
+  return local;
 }
 
 Outcome SshRunner::run(const Command& command) {

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <semaphore>
 #include <string>
@@ -51,6 +53,13 @@ namespace cnfctl::process {
 /// key, host unreachable (when the master starts), connection lost (ssh exits 255 with no
 /// report from the wrapper), `sudo` needing a password or refusing the user. run_all() then
 /// starts no further command, lets the running ones end, and throws the first such error.
+///
+/// Forwards: forward_unix_socket() and forward_tcp() make sockets on (or reachable from) the
+/// node usable here, over the same master (`ssh -O forward -L <local>:<target>`): a local unix
+/// socket per target, in a private (0700) directory next to the control socket. Connections to
+/// it are opened on the node by sshd as the SSH user (also with options.sudo), so that user
+/// needs access to the target. The node's sshd must allow forwarding (AllowStreamLocalForwarding
+/// for unix targets, AllowTcpForwarding for TCP ones; both default to yes).
 class SshRunner : public Runner {
  public:
   /// How long the local ssh may outlive a remote kill before it is killed too.
@@ -69,9 +78,38 @@ class SshRunner : public Runner {
   /// be reached or refuses us, Error when the control directory cannot be created.
   void connect();
 
-  /// Stops the master (`ssh -O exit`, SIGTERM if that fails) and removes its socket. Commands
-  /// still running over it fail. Never throws; the next command reconnects.
+  /// Cancels every forward (`ssh -O cancel`), stops the master (`ssh -O exit`, SIGTERM if that
+  /// fails) and removes its socket and the forwards' local sockets and directory. Commands
+  /// still running over it fail, connections through forwards end. Never throws; the next
+  /// command reconnects (forwards are made again when asked for again).
   void close() noexcept;
+
+  /// Makes the unix stream socket `remote_path` on the node reachable here: returns the path of
+  /// a local unix socket whose every connection is forwarded to `remote_path` on the node.
+  /// Asking again for the same path returns the same local socket (re-requested when the master
+  /// was restarted meanwhile). Connecting to the local socket succeeds even when `remote_path`
+  /// does not exist or refuses: the forwarded connection is then closed at once (the client
+  /// reads end-of-file), so clients see "closed" rather than ENOENT / ECONNREFUSED.
+  /// Throws Error::bad_input when `remote_path` is not an absolute path, or holds ':' (ssh's
+  /// forward syntax has no escape for it), a control character or more than 4096 bytes;
+  /// SshError when the node cannot be reached (see connect()); Error when ssh refuses the
+  /// forward (with its stderr) or the forward directory cannot be made.
+  std::string forward_unix_socket(const std::string& remote_path);
+
+  /// Like forward_unix_socket() for the TCP endpoint `host`:`port` as the node sees it
+  /// (`-L <local>:<host>:<port>`; "127.0.0.1" is the node's own loopback). IPv6 addresses are
+  /// given without brackets. Connections to a closed port are closed at once, as above.
+  /// Throws Error::bad_input for an empty host, one holding '/', whitespace, control
+  /// characters or (unless an IPv6 address) ':', or port 0; otherwise like
+  /// forward_unix_socket().
+  std::string forward_tcp(const std::string& host, std::uint16_t port);
+
+  /// The forwards in place: local socket path -> target ("/run/vpp/cli.sock", "127.0.0.1:80").
+  /// Never fails.
+  std::map<std::string, std::string> forwards() const;
+
+  /// The directory holding the forwards' local sockets (exists only while there are some).
+  const std::string& forward_dir() const { return forward_dir_; }
 
   /// Runs one command on the node. Throws SshError for node-level failures (see above).
   Outcome run(const Command& command) override;
@@ -95,13 +133,27 @@ class SshRunner : public Runner {
   bool master_alive() const;
   // Kills the session `pgid` on the node over the master; false when that failed.
   bool kill_remote_group(long pgid);
+  // Returns the local socket forwarded to `target` (an -L target spec), making it if needed.
+  std::string forward(const std::string& target, const std::string& display);
+  // `ssh -O <request> -L <local>:<target>` over the master (with master_mutex_ held).
+  Outcome forward_request(const std::string& request, const std::string& local,
+                          const std::string& target);
+
+  struct Forward {
+    std::string local;       // the local socket
+    std::string display;     // the target for messages and forwards()
+    std::size_t master = 0;  // the master that holds it (its connections_opened_ number)
+  };
 
   SshOptions options_;
   std::string control_path_;
+  std::string forward_dir_;
   LocalRunner local_;
   mutable std::mutex master_mutex_;
   pid_t master_pid_ = -1;
   std::size_t connections_opened_ = 0;
+  std::map<std::string, Forward> forwards_;  // by target spec
+  unsigned next_forward_ = 0;
   std::counting_semaphore<> session_slots_;
 };
 
