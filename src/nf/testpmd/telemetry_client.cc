@@ -92,8 +92,10 @@ LinkStatus parse_link_status(const nlohmann::json& value) {
 TelemetryClient::TelemetryClient(process::UniqueFd fd, std::string path)
     : fd_(std::move(fd)), path_(std::move(path)) {}
 
-void TelemetryClient::fail(const std::string& message) const {
-  throw Error(message).at("DPDK telemetry " + path_);
+void TelemetryClient::fail(const std::string& message, TelemetryFailure failure) const {
+  TelemetryError error(failure, message);
+  error.at("DPDK telemetry " + path_);
+  throw error;
 }
 
 TelemetryClient TelemetryClient::connect(const std::string& socket_path,
@@ -113,7 +115,11 @@ TelemetryClient TelemetryClient::connect(const std::string& socket_path,
   // A Unix socket connect does not block on a live listener with room in its backlog; DPDK's
   // listener accepts at once, so a plain blocking connect is bounded in practice.
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    client.fail(fmt::format("cannot connect: {}", std::strerror(errno)));
+    const int error = errno;
+    client.fail(fmt::format("cannot connect: {}", std::strerror(error)),
+                error == ENOENT         ? TelemetryFailure::kMissing
+                : error == ECONNREFUSED ? TelemetryFailure::kRefused
+                                        : TelemetryFailure::kOther);
   }
   client.fd_ = std::move(fd);
   const std::string hello = client.receive("DPDK's greeting", deadline);
@@ -132,7 +138,10 @@ std::string TelemetryClient::receive(std::string_view waiting_for, Clock::time_p
     int n = ::poll(&p, 1, remaining_ms(deadline));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail(fmt::format("poll: {}", std::strerror(errno)));
-    if (n == 0) fail(fmt::format("no answer in time waiting for {}", waiting_for));
+    if (n == 0) {
+      fail(fmt::format("no answer in time waiting for {}", waiting_for),
+           TelemetryFailure::kTimeout);
+    }
     std::string buffer(kMaxMessage, '\0');
     ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
     if (got < 0 && errno == EINTR) continue;

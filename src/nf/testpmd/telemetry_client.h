@@ -13,9 +13,29 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "process/unique_fd.h"
 
 namespace cnfctl::testpmd {
+
+/// Why DPDK telemetry could not be read.
+enum class TelemetryFailure {
+  kMissing,  // no socket at the path (yet): DPDK has not started its telemetry
+  kRefused,  // the socket exists but nobody listens: a stale socket of a dead process
+  kTimeout,  // no greeting or reply in time
+  kOther,    // anything else: a bad reply, DPDK closed the socket, no python3 on the node, ...
+};
+
+/// A cnfctl::Error (kind kFailure) that also says why telemetry could not be read.
+class TelemetryError : public Error {
+ public:
+  TelemetryError(TelemetryFailure failure, std::string what)
+      : Error(std::move(what)), failure_(failure) {}
+  TelemetryFailure failure() const { return failure_; }
+
+ private:
+  TelemetryFailure failure_;
+};
 
 /// /ethdev/stats,<port>: the port's basic counters (rte_eth_stats).
 struct EthdevStats {
@@ -53,17 +73,18 @@ LinkStatus parse_link_status(const nlohmann::json& value);
 class TelemetryClient {
  public:
   /// Connects to the telemetry socket at `socket_path` and reads DPDK's greeting, all within
-  /// `timeout`. Throws cnfctl::Error "DPDK telemetry <path>: ..." when the path is too long, the
-  /// socket is missing (ENOENT), refused (ECONNREFUSED: a stale socket of a dead process), the
-  /// greeting does not arrive in time or is not JSON. Error::message() starts with
-  /// "cannot connect" for the connect failures, so callers can tell "not there yet" apart.
+  /// `timeout`. Throws TelemetryError "DPDK telemetry <path>: ..." when the path is too long, the
+  /// socket is missing (ENOENT: kMissing), refused (ECONNREFUSED: kRefused, a stale socket of a
+  /// dead process), the greeting does not arrive in time (kTimeout) or is not JSON.
+  /// Error::message() starts with "cannot connect" for the connect failures.
   static TelemetryClient connect(const std::string& socket_path, std::chrono::milliseconds timeout);
 
   /// DPDK's greeting: {"version":...,"pid":...,"max_output_len":...}.
   const nlohmann::json& greeting() const { return greeting_; }
 
-  /// Sends `command` and returns the value of its reply (see reply_value). Throws cnfctl::Error
-  /// naming the command on timeout, when DPDK closes the socket, or on a bad reply.
+  /// Sends `command` and returns the value of its reply (see reply_value). Throws TelemetryError
+  /// naming the command on timeout (kTimeout), when DPDK closes the socket (kOther), and
+  /// cnfctl::Error on a bad reply.
   nlohmann::json query(std::string_view command, std::chrono::milliseconds timeout);
 
   /// /ethdev/list. Throws like query().
@@ -77,7 +98,8 @@ class TelemetryClient {
   TelemetryClient(process::UniqueFd fd, std::string path);
   /// One whole message, waiting until `deadline`.
   std::string receive(std::string_view waiting_for, std::chrono::steady_clock::time_point deadline);
-  [[noreturn]] void fail(const std::string& message) const;
+  [[noreturn]] void fail(const std::string& message,
+                         TelemetryFailure failure = TelemetryFailure::kOther) const;
 
   process::UniqueFd fd_;
   std::string path_;

@@ -1,12 +1,14 @@
 #include "nf/testpmd/testpmd_driver.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
+
+#include <algorithm>
 
 #include "common/error.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
-#include "nf/testpmd/telemetry_client.h"
+#include "nf/testpmd/telemetry_batch.h"
+#include "process/ssh_runner.h"
 
 namespace cnfctl::testpmd {
 
@@ -25,17 +27,21 @@ const std::string& runtime_dir_of(const plan::PlannedContainer& c) {
   return *c.dpdk_runtime_dir;
 }
 
-void require_local(const nf::NfContext& ctx) {
-  if (nf::is_local_node(ctx.node)) return;
-  throw Error(fmt::format("remote telemetry not supported yet: the telemetry socket {} is on "
-                          "node {} ({}); cnfctl reads DPDK telemetry only on this machine",
-                          telemetry_socket_of(ctx.container), ctx.container.node, ctx.node.name()))
-      .at("container " + ctx.container.id);
+// One telemetry batch for the container's NF, on whatever node it runs; errors (of their own
+// type: TelemetryError, SshError) also name the container.
+TelemetryBatch batch(const nf::NfContext& ctx, const std::string& socket,
+                     const std::vector<std::string>& commands, milliseconds timeout) {
+  try {
+    return telemetry_batch(ctx.node, socket, commands, timeout);
+  } catch (Error& e) {
+    e.at("container " + ctx.container.id);
+    throw;
+  }
 }
 
-bool socket_exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
+  return std::max(milliseconds(1),
+                  std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now()));
 }
 
 class TestpmdDriver : public nf::NfDriver {
@@ -54,32 +60,47 @@ class TestpmdDriver : public nf::NfDriver {
   }
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
-    require_local(ctx);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     const auto socket = telemetry_socket_of(ctx.container);
     std::string seen;
     try {
-      auto client = TelemetryClient::connect(socket, timeout);
       TelemetryView view;
-      view.ports = client.ethdev_list(timeout);
-      for (int port : view.ports) view.link_up.push_back(client.link_status(port, timeout).up);
+      view.ports = parse_ethdev_list(batch(ctx, socket, {"/ethdev/list"}, timeout).values.at(0));
+      std::vector<std::string> commands;
+      for (int port : view.ports) commands.push_back(fmt::format("/ethdev/link_status,{}", port));
+      if (!commands.empty()) {
+        for (const auto& value : batch(ctx, socket, commands, left_until(deadline)).values) {
+          view.link_up.push_back(parse_link_status(value).up);
+        }
+      }
       auto verdict = assess_testpmd_readiness(ctx.container.links, view);
       if (verdict.ready) return verdict;
       seen = verdict.detail;
+    } catch (const process::SshError&) {
+      throw;  // the node is gone: not a readiness question
+    } catch (const TelemetryError& e) {
+      seen = e.failure() == TelemetryFailure::kMissing
+                 ? "telemetry socket " + socket + " not there yet"
+                 : e.describe();
     } catch (const Error& e) {
-      seen = socket_exists(socket) ? e.describe() : "telemetry socket " + socket + " not there yet";
+      seen = e.describe();
     }
     if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
     return nf::Readiness{false, seen, false};
   }
 
   std::vector<nf::PortCounters> counters(const nf::NfContext& ctx) override {
-    require_local(ctx);
     const auto& links = ctx.container.links;
-    auto client = TelemetryClient::connect(telemetry_socket_of(ctx.container), kCountersTimeout);
+    const auto socket = telemetry_socket_of(ctx.container);
     std::vector<nf::PortCounters> result;
-    const auto ports = client.ethdev_list(kCountersTimeout);
+    const auto ports =
+        parse_ethdev_list(batch(ctx, socket, {"/ethdev/list"}, kCountersTimeout).values.at(0));
+    if (ports.empty()) return result;
+    std::vector<std::string> commands;
+    for (int port : ports) commands.push_back(fmt::format("/ethdev/stats,{}", port));
+    const auto values = batch(ctx, socket, commands, kCountersTimeout).values;
     for (std::size_t k = 0; k < ports.size(); ++k) {
-      const auto s = client.stats(ports[k], kCountersTimeout);
+      const auto s = parse_ethdev_stats(values.at(k));
       nf::PortCounters p;
       p.port = ports[k];
       if (k < links.size()) p.peer = links[k].peer;

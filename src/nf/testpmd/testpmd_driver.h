@@ -36,8 +36,12 @@ nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& lin
 std::string telemetry_socket_of(const plan::PlannedContainer& container);
 
 /// The driver of testpmd containers. One object may serve many containers, from several threads
-/// at once. Telemetry is read on the node's filesystem: with a runner that is not local, probe()
-/// and counters() throw cnfctl::Error "remote telemetry not supported yet".
+/// at once. Telemetry is read through telemetry_batch() (telemetry_batch.h): directly when the
+/// node is this machine, through python3 run on the node by its runner otherwise (the node
+/// needs python3). probe() says "telemetry socket <path> not there yet" while the socket is
+/// missing and describes any other telemetry error; it rethrows process::SshError (the node
+/// cannot be reached). counters() throws TelemetryError / cnfctl::Error located at the
+/// container when telemetry cannot be read.
 std::unique_ptr<nf::NfDriver> make_testpmd_driver();
 
 }  // namespace cnfctl::testpmd

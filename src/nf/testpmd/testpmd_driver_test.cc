@@ -1,9 +1,13 @@
 #include "nf/testpmd/testpmd_driver.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +16,7 @@
 #include "nf/fake_engine_test_support.h"
 #include "nf/temp_dir_test_support.h"
 #include "nf/testpmd/fake_telemetry_server.h"
+#include "nf/testpmd/like_remote_runner_test_support.h"
 #include "process/local_runner.h"
 
 namespace cnfctl::testpmd {
@@ -201,27 +206,72 @@ TEST_F(TestpmdDriverTest, StartAndStopGoThroughTheDetachedHelper) {
   EXPECT_EQ(execs[1][6], "dpdk-testpmd");  // and every process of that name
 }
 
-class RemoteRunner : public process::Runner {
- public:
-  process::Outcome run(const process::Command&) override { return FakeEngine::exited(0); }
-  std::vector<process::Outcome> run_all(const std::vector<process::Command>& c,
-                                        std::size_t) override {
-    return std::vector<process::Outcome>(c.size(), FakeEngine::exited(0));
-  }
-  std::string name() const override { return "ssh root@10.0.0.2:22"; }
-};
-
-TEST_F(TestpmdDriverTest, RemoteTelemetryIsAClearError) {
-  RemoteRunner remote;
+// A node that is not this machine: telemetry goes through python3 run by the node's runner.
+TEST_F(TestpmdDriverTest, RemoteNodeProbesThroughTheRunner) {
+  make_runtime_dir();
+  testing::LikeRemoteRunner remote;
   nf::NfContext c{container_, engine_, remote};
-  try {
-    driver_->probe(c, milliseconds(100));
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(e.describe().find("remote telemetry not supported yet"), std::string::npos)
-        << e.describe();
+  auto missing = driver_->probe(c, milliseconds(2000));
+  EXPECT_FALSE(missing.ready);
+  EXPECT_FALSE(missing.fatal);
+  EXPECT_NE(missing.detail.find("not there yet"), std::string::npos) << missing.detail;
+
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  server.set_port(0, false);
+  server.set_port(1, false);
+  auto down = driver_->probe(c, milliseconds(2000));
+  EXPECT_FALSE(down.ready);
+  EXPECT_NE(down.detail.find("port 1 (client of sink) is down"), std::string::npos) << down.detail;
+  server.set_port(1, true);
+  auto r = driver_->probe(c, milliseconds(2000));
+  EXPECT_TRUE(r.ready) << r.detail;
+  bool used_python = false;
+  for (const auto& command : remote.commands()) {
+    used_python = used_python || (!command.argv.empty() && command.argv[0] == "python3");
   }
-  EXPECT_THROW(driver_->counters(c), Error);
+  EXPECT_TRUE(used_python);
+}
+
+TEST_F(TestpmdDriverTest, RemoteStaleSocketIsARealError) {
+  make_runtime_dir();
+  { testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir); }
+  // The server removed its socket; leave a stale one as a killed DPDK does.
+  const auto socket = telemetry_socket_of(container_);
+  int fd = ::socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket.c_str(), socket.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  ::close(fd);
+  testing::LikeRemoteRunner remote;
+  nf::NfContext c{container_, engine_, remote};
+  auto r = driver_->probe(c, milliseconds(2000));
+  EXPECT_FALSE(r.ready);
+  EXPECT_EQ(r.detail.find("not there yet"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("Connection refused"), std::string::npos) << r.detail;
+}
+
+TEST_F(TestpmdDriverTest, RemoteCountersMatchLocalOnes) {
+  make_runtime_dir();
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  server.set_port(0, true, EthdevStats{.ipackets = 100, .opackets = 5, .imissed = 1});
+  server.set_port(1, true, EthdevStats{.opackets = 90, .oerrors = 4});
+  testing::LikeRemoteRunner remote;
+  nf::NfContext c{container_, engine_, remote};
+  auto local = driver_->counters(ctx());
+  auto counted = driver_->counters(c);
+  ASSERT_EQ(counted.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(counted[k].port, local[k].port);
+    EXPECT_EQ(counted[k].peer, local[k].peer);
+    EXPECT_EQ(counted[k].rx_packets, local[k].rx_packets);
+    EXPECT_EQ(counted[k].tx_packets, local[k].tx_packets);
+    EXPECT_EQ(counted[k].rx_dropped, local[k].rx_dropped);
+    EXPECT_EQ(counted[k].tx_dropped, local[k].tx_dropped);
+  }
+  EXPECT_EQ(counted[0].rx_packets, 100u);
+  EXPECT_EQ(counted[1].tx_dropped, 4u);
 }
 
 }  // namespace
