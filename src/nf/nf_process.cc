@@ -9,6 +9,7 @@
 #include "nf/detached.h"
 #include "process/local_runner.h"
 #include "process/posix_quote.h"
+#include "process/ssh_runner.h"
 
 namespace cnfctl::nf {
 
@@ -71,6 +72,45 @@ Readiness nf_exited(const NfContext& ctx, const std::string& seen) {
 
 bool is_local_node(process::Runner& node) {
   return dynamic_cast<process::LocalRunner*>(&node) != nullptr;
+}
+
+namespace {
+
+process::SshRunner& ssh_node(const NfContext& ctx, const std::string& what) {
+  if (auto* ssh = dynamic_cast<process::SshRunner*>(&ctx.node)) return *ssh;
+  throw Error(fmt::format("cannot reach {} on node {}: its runner ({}) neither runs on this "
+                          "machine nor over SSH",
+                          what, ctx.container.node, ctx.node.name()))
+      .at("container " + ctx.container.id);
+}
+
+}  // namespace
+
+std::string node_socket(const NfContext& ctx, const std::string& path) {
+  if (is_local_node(ctx.node)) return path;
+  auto& ssh = ssh_node(ctx, "the socket " + path);
+  try {
+    return ssh.forward_unix_socket(path);
+  } catch (Error& e) {
+    e.at("container " + ctx.container.id);
+    throw;
+  }
+}
+
+std::optional<std::string> node_tcp_socket(const NfContext& ctx, const std::string& host,
+                                           int port) {
+  if (is_local_node(ctx.node)) return std::nullopt;
+  auto& ssh = ssh_node(ctx, fmt::format("{}:{}", host, port));
+  if (port <= 0 || port > 65535) {
+    throw Error::bad_input("container " + ctx.container.id,
+                           fmt::format("TCP port {} is not from 1 to 65535", port));
+  }
+  try {
+    return ssh.forward_tcp(host, static_cast<std::uint16_t>(port));
+  } catch (Error& e) {
+    e.at("container " + ctx.container.id);
+    throw;
+  }
 }
 
 void run_on_node(const NfContext& ctx, const std::vector<std::string>& argv,

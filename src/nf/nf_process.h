@@ -39,6 +39,21 @@ Readiness nf_exited(const NfContext& ctx, const std::string& seen);
 /// True when `node` runs commands on this machine (sockets on the node are reachable directly).
 bool is_local_node(process::Runner& node);
 
+/// A path on this machine through which the unix stream socket `path` on the container's node
+/// can be connected: `path` itself when the node is this machine, else a local socket forwarded
+/// to it over the node's SSH master (process::SshRunner::forward_unix_socket; a connection to a
+/// forward whose target is missing is closed at once instead of failing with ENOENT).
+/// Throws cnfctl::Error located at the container when the node is neither local nor SSH, or
+/// the forward cannot be made (SshError when the node cannot be reached; Error::bad_input for a
+/// path ssh cannot forward).
+std::string node_socket(const NfContext& ctx, const std::string& path);
+
+/// How this machine reaches the TCP endpoint `host`:`port` as the container's node sees it:
+/// nullopt when the node is this machine (connect to host:port directly), else the path of a
+/// local unix socket forwarded to host:port from the node (SshRunner::forward_tcp). Throws
+/// like node_socket().
+std::optional<std::string> node_tcp_socket(const NfContext& ctx, const std::string& host, int port);
+
 /// Runs `argv` on the container's node; throws cnfctl::Error "<what> failed" located at the
 /// node and container, with the command's status and stderr, when it does not exit 0.
 void run_on_node(const NfContext& ctx, const std::vector<std::string>& argv,

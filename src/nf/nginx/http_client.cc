@@ -6,12 +6,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <optional>
 
 #include "common/error.h"
@@ -131,11 +133,82 @@ HttpResponse parse_http_response(const std::string& raw) {
   return *complete_response(raw, true);
 }
 
+namespace {
+
+using Fail = std::function<Error(const std::string&)>;
+
+// Waits for a non-blocking connect() that returned EINPROGRESS / EAGAIN to finish.
+void finish_connect(int fd, Clock::time_point deadline, const Fail& fail) {
+  pollfd p{fd, POLLOUT, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, remaining_ms(deadline));
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) throw fail("connect: no answer in time");
+  int error = 0;
+  socklen_t size = sizeof(error);
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
+  if (n < 0 || error != 0) {
+    throw fail(fmt::format("connect: {}", std::strerror(n < 0 ? errno : error)));
+  }
+}
+
+// Sends the GET on the connected non-blocking `fd` and reads the whole response.
+HttpResponse exchange(int fd, const std::string& host, int port, const std::string& path,
+                      Clock::time_point deadline, const Fail& fail) {
+  const std::string request = fmt::format(
+      "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: cnfctl\r\nAccept: */*\r\n"
+      "Connection: close\r\n\r\n",
+      path, host, port);
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      throw fail(fmt::format("send: {}", std::strerror(errno)));
+    }
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) == 0) throw fail("send: no progress in time");
+  }
+
+  std::string raw;
+  for (;;) {
+    try {
+      if (auto done = complete_response(raw, false)) return *done;
+    } catch (const Error& e) {
+      throw fail(e.message());
+    }
+    pollfd p{fd, POLLIN, 0};
+    int n = ::poll(&p, 1, remaining_ms(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw fail(fmt::format("poll: {}", std::strerror(errno)));
+    if (n == 0) throw fail(fmt::format("no complete response in time ({} bytes)", raw.size()));
+    char buffer[16384];
+    ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (got < 0) throw fail(fmt::format("recv: {}", std::strerror(errno)));
+    if (got == 0) {
+      try {
+        return *complete_response(raw, true);
+      } catch (const Error& e) {
+        throw fail(e.message());
+      }
+    }
+    raw.append(buffer, static_cast<std::size_t>(got));
+    if (raw.size() > kMaxResponse) throw fail("the response is larger than 64 MiB");
+  }
+}
+
+}  // namespace
+
 HttpResponse http_get(const std::string& ipv4, int port, const std::string& path,
                       std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   const std::string url = fmt::format("http://{}:{}{}", ipv4, port, path);
-  auto fail = [&](const std::string& why) -> Error {
+  const Fail fail = [&](const std::string& why) -> Error {
     return Error("HTTP GET " + url + ": " + why);
   };
 
@@ -149,64 +222,37 @@ HttpResponse http_get(const std::string& ipv4, int port, const std::string& path
   if (!fd) throw fail(fmt::format("socket: {}", std::strerror(errno)));
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
     if (errno != EINPROGRESS) throw fail(fmt::format("connect: {}", std::strerror(errno)));
-    pollfd p{fd.get(), POLLOUT, 0};
-    int n = 0;
-    do {
-      n = ::poll(&p, 1, remaining_ms(deadline));
-    } while (n < 0 && errno == EINTR);
-    if (n == 0) throw fail("connect: no answer in time");
-    int error = 0;
-    socklen_t size = sizeof(error);
-    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
-    if (n < 0 || error != 0) {
-      throw fail(fmt::format("connect: {}", std::strerror(n < 0 ? errno : error)));
-    }
+    finish_connect(fd.get(), deadline, fail);
   }
+  return exchange(fd.get(), ipv4, port, path, deadline, fail);
+}
 
-  const std::string request = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: cnfctl\r\nAccept: */*\r\n"
-      "Connection: close\r\n\r\n",
-      path, ipv4, port);
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      throw fail(fmt::format("send: {}", std::strerror(errno)));
-    }
-    pollfd p{fd.get(), POLLOUT, 0};
-    if (::poll(&p, 1, remaining_ms(deadline)) == 0) throw fail("send: no progress in time");
+HttpResponse http_get_via_unix_socket(const std::string& socket_path, const std::string& ipv4,
+                                      int port, const std::string& path,
+                                      std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string url = fmt::format("http://{}:{}{} (via {})", ipv4, port, path, socket_path);
+  const Fail fail = [&](const std::string& why) -> Error {
+    return Error("HTTP GET " + url + ": " + why);
+  };
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_path.empty() || socket_path.size() >= sizeof(address.sun_path)) {
+    throw fail(fmt::format("the socket path is empty or longer than {} bytes",
+                           sizeof(address.sun_path) - 1));
   }
-
-  std::string raw;
-  for (;;) {
-    try {
-      if (auto done = complete_response(raw, false)) return *done;
-    } catch (const Error& e) {
-      throw fail(e.message());
-    }
-    pollfd p{fd.get(), POLLIN, 0};
-    int n = ::poll(&p, 1, remaining_ms(deadline));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw fail(fmt::format("poll: {}", std::strerror(errno)));
-    if (n == 0) throw fail(fmt::format("no complete response in time ({} bytes)", raw.size()));
-    char buffer[16384];
-    ssize_t got = ::recv(fd.get(), buffer, sizeof(buffer), 0);
-    if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (got < 0) throw fail(fmt::format("recv: {}", std::strerror(errno)));
-    if (got == 0) {
-      try {
-        return *complete_response(raw, true);
-      } catch (const Error& e) {
-        throw fail(e.message());
-      }
-    }
-    raw.append(buffer, static_cast<std::size_t>(got));
-    if (raw.size() > kMaxResponse) throw fail("the response is larger than 64 MiB");
+  std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+  process::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) throw fail(fmt::format("socket: {}", std::strerror(errno)));
+  // A unix socket connect never completes later: EAGAIN (the listener's backlog is full) means
+  // trying again.
+  while (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) throw fail(fmt::format("connect: {}", std::strerror(errno)));
+    if (remaining_ms(deadline) == 0) throw fail("connect: the listener's backlog stayed full");
+    ::usleep(5000);
   }
+  return exchange(fd.get(), ipv4, port, path, deadline, fail);
 }
 
 }  // namespace cnfctl::nginx

@@ -1,5 +1,6 @@
 // A small blocking HTTP/1.1 client with a deadline: what nginx's readiness probe needs (one GET
-// to a loopback server, status and body), nothing more (no TLS, no redirects, no chunked
+// to a loopback server, directly or through a unix socket forwarded to it; status and body),
+// nothing more (no TLS, no redirects, no chunked
 // uploads).
 #pragma once
 
@@ -22,6 +23,17 @@ struct HttpResponse {
 /// connection is refused or fails, the deadline passes, or the response is not HTTP/1.x.
 HttpResponse http_get(const std::string& ipv4, int port, const std::string& path,
                       std::chrono::milliseconds timeout);
+
+/// The same GET sent over the unix stream socket `socket_path` instead of TCP: for a server
+/// reached through a forward (SshRunner::forward_tcp), where `ipv4`:`port` is the server's
+/// address as the far end sees it (used for the Host header and in messages).
+/// Throws cnfctl::Error "HTTP GET http://...(via <socket>): <why>" when the socket cannot be
+/// connected (missing, refused, path too long), the deadline passes, the connection closes
+/// before a whole response (what a forward does when nothing listens at the far end), or the
+/// response is not HTTP/1.x.
+HttpResponse http_get_via_unix_socket(const std::string& socket_path, const std::string& ipv4,
+                                      int port, const std::string& path,
+                                      std::chrono::milliseconds timeout);
 
 /// Parses a complete raw response (status line, headers, body as framed above). Throws
 /// cnfctl::Error for a malformed or incomplete one.

@@ -13,6 +13,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// Where the plan's HTTP endpoint listens, as the node sees it.
+constexpr const char* kNodeLoopback = "127.0.0.1";
+
 const plan::HttpEndpoint& endpoint_of(const plan::PlannedContainer& c) {
   if (!c.nf.http || c.nf.http->port <= 0) {
     throw Error(
@@ -36,19 +39,21 @@ class NginxDriver : public nf::NfDriver {
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
     const auto& e = endpoint_of(ctx.container);
-    if (!nf::is_local_node(ctx.node)) {
-      throw Error(fmt::format("remote HTTP probe not supported yet: nginx listens on node {} ({})",
-                              ctx.container.node, ctx.node.name()))
-          .at("container " + ctx.container.id);
-    }
+    // The endpoint is on the node's loopback; over SSH it is reached through a forward (made
+    // outside the try: a node that cannot be reached is not a readiness question).
+    const auto via = nf::node_tcp_socket(ctx, kNodeLoopback, e.port);
     std::string seen;
     try {
-      auto response = http_get("127.0.0.1", e.port, e.path, timeout);
+      auto response = via ? http_get_via_unix_socket(*via, kNodeLoopback, e.port, e.path, timeout)
+                          : http_get(kNodeLoopback, e.port, e.path, timeout);
       auto verdict = assess_http_answer(response.status, response.body.size(), e.body_size);
       if (verdict.ready) return verdict;
       seen = verdict.detail;
     } catch (const Error& error) {
       seen = error.describe();
+      if (via)
+        seen += fmt::format(" (nginx on node {}, reached through {})", ctx.container.node,
+                            ctx.node.name());
     }
     if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
     return nf::Readiness{false, seen, false};

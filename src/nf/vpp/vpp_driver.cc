@@ -10,6 +10,7 @@
 #include "nf/nf_process.h"
 #include "nf/vpp/api_client.h"
 #include "nf/vpp/cli_client.h"
+#include "process/ssh_runner.h"
 
 namespace cnfctl::vpp {
 
@@ -59,12 +60,11 @@ const plan::VppSockets& sockets_of(const plan::PlannedContainer& c) {
   return *c.vpp_sockets;
 }
 
-void require_local(const nf::NfContext& ctx) {
-  if (nf::is_local_node(ctx.node)) return;
-  throw Error(fmt::format("remote VPP sockets not supported yet: VPP's sockets in {} are on node "
-                          "{} ({}); cnfctl reaches them only on this machine",
-                          sockets_of(ctx.container).host_dir, ctx.container.node, ctx.node.name()))
-      .at("container " + ctx.container.id);
+// For messages: where VPP's sockets are when they are reached over SSH ("" when local).
+std::string remote_note(const nf::NfContext& ctx) {
+  if (nf::is_local_node(ctx.node)) return "";
+  return fmt::format(" (VPP's sockets in {} on node {}, reached through {})",
+                     sockets_of(ctx.container).host_dir, ctx.container.node, ctx.node.name());
 }
 
 std::string trim(std::string text) {
@@ -99,44 +99,55 @@ class VppDriver : public nf::NfDriver {
   }
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
-    require_local(ctx);
     const auto& s = sockets_of(ctx.container);
     const auto connect_timeout = std::min(timeout, kMaxConnectTimeout);
+    const bool local = nf::is_local_node(ctx.node);
+    // Outside the try: a node that cannot be reached is not a readiness question.
+    const std::string cli_socket = nf::node_socket(ctx, s.cli);
+    const std::string api_socket = nf::node_socket(ctx, s.api);
     std::string seen;
     try {
+      // Over SSH, sshd connects the forwarded sockets on the node as the SSH user: open them
+      // before connecting, or a non-root user never gets through.
+      if (!local) open_socket_dir(ctx);
       CliOptions cli;
       cli.connect_timeout = connect_timeout;
       cli.timeout = timeout;
-      const std::string cli_version = trim(run_vpp_cli(s.cli, "show version", cli));
+      const std::string cli_version = trim(run_vpp_cli(cli_socket, "show version", cli));
       seen = "CLI: " + cli_version;
-      // CSIT's adjust_privileges: VPP creates its sockets for root only; let other users of
-      // the node (and non-root API clients) reach them.
-      nf::run_on_node(ctx, {"chmod", "-R", "o+rwx", "--", s.host_dir},
-                      "opening the VPP socket dir to other users");
+      if (local) open_socket_dir(ctx);
 
       ApiClientOptions api;
       api.client_name = options_.api_client_name;
       api.connect_timeout = connect_timeout;
       api.reply_timeout = timeout;
-      auto client = ApiClient::connect(s.api, api);
+      auto client = ApiClient::connect(api_socket, api);
       const auto version = client.show_version();
       client.control_ping();
       client.disconnect();
       return nf::Readiness{
           true, fmt::format("{}; API: {} {}", seen, version.program, version.version), false};
+    } catch (const process::SshError&) {
+      throw;
     } catch (const Error& e) {
-      seen += (seen.empty() ? "" : "; ") + e.describe();
+      seen += (seen.empty() ? "" : "; ") + e.describe() + remote_note(ctx);
     }
     if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
     return nf::Readiness{false, seen, false};
   }
 
   std::vector<nf::PortCounters> counters(const nf::NfContext& ctx) override {
-    require_local(ctx);
     CliOptions cli;
     cli.timeout = kCountersTimeout;
-    const auto table =
-        parse_show_interface(run_vpp_cli(sockets_of(ctx.container).cli, "show interface", cli));
+    const auto cli_socket = nf::node_socket(ctx, sockets_of(ctx.container).cli);
+    std::string text;
+    try {
+      text = run_vpp_cli(cli_socket, "show interface", cli);
+    } catch (Error& e) {
+      if (!nf::is_local_node(ctx.node)) e.at("VPP CLI " + sockets_of(ctx.container).cli);
+      throw;
+    }
+    const auto table = parse_show_interface(text);
     return memif_port_counters(ctx.container.links, table);
   }
 
@@ -161,6 +172,13 @@ class VppDriver : public nf::NfDriver {
   }
 
  private:
+  // CSIT's adjust_privileges: VPP creates its sockets for root only; let other users of the
+  // node (and non-root API clients) reach them.
+  static void open_socket_dir(const nf::NfContext& ctx) {
+    nf::run_on_node(ctx, {"chmod", "-R", "o+rwx", "--", sockets_of(ctx.container).host_dir},
+                    "opening the VPP socket dir to other users");
+  }
+
   VppDriverOptions options_;
   nf::NfPids pids_;
 };
