@@ -63,7 +63,7 @@ void check_container_names(const Topology& topology) {
 
 }  // namespace
 
-void check_engines(const Topology& topology, bool to_run) {
+void check_engines(const Topology& topology) {
   for (const auto& group : topology.containers) {
     const auto& node = topology.node_of(group);
     const auto engine = node.engine.kind;
@@ -73,13 +73,6 @@ void check_engines(const Topology& topology, bool to_run) {
                        "runs 'host' or 'dir:/path' images (use docker or podman for registry "
                        "images)",
                        group.image.reference, node.name));
-    }
-    if (to_run && engine == EngineKind::kDocker && group.image.kind == ImageKind::kHost) {
-      fail(group.image.where,
-           fmt::format("image 'host' cannot run on node '{}' with engine docker (docker has no "
-                       "rootfs mode); use 'dir:/path' (imported offline), a registry image, or "
-                       "the oci, lxc or podman engine",
-                       node.name));
     }
     if (!group.ports.empty() && engine != EngineKind::kDocker && engine != EngineKind::kPodman) {
       fail(group.where.of("ports"),
@@ -241,7 +234,7 @@ void check_kind_requirements(const Topology& topology) {
 void check_topology(Topology& topology) {
   check_nodes_exist(topology);
   check_container_names(topology);
-  check_engines(topology, false);
+  check_engines(topology);
   check_single(topology, Role::kVswitch);
   if (!topology.topology.wired()) return;
   check_single(topology, Role::kGenerator);

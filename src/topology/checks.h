@@ -11,9 +11,8 @@ namespace cnfctl::topology {
 /// value at fault.
 void check_topology(Topology& topology);
 
-/// The engine/image/ports compatibility part of check_topology. `to_run` (up, after any
-/// `--engine` override) adds what only matters when containers are made, not planned: docker
-/// cannot run the `host` image. Throws Error::bad_input before anything is touched.
-void check_engines(const Topology& topology, bool to_run);
+/// The engine/image/ports compatibility part of check_topology, run again by `up` after an
+/// `--engine` override. Throws Error::bad_input before anything is touched.
+void check_engines(const Topology& topology);
 
 }  // namespace cnfctl::topology

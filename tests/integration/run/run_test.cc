@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
+#include "support/host_fixtures.h"
 
 namespace cnfctl {
 namespace {
@@ -50,6 +52,7 @@ class RunTest : public ::testing::Test {
     engine::testing::remove_tree_with_mounts(root_);
     unsetenv("CNFCTL_STATE_DIR");
     unsetenv("CNFCTL_RUN_DIR");
+    unsetenv("DOCKER_HOST");
   }
 
   process::Outcome cnfctl(std::vector<std::string> args,
@@ -251,9 +254,11 @@ TEST_F(RunTest, TestpmdChainPassesTrafficRestartsAndLeavesNothing) {
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
 }
 
-// Issue 4: the same chain file with --engine lxc and podman (the `host` image; docker cannot run
-// it). The chain binds memif sockets to /run/cnfctl/memif and DPDK runtime dirs to
-// /var/run/dpdk/<id>, which LXC only mounts once the /var/run -> /run symlink is resolved.
+// Issue 4: the same chain file with --engine lxc, docker and podman (the `host` image; docker
+// runs it from a skeleton image plus read-only binds of the host's OS dirs, against a private
+// dockerd started here, reached through DOCKER_HOST). The chain binds memif sockets to
+// /run/cnfctl/memif and DPDK runtime dirs to /var/run/dpdk/<id>, which LXC only mounts once the
+// /var/run -> /run symlink is resolved.
 class TestpmdChainOnEngine : public RunTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(TestpmdChainOnEngine, PassesTrafficAndDownLeavesNothing) {
@@ -264,6 +269,11 @@ TEST_P(TestpmdChainOnEngine, PassesTrafficAndDownLeavesNothing) {
     GTEST_SKIP() << tool << " missing";
   }
   const std::string run = "itchain" + engine + marker_;
+  std::optional<host_fixtures::PrivateDockerd> dockerd;
+  if (engine == "docker") {
+    dockerd.emplace(root_ + "/dockerd");
+    setenv("DOCKER_HOST", dockerd->host().c_str(), 1);
+  }
   runs_.push_back(run);
   const auto yaml = read_file(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-chain.yaml");
   const auto file = root_ + "/chain.yaml";
@@ -285,27 +295,30 @@ TEST_P(TestpmdChainOnEngine, PassesTrafficAndDownLeavesNothing) {
                                     state + "/run", "ps", "-a", "--format", "{{.Names}}"}});
     if (ps.out.find(run + "-") != std::string::npos) found.push_back("podman " + ps.out);
   }
+  if (dockerd) {
+    auto ps = runner_.run(
+        {.argv = {"docker", "--host", dockerd->host(), "ps", "-a", "--format", "{{.Names}}"}});
+    if (!ps.ok() || ps.out.find(run + "-") != std::string::npos) {
+      found.push_back("docker " + ps.out + ps.err);
+    }
+    // The only thing kept is the cached skeleton image of the host image.
+    auto images = runner_.run({.argv = {"docker", "--host", dockerd->host(), "image", "ls",
+                                        "--format", "{{.Repository}}"}});
+    for (std::size_t start = 0; start < images.out.size();) {
+      auto end = images.out.find('\n', start);
+      if (end == std::string::npos) end = images.out.size();
+      const auto repo = images.out.substr(start, end - start);
+      if (!repo.empty() && repo != "cnfctl/host-skeleton") found.push_back("image " + repo);
+      start = end + 1;
+    }
+    cnfctl({"down", "-q", run});  // before the daemon goes (TearDown runs after it)
+    unsetenv("DOCKER_HOST");
+  }
   EXPECT_EQ(found, std::vector<std::string>{});
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, TestpmdChainOnEngine, ::testing::Values("lxc", "podman"));
-
-// docker cannot run the `host` image: a clear input error (exit 2) before anything is made,
-// whether dockerd runs or not, and no journal to tear down.
-TEST_F(RunTest, TestpmdChainOnDockerWithTheHostImageIsAnInputError) {
-  const std::string run = "itchaindocker" + marker_;
-  runs_.push_back(run);
-  const auto yaml = read_file(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-chain.yaml");
-  const auto file = root_ + "/chain.yaml";
-  std::ofstream(file) << yaml << "paths:\n  socket_dir: " << root_ << "/sockets\n";
-  auto up = cnfctl({"up", file, "--name", run, "--engine", "docker"});
-  EXPECT_EQ(up.exit_code, 2) << up.err;
-  EXPECT_NE(up.err.find("image 'host' cannot run on node 'local' with engine docker"),
-            std::string::npos)
-      << up.err;
-  EXPECT_EQ(up.err.find("rolling back"), std::string::npos) << up.err;
-  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
-}
+INSTANTIATE_TEST_SUITE_P(Engines, TestpmdChainOnEngine,
+                         ::testing::Values("lxc", "docker", "podman"));
 
 TEST_F(RunTest, KillOfATestpmdChainUpThenDownLeavesNoSocketsOrRuntimeDirs) {
   if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
