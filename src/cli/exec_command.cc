@@ -57,7 +57,7 @@ void add_exec_command(CLI::App& app) {
     require_input(!argv.empty(), "exec",
                   "no program given after -- (exec RUN CONTAINER -- ARGV...)");
     const auto journal = run::JournalFile::read(o->run);
-    run::RunEnvironment env(journal.engines);
+    run::RunEnvironment env(journal.engines, journal.nodes);
     int status = 0;
     for (const auto* c : select(journal.plan, container)) {
       engine::ExecRequest request;
@@ -88,7 +88,7 @@ void add_logs_command(CLI::App& app) {
   cmd->add_option("CONTAINER", o->container, "The container")->required();
   cmd->callback([o] {
     const auto journal = run::JournalFile::read(o->run);
-    run::RunEnvironment env(journal.engines);
+    run::RunEnvironment env(journal.engines, journal.nodes);
     const auto* c = select(journal.plan, o->container).front();
     auto& engine = env.engine_of(*c);
     engine::ExecRequest request;

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/node_session.h"
 #include "plan/plan.h"
 #include "plan/plan_output.h"
 #include "topology/loader.h"
@@ -12,6 +13,7 @@ void add_plan_command(CLI::App& app) {
     std::string file;
     std::string name;
     bool json = false;
+    bool offline = false;
   };
   auto options = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -21,11 +23,13 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("FILE", options->file, "The topology file (YAML)")->required();
   cmd->add_option("--name", options->name, "The run name (default: the file's `name`)");
   cmd->add_flag("--json", options->json, "Print the plan as JSON");
+  cmd->add_flag("--offline", options->offline,
+                "Do not reach the nodes: plan SSH nodes from the `lscpu:` text in the file");
   cmd->callback([options] {
     const auto topology = topology::load_topology_file(options->file);
-    plan::PlanOptions plan_options;
-    plan_options.run_name = options->name;
-    const auto plan = plan::build_plan(topology, plan_options);
+    const auto nodes = open_nodes(topology, options->offline, true);
+    auto plan = plan::build_plan(topology, plan_options_for(nodes, options->name));
+    describe_nodes(plan, nodes);
     if (options->json) {
       std::cout << plan::to_json(plan).dump(2) << "\n";
     } else {

@@ -15,7 +15,7 @@ void run_traffic(const std::string& run, std::chrono::milliseconds duration, boo
   const auto journal = run::JournalFile::read(run);
   require_input(journal.state == "up", "run " + run,
                 fmt::format("run {} is not up (state {})", run, journal.state));
-  run::RunEnvironment env(journal.engines);
+  run::RunEnvironment env(journal.engines, journal.nodes);
   auto report = traffic::measure_traffic(
       journal.plan, [&](const plan::PlannedContainer& c) { return env.context_of(c); }, duration);
   if (json) {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/node_session.h"
 #include "cli/run_options.h"
 #include "common/error.h"
 #include "engine/registry.h"
@@ -78,13 +79,15 @@ void add_up_command(CLI::App& app) {
       topo.engine.kind = *kind;
       for (auto& [name, node] : topo.nodes) node.engine.kind = *kind;
     }
-    topology::check_engines(topo, true);  // before anything is touched: exit 2, nothing to undo
-    plan::PlanOptions plan_options;
-    plan_options.run_name = o->name;
-    auto plan = plan::build_plan(topo, plan_options);
-    run::require_local_nodes(plan);
+    topology::check_engines(topo);  // before anything is touched: exit 2, nothing to undo
+    // Every node is reached (and its facts read) before anything is touched.
+    auto nodes = open_nodes(topo, false, false);
+    require_engines(topo, nodes);
+    auto plan = plan::build_plan(topo, plan_options_for(nodes, o->name));
+    describe_nodes(plan, nodes);
     const auto engines = run::engine_records(topo, plan);
-    run::RunEnvironment env(engines);  // validates engine names; touches nothing
+    // Validates engine names; touches nothing. Reuses the nodes' SSH masters.
+    run::RunEnvironment env(engines, std::move(nodes.runners));
 
     std::optional<run::RunLock> lock;
     lock.emplace(plan.run, true);
@@ -102,6 +105,7 @@ void add_up_command(CLI::App& app) {
     journal.source = plan.source;
     journal.state = "starting";
     journal.started_at = utc_now();
+    journal.nodes = nodes.nodes;
     journal.engines = engines;
     journal.node_dirs = run::node_dirs_of(plan);
     journal.plan = plan;

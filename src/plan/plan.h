@@ -96,6 +96,10 @@ struct PlannedNode {
   bool sudo = false;        // commands are run through `sudo -n`
   std::string cpu_facts;    // where the CPU facts come from: "sysfs", "lscpu text in the file"
   std::string cpu_summary;  // e.g. "2 cpus, 2 cores, 1 socket, NUMA 0, SMT off"; "" unknown
+  // Gathered from the node itself (empty when it was not reached: `plan --offline`).
+  std::string kernel;         // "6.1.0-18-amd64"
+  std::string cgroup_layout;  // "v2", "hybrid", "v1"
+  std::string tools;          // engines and NF programs found: "runc 1.1.5, dpdk-testpmd, ..."
 };
 
 struct Plan {

@@ -164,6 +164,9 @@ Plan from_json(const json& j) {
       node.sudo = n.at("sudo").get<bool>();
       node.cpu_facts = n.at("cpu_facts").get<std::string>();
       node.cpu_summary = n.at("cpu_summary").get<std::string>();
+      node.kernel = n.value("kernel", std::string());
+      node.cgroup_layout = n.value("cgroup_layout", std::string());
+      node.tools = n.value("tools", std::string());
       plan.nodes.push_back(std::move(node));
     }
     for (const auto& c : j.at("containers")) plan.containers.push_back(container_from(c));

@@ -153,7 +153,10 @@ json to_json(const Plan& plan) {
                           {"address", n.address},
                           {"sudo", n.sudo},
                           {"cpu_facts", n.cpu_facts},
-                          {"cpu_summary", n.cpu_summary}});
+                          {"cpu_summary", n.cpu_summary},
+                          {"kernel", n.kernel},
+                          {"cgroup_layout", n.cgroup_layout},
+                          {"tools", n.tools}});
   }
   j["containers"] = json::array();
   for (const auto& c : plan.containers) j["containers"].push_back(container_json(c));
@@ -176,6 +179,11 @@ std::string to_text(const Plan& plan) {
     out += fmt::format("node {}: {}{}; cpus from {}{}\n", n.name, n.address,
                        n.sudo ? " (sudo -n)" : "", n.cpu_facts,
                        n.cpu_summary.empty() ? "" : ": " + n.cpu_summary);
+    if (!n.kernel.empty() || !n.tools.empty()) {
+      out += fmt::format("  kernel {}, cgroup {}; found: {}\n", n.kernel.empty() ? "?" : n.kernel,
+                         n.cgroup_layout.empty() ? "?" : n.cgroup_layout,
+                         n.tools.empty() ? "none of the engines or NFs" : n.tools);
+    }
   }
   for (const auto& w : plan.warnings) out += "warning: " + w + "\n";
   out += "\n";

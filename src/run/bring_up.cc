@@ -263,6 +263,7 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
     UpResult result;
     result.run = run;
     result.elapsed = progress.elapsed();
+    result.ssh_connections = env.ssh_connections();
     const auto snapshot = journal.snapshot();
     for (const auto& c : plan.containers) {
       const auto& record = snapshot.containers.at(c.name);
@@ -333,6 +334,9 @@ std::string summary_text(const UpResult& result) {
   }
   out += fmt::format("run {} is up: {} container(s) in {} ms\n", result.run,
                      result.containers.size(), result.elapsed.count());
+  for (const auto& [node, count] : result.ssh_connections) {
+    out += fmt::format("node {}: {} SSH connection(s)\n", node, count);
+  }
   return out;
 }
 
@@ -340,6 +344,7 @@ nlohmann::json summary_json(const UpResult& result) {
   nlohmann::json j;
   j["run"] = result.run;
   j["elapsed_ms"] = result.elapsed.count();
+  j["ssh_connections"] = result.ssh_connections;
   j["containers"] = nlohmann::json::array();
   for (const auto& c : result.containers) {
     j["containers"].push_back({{"name", c.name},

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ struct UpResult {
   std::string run;
   std::vector<ContainerSummary> containers;
   std::chrono::milliseconds elapsed{0};
+  /// SSH master connections opened per remote node during the whole `up` (survey included).
+  std::map<std::string, std::size_t> ssh_connections;
 };
 
 /// Brings the run of `journal` up in `env`. The journal must hold the plan, engines and node

@@ -87,6 +87,8 @@ json Journal::to_json() const {
                             {"address", e.address},
                             {"state_root", e.state_root}});
   }
+  j["nodes"] = json::array();
+  for (const auto& n : nodes) j["nodes"].push_back(node::to_json(n));
   j["node_dirs"] = json::array();
   for (const auto& d : node_dirs) j["node_dirs"].push_back({{"node", d.node}, {"path", d.path}});
   j["containers"] = json::object();
@@ -119,6 +121,16 @@ Journal Journal::from_json(const json& j) {
                                  e.at("binary").get<std::string>(),
                                  e.at("address").get<std::string>(),
                                  e.value("state_root", std::string())});
+    }
+    if (j.contains("nodes")) {
+      for (const auto& n : j.at("nodes")) journal.nodes.push_back(node::node_access_from_json(n));
+    }
+    // Every node an engine runs on must be reachable; journals without "nodes" ran locally.
+    for (const auto& e : journal.engines) {
+      if (std::none_of(journal.nodes.begin(), journal.nodes.end(),
+                       [&](const auto& n) { return n.name == e.node; })) {
+        journal.nodes.push_back(node::NodeAccess{e.node, false, {}});
+      }
     }
     for (const auto& d : j.at("node_dirs")) {
       journal.node_dirs.push_back(

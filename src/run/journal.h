@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "node/node_access.h"
 #include "plan/plan.h"
 
 namespace cnfctl::run {
@@ -66,6 +67,7 @@ struct Journal {
   std::string state;       // "starting", "up", "failed", "stopping"
   std::string started_at;  // ISO 8601 UTC
   plan::Plan plan;
+  std::vector<node::NodeAccess> nodes;  // how to reach every node the run uses
   std::vector<EngineRecord> engines;
   std::vector<NodeDir> node_dirs;
   std::map<std::string, ContainerRecord> containers;  // by plan container name

@@ -68,6 +68,7 @@ Journal small_journal(const std::string& run) {
   j.state = "starting";
   j.started_at = "2024-01-01T00:00:00Z";
   j.plan = small_plan(run);
+  j.nodes = {node::NodeAccess{"local", false, {}}};
   j.engines = {{"local", "oci", "runc", "", "/run/x"}};
   j.node_dirs = {{"local", "/run/cnfctl/sockets/" + run}};
   j.containers["srv1"].steps[Step::kAcquire] = StepState::kDone;
@@ -98,6 +99,35 @@ TEST_F(JournalTest, RoundTripKeepsEverything) {
   ASSERT_EQ(back.plan.containers.size(), 2u);
   EXPECT_EQ(back.plan.containers[1].links, j.plan.containers[1].links);
   EXPECT_EQ(back.plan.containers[0].nf.files[0].content, "bytes\n\x01");
+}
+
+// `down` reaches remote nodes from the journal alone; journals without "nodes" ran locally.
+TEST_F(JournalTest, NodesRoundTripAndDefaultToLocal) {
+  auto j = small_journal("r1");
+  node::NodeAccess dut;
+  dut.name = "dut1";
+  dut.remote = true;
+  dut.ssh.node = "dut1";
+  dut.ssh.host = "10.0.0.2";
+  dut.ssh.port = 2222;
+  dut.ssh.user = "cnf";
+  dut.ssh.sudo = true;
+  dut.ssh.identity_file = "/root/.ssh/id";
+  dut.ssh.ssh_options = {"StrictHostKeyChecking=yes"};
+  j.nodes.push_back(dut);
+  j.engines.push_back({"dut1", "lxc", "", "", "/run/y"});
+  auto back = Journal::from_json(j.to_json());
+  ASSERT_EQ(back.nodes.size(), 2U);
+  EXPECT_TRUE(back.nodes[1].remote);
+  EXPECT_EQ(back.nodes[1].address(), "ssh cnf@10.0.0.2:2222");
+  EXPECT_EQ(back.nodes[1].ssh.identity_file, dut.ssh.identity_file);
+
+  auto old = j.to_json();
+  old.erase("nodes");
+  auto local = Journal::from_json(old);
+  ASSERT_EQ(local.nodes.size(), 2U);
+  EXPECT_FALSE(local.nodes[0].remote);
+  EXPECT_FALSE(local.nodes[1].remote);
   EXPECT_EQ(back.plan.containers[0].env.front().first, "MICROSERVICE_LABEL");
 }
 

@@ -24,7 +24,7 @@ DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs
   RunLock lock(run, false);
   JournalFile journal(JournalFile::read(run));
   journal.update([](Journal& j) { j.state = "stopping"; });
-  RunEnvironment env(journal.snapshot().engines);
+  RunEnvironment env(journal.snapshot().engines, journal.snapshot().nodes);
   DownResult result{run, tear_down(journal.snapshot(), env, progress, jobs), ""};
   if (!result.teardown.errors.empty()) {
     journal.update([](Journal& j) { j.state = "down-failed"; });
@@ -42,7 +42,7 @@ DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs
 
 RunStatus run_status(const std::string& run, std::chrono::milliseconds probe_timeout) {
   const auto journal = JournalFile::read(run);
-  RunEnvironment env(journal.engines);
+  RunEnvironment env(journal.engines, journal.nodes);
   RunStatus status{run, journal.source, journal.state, journal.started_at, {}};
   const auto& containers = journal.plan.containers;
   status.containers.resize(containers.size());
@@ -172,7 +172,7 @@ void restart_run(const std::string& run, const std::optional<std::string>& conta
   } else {
     for (const auto& c : plan.containers) names.push_back(c.name);
   }
-  RunEnvironment env(journal.engines);
+  RunEnvironment env(journal.engines, journal.nodes);
   std::set<int> stages;
   for (const auto& n : names) stages.insert(plan.find(n)->start_stage);
   auto of_stage = [&](int stage) {

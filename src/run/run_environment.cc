@@ -25,18 +25,17 @@ bool removable(const std::string& path) {
 
 }  // namespace
 
-void require_local_nodes(const plan::Plan& plan) {
-  for (const auto& c : plan.containers) {
-    for (const auto& n : plan.nodes) {
-      if (n.name == c.node && n.type != topology::NodeKind::kLocal) {
-        throw Error::bad_input(
-            "node " + n.name,
-            fmt::format("container {} runs on remote node {} ({}): remote nodes are not "
-                        "supported by `up` yet; `cnfctl plan` shows what would run there",
-                        c.name, n.name, n.address));
-      }
+std::vector<node::NodeAccess> node_accesses(const topology::Topology& topology,
+                                            const plan::Plan& plan) {
+  std::vector<node::NodeAccess> nodes;
+  for (const auto& n : plan.nodes) {
+    if (auto it = topology.nodes.find(n.name); it != topology.nodes.end()) {
+      nodes.push_back(node::access_of(it->second));
+    } else {
+      nodes.push_back(node::NodeAccess{n.name, false, {}});
     }
   }
+  return nodes;
 }
 
 std::vector<EngineRecord> engine_records(const topology::Topology& topology,
@@ -123,8 +122,18 @@ RunEnvironment::RunEnvironment(
   for (auto& [record, engine] : engines) engines_.push_back({record, std::move(engine)});
 }
 
-RunEnvironment::RunEnvironment(const std::vector<EngineRecord>& engines)
-    : make_driver_([](topology::NfKind kind) { return nf::make_driver(kind); }) {
+RunEnvironment::RunEnvironment(const std::vector<EngineRecord>& engines,
+                               const std::vector<node::NodeAccess>& nodes)
+    : RunEnvironment(engines, node::make_runners(nodes)) {}
+
+RunEnvironment::RunEnvironment(const std::vector<EngineRecord>& engines,
+                               std::map<std::string, std::unique_ptr<process::Runner>> runners)
+    : runners_(std::move(runners)),
+      make_driver_([](topology::NfKind kind) { return nf::make_driver(kind); }) {
+  make_engines(engines);
+}
+
+void RunEnvironment::make_engines(const std::vector<EngineRecord>& engines) {
   for (const auto& record : engines) {
     if (!runners_.count(record.node)) {
       runners_[record.node] = std::make_unique<process::LocalRunner>();
@@ -137,6 +146,37 @@ RunEnvironment::RunEnvironment(const std::vector<EngineRecord>& engines)
     engines_.push_back(
         {record, engine::make_engine(record.kind, *runners_.at(record.node), options)});
   }
+}
+
+std::map<std::string, std::string> RunEnvironment::unreachable_nodes() {
+  std::vector<std::pair<std::string, process::Runner*>> nodes;
+  for (auto& [name, runner] : runners_) nodes.emplace_back(name, runner.get());
+  std::vector<std::string> errors(nodes.size());
+  for_each_parallel(nodes.size(), 0, [&](std::size_t i) {
+    try {
+      node::connect(*nodes[i].second);
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  });
+  std::map<std::string, std::string> result;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!errors[i].empty()) result[nodes[i].first] = errors[i];
+  }
+  return result;
+}
+
+std::map<std::string, std::size_t> RunEnvironment::ssh_connections() const {
+  std::map<std::string, std::size_t> result;
+  for (const auto& [name, runner] : runners_) {
+    if (runner->name() != "local") result[name] = node::connections_opened(*runner);
+  }
+  return result;
+}
+
+std::string RunEnvironment::address_of(const std::string& node) const {
+  auto it = runners_.find(node);
+  return it == runners_.end() ? node : it->second->name();
 }
 
 engine::Engine& RunEnvironment::engine_of(const plan::PlannedContainer& c) {

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/registry.h"
 #include "nf/driver.h"
+#include "node/node_access.h"
 #include "plan/plan.h"
 #include "process/runner.h"
 #include "run/journal.h"
@@ -22,9 +23,9 @@
 
 namespace cnfctl::run {
 
-/// Throws Error::bad_input (nothing touched) when the plan uses a node that is not local:
-/// remote nodes are not supported by `up` yet.
-void require_local_nodes(const plan::Plan& plan);
+/// How to reach each node the plan's containers use, in plan.nodes order.
+std::vector<node::NodeAccess> node_accesses(const topology::Topology& topology,
+                                            const plan::Plan& plan);
 
 /// The engines the plan's containers use, with the settings of the topology's nodes (oci
 /// runtime, docker/podman daemon address). One record per (node, engine kind).
@@ -49,9 +50,15 @@ using DriverFactory = std::function<std::unique_ptr<nf::NfDriver>(topology::NfKi
 
 class RunEnvironment {
  public:
-  /// Makes nothing run yet: local runners and engines are created here, drivers on first use.
-  /// Throws Error::bad_input for an unknown engine kind.
-  explicit RunEnvironment(const std::vector<EngineRecord>& engines);
+  /// Makes nothing run yet: runners (local, or SSH connecting on first use) and engines are
+  /// created here, drivers on first use. A node an engine names but `nodes` lacks is local.
+  /// Throws Error::bad_input for an unknown engine kind or unsafe SSH options.
+  RunEnvironment(const std::vector<EngineRecord>& engines,
+                 const std::vector<node::NodeAccess>& nodes);
+  /// The same with the nodes' runners made already (`up` surveyed the nodes through them, so
+  /// their SSH masters are reused).
+  RunEnvironment(const std::vector<EngineRecord>& engines,
+                 std::map<std::string, std::unique_ptr<process::Runner>> runners);
 
   /// Given engines and runners (tests): `engines` pairs each record with its engine; `runners`
   /// maps node names to runners; drivers come from `drivers`.
@@ -69,6 +76,14 @@ class RunEnvironment {
   nf::NfDriver& driver_of(const plan::PlannedContainer& container);
   nf::NfContext context_of(const plan::PlannedContainer& container);
 
+  /// Connects every SSH node in parallel (local nodes are always reachable). Returns, by node
+  /// name, why each unreachable node cannot be used; empty when all can. Never throws.
+  std::map<std::string, std::string> unreachable_nodes();
+  /// SSH master connections opened so far, by remote node name (local nodes are not listed).
+  std::map<std::string, std::size_t> ssh_connections() const;
+  /// "ssh user@host:port" or "local" (the runner's name); the node name when it has no runner.
+  std::string address_of(const std::string& node) const;
+
   /// prepare_node() of every engine, in parallel. Throws the first failure.
   void prepare_nodes();
 
@@ -79,6 +94,8 @@ class RunEnvironment {
   std::vector<std::string> remove_dirs(const std::vector<NodeDir>& dirs);
 
  private:
+  void make_engines(const std::vector<EngineRecord>& engines);
+
   struct NodeEngine {
     EngineRecord record;
     std::unique_ptr<engine::Engine> engine;

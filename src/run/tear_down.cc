@@ -32,7 +32,20 @@ void each_container(const std::vector<const plan::PlannedContainer*>& which, std
 TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& progress,
                          std::size_t jobs) {
   TeardownResult result;
+  // A node that cannot be reached keeps its containers (and the journal): the caller keeps the
+  // journal when errors remain, so a later `down` finishes the job.
+  const auto unreachable = env.unreachable_nodes();
+  for (const auto& [node, why] : unreachable) {
+    const auto count = std::count_if(journal.plan.containers.begin(), journal.plan.containers.end(),
+                                     [&](const auto& c) { return c.node == node; });
+    result.errors.push_back(fmt::format(
+        "node {} ({}) cannot be reached, so its {} container(s) were not touched; they stay in "
+        "the journal: run `cnfctl down {}` again once the node is reachable. {}",
+        node, env.address_of(node), count, journal.run, why));
+    progress.say(node, "unreachable: its containers are left for a later `down`");
+  }
   auto record_of = [&](const plan::PlannedContainer& c) -> const ContainerRecord* {
+    if (unreachable.count(c.node)) return nullptr;
     auto it = journal.containers.find(c.name);
     return it == journal.containers.end() ? nullptr : &it->second;
   };
@@ -77,10 +90,14 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
   });
 
   // 4. The run's directories on the nodes.
-  auto dir_errors = env.remove_dirs(journal.node_dirs);
-  result.dirs_removed = journal.node_dirs.size() - dir_errors.size();
+  std::vector<NodeDir> dirs;
+  for (const auto& d : journal.node_dirs) {
+    if (!unreachable.count(d.node)) dirs.push_back(d);
+  }
+  auto dir_errors = env.remove_dirs(dirs);
+  result.dirs_removed = dirs.size() - dir_errors.size();
   result.errors.insert(result.errors.end(), dir_errors.begin(), dir_errors.end());
-  if (!journal.node_dirs.empty()) {
+  if (!dirs.empty()) {
     progress.say(journal.run, fmt::format("{} node dir(s) removed", result.dirs_removed));
   }
   return result;

@@ -1,0 +1,91 @@
+#include "cli/node_session.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "common/error.h"
+#include "cpu/machine.h"
+#include "process/ssh_command.h"
+#include "run/run_environment.h"
+
+namespace cnfctl::cli {
+
+NodeSession open_nodes(const topology::Topology& topology, bool offline, bool offline_hint) {
+  NodeSession session;
+  session.offline = offline;
+  for (const auto& [name, node] : topology.nodes) {
+    const bool used = std::any_of(topology.containers.begin(), topology.containers.end(),
+                                  [&](const auto& g) { return g.node == name; });
+    if (used) session.nodes.push_back(node::access_of(node));
+  }
+  session.runners = node::make_runners(session.nodes);
+  if (offline) return session;
+
+  std::vector<std::optional<node::NodeSurvey>> surveys(session.nodes.size());
+  std::vector<std::optional<Error>> errors(session.nodes.size());
+  run::for_each_parallel(session.nodes.size(), 0, [&](std::size_t i) {
+    const auto& n = session.nodes[i];
+    try {
+      surveys[i] = node::survey_node(*session.runners.at(n.name), n.name);
+    } catch (const process::SshError& e) {
+      auto message = e.message();
+      if (offline_hint) {
+        message +=
+            " (or plan without reaching the node: `cnfctl plan --offline` uses the "
+            "node's `lscpu:` text from the file)";
+      }
+      errors[i] = Error(message).at("node " + n.name);
+    } catch (const Error& e) {
+      errors[i] = e;
+    }
+  });
+  for (auto& e : errors) {
+    if (e) throw *e;
+  }
+  for (std::size_t i = 0; i < session.nodes.size(); ++i) {
+    session.surveys[session.nodes[i].name] = std::move(*surveys[i]);
+  }
+  return session;
+}
+
+plan::PlanOptions plan_options_for(const NodeSession& session, const std::string& run_name) {
+  plan::PlanOptions options;
+  options.run_name = run_name;
+  const auto* surveys = &session.surveys;
+  options.machine_facts = [surveys](const topology::Node& node) -> std::optional<cpu::Machine> {
+    // This machine's own sysfs is exact; remote nodes are described by their `lscpu -p`.
+    auto it = surveys->find(node.name);
+    if (node.type == topology::NodeKind::kSsh && it != surveys->end() &&
+        !it->second.lscpu.empty()) {
+      return cpu::Machine::from_lscpu(it->second.lscpu, "node " + node.name + " `lscpu -p`");
+    }
+    return plan::default_machine_facts(node);
+  };
+  return options;
+}
+
+void describe_nodes(plan::Plan& plan, const NodeSession& session) {
+  for (auto& n : plan.nodes) {
+    auto it = session.surveys.find(n.name);
+    if (it == session.surveys.end()) continue;
+    const auto& s = it->second;
+    if (n.type == topology::NodeKind::kSsh && !s.lscpu.empty()) {
+      n.cpu_facts = "`lscpu -p` on the node";
+    }
+    n.kernel = s.kernel;
+    n.cgroup_layout = s.cgroup_layout;
+    n.tools = s.tools_summary();
+  }
+}
+
+void require_engines(const topology::Topology& topology, const NodeSession& session) {
+  for (const auto& n : session.nodes) {
+    auto it = session.surveys.find(n.name);
+    if (it == session.surveys.end()) continue;
+    node::require_engine(it->second, n.name, n.address(), topology.nodes.at(n.name).engine);
+  }
+}
+
+}  // namespace cnfctl::cli

@@ -1,0 +1,41 @@
+// The nodes a command works on: one runner per node of the topology (an SSH master per remote
+// node, opened once and reused by `up`), and each node's facts gathered once (SPEC §10).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/node_access.h"
+#include "node/node_survey.h"
+#include "plan/plan.h"
+#include "process/runner.h"
+#include "topology/model.h"
+
+namespace cnfctl::cli {
+
+struct NodeSession {
+  std::vector<node::NodeAccess> nodes;  // the nodes the topology's containers use
+  std::map<std::string, std::unique_ptr<process::Runner>> runners;
+  std::map<std::string, node::NodeSurvey> surveys;  // empty when offline
+  bool offline = false;
+};
+
+/// Makes the runners of the nodes `topology` uses and, unless `offline`, surveys every one of
+/// them in parallel. Throws process::SshError / cnfctl::Error naming the node that cannot be
+/// reached (with a hint to use --offline when `offline_hint`). Touches nothing on the nodes.
+NodeSession open_nodes(const topology::Topology& topology, bool offline, bool offline_hint);
+
+/// Plan options whose CPU facts come from the surveys (`lscpu -p` on each node); offline, or
+/// for a node whose survey has no lscpu output: the file's `lscpu:` text, or sysfs for local.
+plan::PlanOptions plan_options_for(const NodeSession& session, const std::string& run_name);
+
+/// Writes what the surveys found into the plan's nodes (cpu facts source, kernel, cgroup
+/// layout, programs found).
+void describe_nodes(plan::Plan& plan, const NodeSession& session);
+
+/// Throws Error::bad_input (nothing touched) when a surveyed node lacks its engine's program.
+void require_engines(const topology::Topology& topology, const NodeSession& session);
+
+}  // namespace cnfctl::cli
