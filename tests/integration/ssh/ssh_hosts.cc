@@ -206,8 +206,10 @@ void SshTestHosts::start_sshd(int index) {
   ::unlink(d.pid_file.c_str());
   run_checked(
       local_,
-      Command{.argv = {"ip", "netns", "exec", d.netns, "unshare", "-m", "--propagation", "private",
-                       "/bin/sh", "-c", kSshdScript, "sshd-" + d.name, dir_, d.config}},
+      // nsenter, not `ip netns exec`: that remounts /sys for the namespace, which hides the
+      // cgroup mounts container engines on the DUT need.
+      Command{.argv = {"nsenter", "--net=/run/netns/" + d.netns, "unshare", "-m", "--propagation",
+                       "private", "/bin/sh", "-c", kSshdScript, "sshd-" + d.name, dir_, d.config}},
       "start sshd on " + d.name);
   auto deadline = std::chrono::steady_clock::now() + kSshdStartTimeout;
   while (!std::filesystem::exists(d.pid_file)) {

@@ -1,0 +1,285 @@
+// Runs across two SSH nodes (issue 5): the real cnfctl program brings the two-DUT testpmd example
+// up on DUT1 (oci) and DUT2 (lxc) — two network namespaces with their own sshd (ssh_hosts.h) —,
+// passes traffic on both, goes down, and nothing is left on either DUT; an sshd killed during
+// `up` gives a clear error, the reachable DUT is rolled back, and `down` finishes the job once
+// the sshd is back.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "integration/engines/engine_harness.h"
+#include "process/local_runner.h"
+#include "ssh_hosts.h"
+
+namespace cnfctl {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using process::testing::SshTestHosts;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class MultiNodeRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0) return;
+    try {
+      hosts_ = std::make_unique<SshTestHosts>();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() { hosts_.reset(); }
+
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    ASSERT_TRUE(hosts_) << setup_error_;
+    for (const char* tool : {"/usr/bin/dpdk-testpmd", "/usr/bin/python3"}) {
+      if (::access(tool, X_OK) != 0) GTEST_SKIP() << tool << " missing";
+    }
+    char pattern[] = "/tmp/cnfctl-multinode.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    setenv("CNFCTL_STATE_DIR", (root_ + "/state").c_str(), 1);
+    setenv("CNFCTL_RUN_DIR", (root_ + "/run").c_str(), 1);
+  }
+
+  void TearDown() override {
+    if (root_.empty()) return;
+    for (int i = 1; i <= 2; ++i) {
+      if (hosts_->namespace_pids(i).empty()) hosts_->start_sshd(i);
+    }
+    for (const auto& run : runs_) cnfctl({"down", "-q", run});
+    engine::testing::remove_tree_with_mounts(root_);
+    unsetenv("CNFCTL_STATE_DIR");
+    unsetenv("CNFCTL_RUN_DIR");
+  }
+
+  process::Outcome cnfctl(std::vector<std::string> args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(240)) {
+    process::Command command;
+    command.argv = {CNFCTL_PROGRAM};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    command.timeout = timeout;
+    return runner_.run(command);
+  }
+
+  // examples/testpmd-2dut.yaml pointed at the test DUTs (their addresses, the generated key and
+  // known_hosts), with its memif sockets under the scratch dir; `dut2_engine` overrides DUT2's.
+  std::string topology(const std::string& run, const std::string& dut2_engine = "") {
+    runs_.push_back(run);
+    YAML::Node doc = YAML::LoadFile(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-2dut.yaml");
+    doc["name"] = run;
+    for (int i = 1; i <= 2; ++i) {
+      const auto options = hosts_->options(i);
+      YAML::Node node = doc["nodes"]["dut" + std::to_string(i)];
+      node["host"] = options.host;
+      node["key"] = *options.identity_file;
+      YAML::Node ssh_options(YAML::NodeType::Sequence);
+      for (const auto& o : options.ssh_options) ssh_options.push_back(o);
+      node["ssh_options"] = ssh_options;
+    }
+    if (!dut2_engine.empty()) doc["nodes"]["dut2"]["engine"] = dut2_engine;
+    doc["paths"]["socket_dir"] = root_ + "/sockets";
+    const auto path = root_ + "/" + run + ".yaml";
+    std::ofstream(path) << doc << "\n";
+    return path;
+  }
+
+  // Everything of `run` left on this machine and inside each DUT's mount namespace.
+  std::vector<std::string> leftovers(const std::string& run) {
+    std::vector<std::string> found;
+    for (const auto& m : engine::testing::mounts_under("/")) {
+      if (m.find(run + "-") != std::string::npos) found.push_back("mount " + m);
+    }
+    for (int i = 1; i <= 2; ++i) {
+      for (pid_t pid : hosts_->namespace_pids(i)) {
+        const auto mountinfo = read_file("/proc/" + std::to_string(pid) + "/mountinfo");
+        if (mountinfo.find(run + "-") != std::string::npos) {
+          found.push_back("mount in dut" + std::to_string(i) + "'s namespace (pid " +
+                          std::to_string(pid) + ")");
+          break;
+        }
+      }
+    }
+    for (const auto& d : engine::testing::cgroup_dirs_matching({run + "-"})) {
+      found.push_back("cgroup " + d);
+    }
+    std::error_code ec;
+    for (const auto& dir : {root_ + "/state/runs/" + run, root_ + "/sockets/" + run}) {
+      if (fs::exists(dir, ec)) found.push_back("dir " + dir);
+    }
+    for (const auto& base : {root_ + "/run/engines/oci", root_ + "/run/engines/oci/runtime",
+                             root_ + "/run/engines/lxc", std::string("/var/run/dpdk")}) {
+      for (const auto& e : fs::directory_iterator(base, ec)) {
+        if (e.path().filename().string().rfind(run + "-", 0) == 0) {
+          found.push_back("dir " + e.path().string());
+        }
+      }
+    }
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+      auto cmdline = read_file(e.path().string() + "/cmdline");
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (cmdline.find("--file-prefix=" + run + "-") != std::string::npos) {
+        found.push_back("process " + e.path().filename().string() + ": " + cmdline);
+      }
+    }
+    return found;
+  }
+
+  static std::unique_ptr<SshTestHosts> hosts_;
+  static std::string setup_error_;
+  std::string root_;
+  std::vector<std::string> runs_;
+  process::LocalRunner runner_;
+};
+
+std::unique_ptr<SshTestHosts> MultiNodeRun::hosts_;
+std::string MultiNodeRun::setup_error_;
+
+TEST_F(MultiNodeRun, PlanReadsEachDutsFactsOverSsh) {
+  const auto file = topology("mnplan");
+  auto plan = cnfctl({"plan", "--json", file});
+  ASSERT_TRUE(plan.ok()) << plan.err;
+  const auto j = json::parse(plan.out);
+  ASSERT_EQ(j["nodes"].size(), 2U);
+  for (const auto& n : j["nodes"]) {
+    EXPECT_EQ(n["cpu_facts"], "`lscpu -p` on the node") << n;
+    EXPECT_NE(n["cpu_summary"].get<std::string>(), "") << n;
+    EXPECT_NE(n["tools"].get<std::string>().find("runc"), std::string::npos) << n;
+    EXPECT_NE(n["cgroup_layout"].get<std::string>(), "") << n;
+  }
+  for (const auto& c : j["containers"]) {
+    const auto name = c["name"].get<std::string>();
+    EXPECT_EQ(c["node"], name.find("_a") != std::string::npos ? "dut1" : "dut2") << name;
+  }
+}
+
+TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
+  const std::string run = "mnchain";
+  const auto file = topology(run);
+  auto up = cnfctl({"up", file, "--json", "--timeout-ready", "90s"});
+  ASSERT_TRUE(up.ok()) << up.err;
+  const auto summary = json::parse(up.out);
+  std::cout << "[ two-DUT chain ] up in " << summary["elapsed_ms"] << " ms, SSH connections "
+            << summary["ssh_connections"].dump() << "\n";
+  // One master per DUT for the whole `up` (survey, engines, files, NF starts, probes).
+  EXPECT_EQ(summary["ssh_connections"], json({{"dut1", 1}, {"dut2", 1}}));
+  ASSERT_EQ(summary["containers"].size(), 8U);
+  for (const auto& c : summary["containers"]) {
+    const bool dut1 = c["node"] == "dut1";
+    EXPECT_EQ(c["engine"], dut1 ? "oci" : "lxc") << c;
+    EXPECT_EQ(c["state"], "ready") << c;
+  }
+
+  // The journal says how to reach each node again.
+  const auto journal = json::parse(read_file(root_ + "/state/runs/" + run + "/journal.json"));
+  ASSERT_EQ(journal["nodes"].size(), 2U);
+  EXPECT_EQ(journal["nodes"][0]["type"], "ssh");
+
+  auto ps = cnfctl({"ps", run, "--json"});
+  ASSERT_TRUE(ps.ok()) << ps.err;
+  const auto status = json::parse(ps.out);
+  int running = 0;
+  for (const auto& r : status) {
+    for (const auto& c : r["containers"]) {
+      running += c["running"].get<bool>() ? 1 : 0;
+      EXPECT_EQ(c["nf_ready"], true) << c;
+    }
+  }
+  EXPECT_EQ(running, 8);
+
+  // exec round-trips bytes over SSH into an lxc container on DUT2.
+  auto exec = cnfctl({"exec", run, "nf_b1", "--", "printf", "%s", "a'b\"c $HOME `x`\n"});
+  ASSERT_TRUE(exec.ok()) << exec.err;
+  EXPECT_EQ(exec.out, "a'b\"c $HOME `x`\n");
+
+  auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
+  ASSERT_TRUE(traffic.ok()) << traffic.err;
+  std::cout << traffic.out << "\n";
+  const auto measured = json::parse(traffic.out);
+  EXPECT_GT(measured.value("end_to_end_mpps", 0.0), 0.0) << traffic.out;
+
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+TEST_F(MultiNodeRun, SshdKilledDuringUpRollsBackTheOtherDutAndDownFinishesLater) {
+  const std::string run = "mnkill";
+  const auto file = topology(run, "oci");
+  const auto log = root_ + "/up.log";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("CNFCTL_TEST_PAUSE_AT", "ready", 1);  // the first NF started: both DUTs have state
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(CNFCTL_PROGRAM, CNFCTL_PROGRAM, "up", file.c_str(), "--timeout-ready", "60s",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  bool stopped = false;
+  for (int i = 0; i < 12000 && !stopped; ++i) {
+    auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    auto close = stat.rfind(')');
+    stopped = close != std::string::npos && stat.size() > close + 2 && stat[close + 2] == 'T';
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!stopped) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(stopped) << read_file(log);
+
+  hosts_->stop_sshd(2);  // DUT2 is gone for the rest of `up`
+  ::kill(pid, SIGCONT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const auto output = read_file(log);
+  std::cout << "[ sshd of dut2 killed during up ]\n" << output;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  EXPECT_NE(output.find("node dut2"), std::string::npos) << output;
+  EXPECT_NE(output.find("cannot be reached"), std::string::npos) << output;
+
+  // DUT1 was rolled back; DUT2's containers stay in the journal.
+  const auto journal = json::parse(read_file(root_ + "/state/runs/" + run + "/journal.json"));
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator(root_ + "/run/engines/oci/runtime", ec)) {
+    EXPECT_EQ(d.path().filename().string().find(run + "-gen_a"), std::string::npos) << d.path();
+    EXPECT_EQ(d.path().filename().string().find(run + "-nf_a"), std::string::npos) << d.path();
+  }
+  EXPECT_FALSE(journal["containers"].empty());
+
+  // With DUT2's sshd gone, `down` reports it and keeps the journal...
+  auto early = cnfctl({"down", run});
+  EXPECT_EQ(early.exit_code, 1) << early.err;
+  EXPECT_NE(early.err.find("node dut2"), std::string::npos) << early.err;
+  EXPECT_TRUE(fs::exists(root_ + "/state/runs/" + run + "/journal.json"));
+
+  // ...and finishes the job once it is back.
+  hosts_->start_sshd(2);
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace cnfctl
