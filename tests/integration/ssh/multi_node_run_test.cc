@@ -19,8 +19,10 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/registry.h"
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
+#include "process/ssh_runner.h"
 #include "ssh_hosts.h"
 
 namespace cnfctl {
@@ -211,6 +213,23 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   auto exec = cnfctl({"exec", run, "nf_b1", "--", "printf", "%s", "a'b\"c $HOME `x`\n"});
   ASSERT_TRUE(exec.ok()) << exec.err;
   EXPECT_EQ(exec.out, "a'b\"c $HOME `x`\n");
+
+  // copy_in and exec through each DUT's engine over SSH round-trip every byte value.
+  std::string bytes = "quotes ' \" $HOME `id` \\ \n\r\t";
+  for (int c = 0; c < 256; ++c) bytes.push_back(static_cast<char>(c));
+  for (int i = 1; i <= 2; ++i) {
+    process::SshRunner ssh(hosts_->options(i));
+    engine::EngineOptions options;
+    options.state_root = root_ + "/run/engines/" + (i == 1 ? "oci" : "lxc");
+    auto engine = engine::make_engine(i == 1 ? "oci" : "lxc", ssh, options);
+    const auto id = run + (i == 1 ? "-nf_a1" : "-nf_b1");
+    engine->copy_in(id, "/tmp/blob", bytes, 0600);
+    auto back = engine->exec(id, {.argv = {"cat", "/tmp/blob"}});
+    ASSERT_TRUE(back.ok()) << back.err;
+    EXPECT_EQ(back.out, bytes) << "dut" << i;
+    auto echoed = engine->exec(id, {.argv = {"cat"}, .stdin_bytes = bytes});
+    EXPECT_EQ(echoed.out, bytes) << "dut" << i;
+  }
 
   auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
   ASSERT_TRUE(traffic.ok()) << traffic.err;
