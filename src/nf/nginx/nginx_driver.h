@@ -15,8 +15,8 @@ namespace cnfctl::nginx {
 nf::Readiness assess_http_answer(int status, std::size_t body_bytes, std::size_t body_size);
 
 /// The driver of nginx containers. One object may serve many containers, from several threads
-/// at once. The probe connects from this machine: with a runner that is not local, probe()
-/// throws cnfctl::Error "remote HTTP probe not supported yet". counters() is always empty (nginx
+/// at once. The probe connects from this machine, or, on an SSH node, through a forward of the
+/// node's port over the master connection (nf::node_tcp_socket). counters() is always empty (nginx
 /// has no memif ports; its load is measured by wrk, see src/traffic).
 std::unique_ptr<nf::NfDriver> make_nginx_driver();
 

@@ -48,8 +48,8 @@ struct VppDriverOptions {
 };
 
 /// The driver of VPP containers. One object may serve many containers, from several threads at
-/// once. VPP's sockets are reached on the node's filesystem: with a runner that is not local,
-/// probe() and counters() throw cnfctl::Error "remote VPP sockets not supported yet".
+/// once. VPP's CLI and API sockets are reached on the node's filesystem, or, on an SSH node,
+/// through unix-socket forwards over the node's master connection (nf::node_socket).
 std::unique_ptr<nf::NfDriver> make_vpp_driver(const VppDriverOptions& options = {});
 
 }  // namespace cnfctl::vpp
