@@ -247,7 +247,8 @@ TrafficReport measure_traffic(
         report.sink = c->name;
         double rx = 0;
         for (const auto& h : hops) rx += h.rx_mpps;
-        report.end_to_end_mpps = rx;
+        report.sinks.emplace_back(c->name, rx);
+        report.end_to_end_mpps = report.end_to_end_mpps.value_or(0.0) + rx;
       }
       for (const auto& h : hops) {
         if (h.counters_reset) {
@@ -291,7 +292,14 @@ std::string render_traffic_table(const TrafficReport& report) {
                          h.port, h.peer.empty() ? "-" : h.peer, wp, h.rx_mpps, h.tx_mpps, h.drops,
                          h.counters_reset ? "  (counters reset)" : "");
     }
-    if (report.end_to_end_mpps) {
+    if (report.sinks.size() > 1) {
+      std::string each;
+      for (const auto& [sink, mpps] : report.sinks) {
+        each += fmt::format("{}{} {:.3f}", each.empty() ? "" : ", ", sink, mpps);
+      }
+      out += fmt::format("end to end: {:.3f} Mpps (received by {} sinks: {})\n",
+                         report.end_to_end_mpps.value_or(0.0), report.sinks.size(), each);
+    } else if (report.end_to_end_mpps) {
       out += fmt::format("end to end: {:.3f} Mpps (received by {})\n", *report.end_to_end_mpps,
                          *report.sink);
     } else {
@@ -336,6 +344,10 @@ nlohmann::json traffic_json(const TrafficReport& report) {
                          {"counters_reset", h.counters_reset}});
   }
   j["sink"] = report.sink ? nlohmann::json(*report.sink) : nlohmann::json();
+  j["sinks"] = nlohmann::json::array();
+  for (const auto& [sink, mpps] : report.sinks) {
+    j["sinks"].push_back({{"container", sink}, {"rx_mpps", mpps}});
+  }
   j["end_to_end_mpps"] =
       report.end_to_end_mpps ? nlohmann::json(*report.end_to_end_mpps) : nlohmann::json();
   j["http"] = nlohmann::json::array();

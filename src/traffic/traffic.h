@@ -53,7 +53,9 @@ struct TrafficReport {
   std::chrono::milliseconds duration{0};  // the requested window
   std::vector<HopRate> hops;              // memif NFs, in plan order, port by port
   std::optional<std::string> sink;        // the sink container, when the chain has one
-  std::optional<double> end_to_end_mpps;  // the sink's rx rate
+  std::optional<double> end_to_end_mpps;  // the sinks' rx rate (summed over every DUT's sink)
+  /// Each sink's rx rate (one per DUT), in plan order; `sink` is the last of them.
+  std::vector<std::pair<std::string, double>> sinks;
   std::vector<HttpLoad> http;
   std::vector<std::string> notes;  // what was skipped and why
 };

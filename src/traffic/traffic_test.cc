@@ -131,6 +131,25 @@ TEST(Report, TableAndJson) {
   EXPECT_DOUBLE_EQ(j["http"][0]["requests_per_s"].get<double>(), 14564.10);
 }
 
+// Two DUTs, each with its own sink: end to end is their sum, each shown.
+TEST(Report, EverySinkOfSeveralDuts) {
+  TrafficReport r;
+  r.run = "two";
+  r.duration = seconds(2);
+  r.hops = hop_rates("sink_a1", {port(0, 0, 0)}, {port(0, 400'000, 0)}, seconds(1));
+  r.sinks = {{"sink_a1", 0.4}, {"sink_b1", 0.5}};
+  r.sink = "sink_b1";
+  r.end_to_end_mpps = 0.9;
+  const auto text = render_traffic_table(r);
+  EXPECT_NE(text.find("end to end: 0.900 Mpps (received by 2 sinks: sink_a1 0.400, sink_b1 0.500)"),
+            std::string::npos)
+      << text;
+  auto j = traffic_json(r);
+  ASSERT_EQ(j["sinks"].size(), 2U);
+  EXPECT_EQ(j["sinks"][1]["container"], "sink_b1");
+  EXPECT_DOUBLE_EQ(j["sinks"][0]["rx_mpps"].get<double>(), 0.4);
+}
+
 // Two testpmd containers behind fake telemetry servers whose counters grow during the window.
 TEST(MeasureTraffic, ReadsEveryMemifNfTwiceWhileTrafficFlows) {
   nf::testing::TempDir dir;

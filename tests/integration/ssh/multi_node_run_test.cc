@@ -236,6 +236,8 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   std::cout << traffic.out << "\n";
   const auto measured = json::parse(traffic.out);
   EXPECT_GT(measured.value("end_to_end_mpps", 0.0), 0.0) << traffic.out;
+  ASSERT_EQ(measured["sinks"].size(), 2U) << traffic.out;  // both DUTs' chains pass traffic
+  for (const auto& sink : measured["sinks"]) EXPECT_GT(sink["rx_mpps"].get<double>(), 0.0) << sink;
 
   auto down = cnfctl({"down", run});
   EXPECT_TRUE(down.ok()) << down.err;
