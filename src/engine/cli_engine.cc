@@ -146,7 +146,7 @@ void CliEngine::create(const ContainerSpec& spec) {
                     "system paths, and all devices instead",
                     fmt::join(capabilities_missing(settings.capability_bounding_set), ", ")));
   }
-  run_cli_checked(cli_run_args(spec, settings), "starting the container", spec.name);
+  run_cli_checked(run_args(spec, settings), "starting the container", spec.name);
 }
 
 process::Outcome CliEngine::exec(const std::string& name, const ExecRequest& request) {

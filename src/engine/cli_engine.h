@@ -50,6 +50,12 @@ class CliEngine : public EngineBase {
   virtual std::vector<std::string> cli(std::vector<std::string> args) const = 0;
   /// Settings for `run` (image reference or rootfs).
   virtual CliRunSettings run_settings(const ContainerSpec& spec) = 0;
+  /// The `run` arguments create() uses: cli_run_args() unless an engine words some image
+  /// differently (docker's `host`).
+  virtual std::vector<std::string> run_args(const ContainerSpec& spec,
+                                            const CliRunSettings& settings) {
+    return cli_run_args(spec, settings);
+  }
   /// Called after a container is removed, with its id (cleanup of engine leftovers).
   virtual void after_remove(const std::string& name, const std::string& id);
   /// Throws a clearer error when `outcome` says the daemon is unreachable (docker).

@@ -206,25 +206,10 @@ std::vector<std::string> DockerEngine::host_image_run_args(const ContainerSpec& 
   return out;
 }
 
-void DockerEngine::create(const ContainerSpec& spec) {
-  if (spec.image.kind != Image::Kind::kHost) {
-    CliEngine::create(spec);
-    return;
-  }
-  spec.validate();
-  const HostSkeleton& skeleton = host_skeleton(spec.name);
-  make_mount_dirs(spec);
-  CliRunSettings settings = run_settings(spec);
-  if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
-    notice_once(
-        "privileged-caps",
-        fmt::format("--privileged fails on this kernel (its bounding set lacks {}); "
-                    "using --cap-add ALL --cap-drop of those, unconfined seccomp and "
-                    "system paths, and all devices instead",
-                    fmt::join(capabilities_missing(settings.capability_bounding_set), ", ")));
-  }
-  run_cli_checked(host_image_run_args(spec, settings, skeleton, init_), "starting the container",
-                  spec.name);
+std::vector<std::string> DockerEngine::run_args(const ContainerSpec& spec,
+                                                const CliRunSettings& settings) {
+  if (spec.image.kind != Image::Kind::kHost) return cli_run_args(spec, settings);
+  return host_image_run_args(spec, settings, host_skeleton(spec.name), init_);
 }
 
 void DockerEngine::after_remove(const std::string& /*name*/, const std::string& id) {

@@ -29,8 +29,6 @@ class DockerEngine : public CliEngine {
   /// /etc as directories, has no init program for containers (docker-init / tini under /usr), or
   /// the import fails.
   void acquire(const ContainerSpec& spec, bool force) override;
-  /// As CliEngine::create; for `host`, the run options of host_image_run_args().
-  void create(const ContainerSpec& spec) override;
   SystemInfo system_info() override;
 
   /// The tag `docker import` gives a directory or tarball image: "cnfctl/rootfs-<hash>:latest".
@@ -48,6 +46,9 @@ class DockerEngine : public CliEngine {
  protected:
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
+  /// For `host`: host_image_run_args(); else cli_run_args().
+  std::vector<std::string> run_args(const ContainerSpec& spec,
+                                    const CliRunSettings& settings) override;
   /// Removes skeleton images that are no longer tagged and no longer used (errors ignored).
   void after_remove(const std::string& name, const std::string& id) override;
   void check_daemon(const process::Command& command, const process::Outcome& outcome,
