@@ -182,6 +182,35 @@ topology: {kind: chain, chains: 1, nodes_per_chain: 1}
   EXPECT_NE(message.find("lscpu"), std::string::npos) << message;
 }
 
+// DUTs are nodes, told apart by host AND port: two DUTs behind one address (containers or VMs
+// with their own sshd, as CSIT later learned) are two DUTs with their own chains and sockets.
+TEST(Plan, TwoDutsOnOneHostAreCountedByPort) {
+  const auto plan = plan_of(R"(name: shared
+image: host
+nodes:
+  dut1: {type: ssh, host: 192.0.2.1, port: 22, lscpu: "0,0,0,0,,0,0,0,0\n1,1,0,0,,1,1,1,0\n"}
+  dut2: {type: ssh, host: 192.0.2.1, port: 2222, lscpu: "0,0,0,0,,0,0,0,0\n1,1,0,0,,1,1,1,0\n"}
+containers:
+  - {prefix: a, node: dut1, nf: testpmd}
+  - {prefix: b, node: dut2, nf: testpmd}
+topology: {kind: chain, chains: 1, nodes_per_chain: 1}
+cpu: {policy: shared}
+)");
+  ASSERT_EQ(plan.nodes.size(), 2U);
+  EXPECT_EQ(plan.nodes[0].address, "root@192.0.2.1:22");
+  EXPECT_EQ(plan.nodes[1].address, "root@192.0.2.1:2222");
+  const auto* a = plan.find("a1");
+  const auto* b = plan.find("b1");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->node, "dut1");
+  EXPECT_EQ(b->node, "dut2");
+  // Each DUT wires its own chain; the socket files never collide should the DUTs share a disk.
+  ASSERT_FALSE(a->links.empty());
+  ASSERT_FALSE(b->links.empty());
+  EXPECT_NE(a->links[0].host_socket_path, b->links[0].host_socket_path);
+  EXPECT_NE(a->dpdk_runtime_dir, b->dpdk_runtime_dir);
+}
+
 TEST(Plan, RunNameOverrideIsValidated) {
   PlanOptions options;
   options.machine_facts = two_cpus;
