@@ -85,15 +85,18 @@ class MultiNodeRun : public ::testing::Test {
   }
 
   // examples/testpmd-2dut.yaml pointed at the test DUTs (their addresses, the generated key and
-  // known_hosts), with its memif sockets under the scratch dir; `dut2_engine` overrides DUT2's.
-  std::string topology(const std::string& run, const std::string& dut2_engine = "") {
+  // known_hosts), with its memif sockets under the scratch dir; `dut2_engine` overrides DUT2's,
+  // `dut1_user` logs in to DUT1 as another user (then every command runs through `sudo -n`).
+  std::string topology(const std::string& run, const std::string& dut2_engine = "",
+                       const std::string& dut1_user = "root") {
     runs_.push_back(run);
     YAML::Node doc = YAML::LoadFile(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-2dut.yaml");
     doc["name"] = run;
     for (int i = 1; i <= 2; ++i) {
-      const auto options = hosts_->options(i);
+      const auto options = hosts_->options(i, i == 1 ? dut1_user : "root");
       YAML::Node node = doc["nodes"]["dut" + std::to_string(i)];
       node["host"] = options.host;
+      node["user"] = options.user;
       node["key"] = *options.identity_file;
       YAML::Node ssh_options(YAML::NodeType::Sequence);
       for (const auto& o : options.ssh_options) ssh_options.push_back(o);
@@ -246,7 +249,8 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
 
 TEST_F(MultiNodeRun, SshdKilledDuringUpRollsBackTheOtherDutAndDownFinishesLater) {
   const std::string run = "mnkill";
-  const auto file = topology(run, "oci");
+  // DUT1 through a user with `sudo -n`: rollback and down work through sudo too.
+  const auto file = topology(run, "oci", process::testing::kSudoUser);
   const auto log = root_ + "/up.log";
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
