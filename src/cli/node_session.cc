@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include "common/error.h"
 #include "cpu/machine.h"
@@ -85,6 +87,40 @@ void require_engines(const topology::Topology& topology, const NodeSession& sess
     auto it = session.surveys.find(n.name);
     if (it == session.surveys.end()) continue;
     node::require_engine(it->second, n.name, n.address(), topology.nodes.at(n.name).engine);
+  }
+}
+
+void require_nf_programs(const plan::Plan& plan, NodeSession& session) {
+  std::map<std::string, std::vector<const plan::PlannedContainer*>> by_node;
+  for (const auto& c : plan.containers) {
+    if (c.image.kind != topology::ImageKind::kHost || c.nf.argv.empty()) continue;
+    if (c.nf.argv.front().empty() || c.nf.argv.front().front() != '/') continue;
+    by_node[c.node].push_back(&c);
+  }
+  for (const auto& [node_name, containers] : by_node) {
+    auto runner = session.runners.find(node_name);
+    if (runner == session.runners.end()) continue;
+    // Prints the paths that are not executable files; the paths are arguments, not script.
+    process::Command check;
+    check.argv = {"sh", "-c", "for p; do [ -f \"$p\" ] && [ -x \"$p\" ] || echo \"$p\"; done",
+                  "cnfctl-check"};
+    for (const auto* c : containers) check.argv.push_back(c->nf.argv.front());
+    check.timeout = std::chrono::seconds(30);
+    const auto outcome = process::run_checked(*runner->second, check,
+                                              "checking the NF programs on node " + node_name);
+    std::set<std::string> missing;
+    std::istringstream lines(outcome.out);
+    for (std::string line; std::getline(lines, line);) missing.insert(line);
+    for (const auto* c : containers) {
+      const auto& program = c->nf.argv.front();
+      if (!missing.count(program)) continue;
+      throw Error::bad_input(
+          "container " + c->name,
+          fmt::format("{} is not an executable file on node {} ({}); the `host` image runs the "
+                      "node's own programs: install the {} NF there, or give its path in the "
+                      "file",
+                      program, node_name, runner->second->name(), topology::to_string(c->nf.kind)));
+    }
   }
 }
 

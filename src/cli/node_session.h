@@ -38,4 +38,9 @@ void describe_nodes(plan::Plan& plan, const NodeSession& session);
 /// Throws Error::bad_input (nothing touched) when a surveyed node lacks its engine's program.
 void require_engines(const topology::Topology& topology, const NodeSession& session);
 
+/// Throws Error::bad_input (located at the container, nothing touched) when a container of the
+/// `host` image names an NF program by absolute path that is not an executable file on its node
+/// (one `test -x` command per node). Other images bring their own programs: not checked.
+void require_nf_programs(const plan::Plan& plan, NodeSession& session);
+
 }  // namespace cnfctl::cli

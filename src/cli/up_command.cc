@@ -85,6 +85,7 @@ void add_up_command(CLI::App& app) {
     require_engines(topo, nodes);
     auto plan = plan::build_plan(topo, plan_options_for(nodes, o->name));
     describe_nodes(plan, nodes);
+    require_nf_programs(plan, nodes);
     const auto engines = run::engine_records(topo, plan);
     // Validates engine names; touches nothing. Reuses the nodes' SSH masters.
     run::RunEnvironment env(engines, std::move(nodes.runners));

@@ -95,6 +95,31 @@ TEST(Cli, PlanRunNameOverride) {
             2);
 }
 
+// The `host` image runs the node's own programs: `up` checks that the NF program exists on the
+// node before anything is made (exit 2, no journal, no state dir).
+TEST(Cli, UpRefusesAnNfProgramTheNodeLacks) {
+  const auto state = fs::temp_directory_path() / ("cnfctl-cli-state-" + std::to_string(::getpid()));
+  const auto file = scratch_file("missing-nf.yaml",
+                                 "name: missingnf\nimage: host\ncpu: {policy: none}\n"
+                                 "containers:\n  - prefix: v\n"
+                                 "    nf: {kind: vpp, binary: /nonexistent/cnfctl/vpp}\n");
+  process::Command command;
+  command.argv = {CNFCTL_PROGRAM, "up", file.string()};
+  command.env = {{"CNFCTL_STATE_DIR", state.string()},
+                 {"CNFCTL_RUN_DIR", (state / "run").string()}};
+  command.timeout = std::chrono::seconds(60);
+  process::LocalRunner runner;
+  const auto out = runner.run(command);
+  EXPECT_EQ(out.exit_code, 2) << out.err;
+  EXPECT_NE(out.err.find("container v1: /nonexistent/cnfctl/vpp is not an executable file on node "
+                         "local"),
+            std::string::npos)
+      << out.err;
+  EXPECT_FALSE(fs::exists(state / "runs" / "missingnf"));
+  std::error_code ec;
+  fs::remove_all(state, ec);
+}
+
 TEST(Cli, MissingTopologyFileIsBadInput) {
   const auto out = cnfctl({"plan", "/nonexistent/topo.yaml"});
   EXPECT_EQ(out.exit_code, 2);
