@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -28,6 +29,11 @@ void each_container(const std::vector<const plan::PlannedContainer*>& which, std
 }
 
 }  // namespace
+
+bool is_daemon_unreachable(const std::exception& error) {
+  const std::string text = error.what();
+  return text.find("daemon is not reachable") != std::string::npos;
+}
 
 TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& progress,
                          std::size_t jobs) {
@@ -66,23 +72,44 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
     });
   }
 
-  // 2. Containers: destroy is idempotent, so every container whose acquire was intended.
+  // 2. Containers: destroy is idempotent, so every container whose acquire was intended. An
+  // unreachable daemon clears only containers whose create was never intended (tear_down.h).
   std::vector<const plan::PlannedContainer*> touched;
   for (const auto& c : journal.plan.containers) {
     const auto* r = record_of(c);
     if (r && r->touched(Step::kAcquire)) touched.push_back(&c);
   }
-  result.containers_removed = touched.size();
+  std::atomic<std::size_t> removed{0};
+  std::atomic<std::size_t> never_created{0};
   each_container(touched, jobs, "destroy", result.errors, [&](const plan::PlannedContainer& c) {
+    const auto& record = *record_of(c);
     auto& engine = env.engine_of(c);
     try {
-      engine.stop(c.id, kContainerStopGrace);
-    } catch (const Error&) {
-      // destroy below removes it anyway (it kills what still runs)
+      try {
+        engine.stop(c.id, kContainerStopGrace);
+      } catch (const Error&) {
+        // destroy below removes it anyway (it kills what still runs)
+      }
+      engine.destroy(c.id);
+    } catch (const std::exception& e) {
+      if (!is_daemon_unreachable(e)) throw;
+      if (record.touched(Step::kCreate)) {
+        throw Error(fmt::format(
+            "{} (the journal says its create was {}, so the container may exist: it stays in the "
+            "journal until the daemon answers)",
+            e.what(), record.done(Step::kCreate) ? "done" : "intended"));
+      }
+      ++never_created;
+      progress.say(c.name,
+                   "never created (its create was never intended) and its engine's daemon is "
+                   "unreachable: nothing to remove");
+      return;
     }
-    engine.destroy(c.id);
+    ++removed;
     progress.say(c.name, "container destroyed");
   });
+  result.containers_removed = removed.load();
+  result.containers_never_created = never_created.load();
 
   // 3. What NFs left on the node (DPDK runtime dirs, sockets): after the containers are gone.
   each_container(touched, jobs, "NF cleanup", result.errors, [&](const plan::PlannedContainer& c) {

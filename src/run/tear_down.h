@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -19,16 +20,40 @@ inline constexpr std::chrono::milliseconds kContainerStopGrace{2000};
 
 struct TeardownResult {
   std::size_t nfs_stopped = 0;         // NFs whose start was at least intended
-  std::size_t containers_removed = 0;  // containers whose acquire was at least intended
+  std::size_t containers_removed = 0;  // containers destroyed (their acquire was intended)
+  /// Containers whose acquire was intended but whose create never was, left alone because their
+  /// engine's daemon cannot be reached (see the rule at tear_down()).
+  std::size_t containers_never_created = 0;
   std::size_t dirs_removed = 0;
   std::vector<std::string> errors;  // "container nf1: destroy: ..."; empty: nothing is left
 };
 
+/// True when `error` says that an engine's daemon cannot be reached (docker's CLI gets no answer
+/// on its socket: DockerEngine::check_daemon's "daemon is not reachable"). Engines have no typed
+/// error for it, so this reads the message. Engines without a daemon (oci, lxc, podman) never
+/// say it. Never throws.
+bool is_daemon_unreachable(const std::exception& error);
+
 /// Removes everything `journal` says this run created or may have created (intent recorded):
 /// stops the NFs stage by stage (servers first), stops and destroys the containers, runs every
-/// driver's cleanup, removes the run's node directories. Every step is idempotent and runs even
-/// when an earlier one failed; failures are collected, never thrown. Does not touch the
-/// journal file.
+/// driver's cleanup, removes the run's node directories. Every step is idempotent (destroying a
+/// container that does not exist succeeds) and runs even when an earlier one failed; failures
+/// are collected in the result, never thrown. Does not touch the journal file.
+///
+/// What may exist of a container, by its journal record, and what an engine whose daemon
+/// cannot be reached (is_daemon_unreachable) means for it:
+///  - acquire not intended: nothing; it is not touched at all.
+///  - acquire intended or done, create not intended: no container. Acquire only fills the
+///    engine's caches (pulled or imported images, docker's host skeleton image, all kept on
+///    purpose) or, for oci/lxc, a rootfs, and those engines have no daemon. The container
+///    itself is made by create (`docker run`). So when its destroy fails because the daemon is
+///    unreachable, it counts as never created (containers_never_created) and is no error: the
+///    rollback and `down` finish and the journal can go.
+///  - create intended or done: the daemon may have made the container (it may have received
+///    `run` and gone away afterwards), so an unreachable daemon is an error ("... it may exist")
+///    and the caller keeps the journal; `down` succeeds once the daemon answers again.
+/// NF stops and NF cleanups are unaffected: an NF stop is only tried when start was intended
+/// (so create was done), and cleanups act on the node, not through the daemon.
 TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& progress,
                          std::size_t jobs);
 
