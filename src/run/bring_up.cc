@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "cpu/cpu_list.h"
 #include "nf/detached.h"
+#include "nf/nf_process.h"
 #include "run/interrupt.h"
 #include "run/readiness.h"
 #include "run/tear_down.h"
@@ -183,6 +184,11 @@ class Scheduler {
     const auto ctx = env_.context_of(c);
     const auto started = Clock::now();
     step(c, Step::kStart, [&] { driver.start(ctx); });
+    // The NF's pid inside its container, from the pid file start() wrote (one exec); for
+    // `ps --json` and post-mortems. Unknown (nullopt) is not a failure: readiness decides.
+    if (auto pid = nf::NfPids().pid_of(ctx.engine, c.id)) {
+      journal_.update([&](Journal& j) { j.containers[c.name].nf_pid = *pid; });
+    }
     progress_.say(c.name, "NF started");
     step(c, Step::kReady, [&] { wait_ready(c, driver, ctx, started); });
     const long long after = progress_.elapsed().count();
@@ -300,6 +306,7 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
   auto teardown = tear_down(journal.snapshot(), env, progress, options.jobs);
   if (teardown.errors.empty()) {
     lock.remove_run();
+    mark_run_down(run);  // a later `cnfctl down` says "already down" (exit 0)
     throw Error(fmt::format("up of run {} failed ({}){}; rolled back, nothing is left", run,
                             failure ? what : "interrupted by " + what,
                             failure ? ": " + failure->error : ""));

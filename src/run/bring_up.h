@@ -52,10 +52,16 @@ struct UpResult {
 };
 
 /// Brings the run of `journal` up in `env`. The journal must hold the plan, engines and node
-/// dirs with no container touched. On success the journal's state is "up". On any failure or
-/// SIGINT/SIGTERM: prints the failing container, step, error and NF log tail to stderr, rolls
-/// everything back (tear_down), removes the run (lock.remove_run()) when nothing is left, and
-/// throws cnfctl::Error (exit 1) saying what failed and whether the rollback was complete.
+/// dirs with no container touched. On success the journal's state is "up"; each container's
+/// record holds the NF's pid inside its container (nf_pid, read from the pid file right after
+/// start(); absent when it could not be read). On any failure or SIGINT/SIGTERM (when
+/// options.handle_signals): prints the failing container, step, error and NF log tail (or
+/// "interrupted by signal N") to stderr, lets the steps in flight end, rolls everything back
+/// (tear_down), and throws cnfctl::Error saying what failed or which signal arrived and whether
+/// the rollback was complete. An interruption is a failure like any other: exit code 1 (SPEC
+/// §11 knows 0, 1 and 2; there is no 128+signal code). When nothing is left the run is removed
+/// (lock.remove_run()) and marked down (run_down_at), so `down` says it is already down; else
+/// the journal stays in state "rollback-failed" for `cnfctl down`.
 UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
                   const UpOptions& options, Progress& progress);
 

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/names.h"
 #include "nf/detached.h"
+#include "nf/nf_process.h"
 #include "run/readiness.h"
 #include "run/run_environment.h"
 
@@ -54,6 +55,9 @@ RunStatus run_status(const std::string& run, std::chrono::milliseconds probe_tim
     s.node = c.node;
     s.engine = std::string(topology::to_string(c.engine));
     s.nf = std::string(topology::to_string(c.nf.kind));
+    if (auto r = journal.containers.find(c.name); r != journal.containers.end()) {
+      s.nf_pid = r->second.nf_pid;
+    }
     try {
       auto info = env.engine_of(c).inspect(c.id);
       s.state = info.present ? info.state : "absent";
@@ -91,7 +95,8 @@ nlohmann::json status_json(const std::vector<RunStatus>& runs) {
            {"state", c.state},
            {"running", c.running},
            {"nf_ready", c.nf_ready ? nlohmann::json(*c.nf_ready) : nlohmann::json(nullptr)},
-           {"nf_detail", c.nf_detail}});
+           {"nf_detail", c.nf_detail},
+           {"nf_pid", c.nf_pid ? nlohmann::json(*c.nf_pid) : nlohmann::json(nullptr)}});
     }
     j.push_back(std::move(run));
   }
@@ -164,7 +169,8 @@ std::vector<std::string> restart_set(const plan::Plan& plan, const std::string& 
 void restart_run(const std::string& run, const std::optional<std::string>& container,
                  std::chrono::milliseconds timeout_ready, Progress& progress) {
   RunLock lock(run, false);
-  const auto journal = JournalFile::read(run);
+  JournalFile journal_file(JournalFile::read(run));
+  const auto journal = journal_file.snapshot();
   const auto& plan = journal.plan;
   std::vector<std::string> names;
   if (container) {
@@ -211,6 +217,9 @@ void restart_run(const std::string& run, const std::optional<std::string>& conta
         driver.prepare(ctx);
         const auto started = std::chrono::steady_clock::now();
         driver.start(ctx);
+        // The new NF's pid replaces the old one in the journal (`ps --json`).
+        auto pid = nf::NfPids().pid_of(ctx.engine, c.id);
+        journal_file.update([&](Journal& j) { j.containers[c.name].nf_pid = pid; });
         wait_ready(driver, ctx, timeout_ready, started, [](std::chrono::milliseconds d) {
           std::this_thread::sleep_for(d);
           return true;

@@ -37,6 +37,7 @@ struct ContainerStatus {
   bool running = false;
   std::optional<bool> nf_ready;  // nullopt: not probed (container not running)
   std::string nf_detail;
+  std::optional<int> nf_pid;  // the journal's: the NF's pid inside the container, once started
 };
 
 struct RunStatus {
@@ -61,7 +62,8 @@ std::string status_text(const std::vector<RunStatus>& runs);
 std::vector<std::string> restart_set(const plan::Plan& plan, const std::string& container);
 
 /// Restarts the NFs of `run` (all, or restart_set(container)): stops them servers first,
-/// then stage by stage prepare → start → probe until ready or `timeout_ready`. Throws
+/// then stage by stage prepare → start (recording the new NF pid in the journal) → probe until
+/// ready or `timeout_ready`. Throws
 /// Error::bad_input for an unknown run or container; cnfctl::Error with the NF log tail when an
 /// NF does not come back.
 void restart_run(const std::string& run, const std::optional<std::string>& container,
