@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "nf/detached.h"
 #include "process/local_runner.h"
 #include "run/operations.h"
 #include "run/tear_down.h"
@@ -27,9 +28,13 @@ struct World {
   std::mutex mutex;
   std::set<std::string> containers;  // ids that exist
   std::set<std::string> running_nfs;
-  std::vector<std::string> events;  // "create x", "start x", "ready x", "stop x", "destroy x"
+  std::vector<std::string> events;     // "create x", "start x", "ready x", "stop x", "destroy x"
+  std::map<std::string, int> nf_pids;  // by container id: what the pid file holds once started
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
+  // Every engine call that needs the daemon throws its "not reachable" error (docker's words).
+  std::atomic<bool> daemon_down{false};
+  std::string destroy_error;  // not empty: destroy throws it (a failure other than the daemon)
   void log(const std::string& e) {
     std::lock_guard lock(mutex);
     events.push_back(e);
@@ -48,31 +53,45 @@ class FakeEngine : public engine::Engine {
   std::string kind() const override { return "oci"; }
   std::string node() const override { return "local"; }
   engine::NodePreparation prepare_node() override { return {}; }
-  void acquire(const engine::ContainerSpec& spec, bool) override { busy("acquire " + spec.name); }
+  void acquire(const engine::ContainerSpec& spec, bool) override {
+    daemon(spec.name);
+    busy("acquire " + spec.name);
+  }
   void build(const engine::ContainerSpec&) override {}
   void create(const engine::ContainerSpec& spec) override {
+    daemon(spec.name);
     busy("create " + spec.name);
     std::lock_guard lock(world_.mutex);
     world_.containers.insert(spec.name);
   }
-  process::Outcome exec(const std::string&, const engine::ExecRequest&) override {
+  process::Outcome exec(const std::string& name, const engine::ExecRequest& request) override {
+    daemon(name);
     process::Outcome o;
     o.status = process::Outcome::Status::kExited;
     o.exit_code = 0;
     o.out = "NF log line\n";
+    if (request.argv == std::vector<std::string>{"cat", nf::kNfPidGuestPath}) {
+      std::lock_guard lock(world_.mutex);
+      auto it = world_.nf_pids.find(name);
+      o.exit_code = it == world_.nf_pids.end() ? 1 : 0;
+      o.out = it == world_.nf_pids.end() ? "" : std::to_string(it->second) + "\n";
+    }
     return o;
   }
   void copy_in(const std::string& name, const std::string& path, const std::string&,
                unsigned) override {
     world_.log("copy " + name + " " + path);
   }
-  void stop(const std::string&, milliseconds) override {}
+  void stop(const std::string& name, milliseconds) override { daemon(name); }
   void destroy(const std::string& name) override {
+    daemon(name);
+    if (!world_.destroy_error.empty()) throw Error(world_.destroy_error);
     world_.log("destroy " + name);
     std::lock_guard lock(world_.mutex);
     world_.containers.erase(name);
   }
   engine::ContainerInfo inspect(const std::string& name) override {
+    daemon(name);
     engine::ContainerInfo info;
     info.name = name;
     std::lock_guard lock(world_.mutex);
@@ -86,6 +105,12 @@ class FakeEngine : public engine::Engine {
   std::string logs(const std::string&) override { return ""; }
 
  private:
+  void daemon(const std::string& name) {
+    if (!world_.daemon_down) return;
+    throw Error("engine docker on node local: container " + name +
+                ": the docker daemon is not reachable at unix:///nowhere.sock on node local; start "
+                "dockerd");
+  }
   void busy(const std::string& what) {
     int now = ++world_.in_flight;
     int seen = world_.max_in_flight.load();
@@ -117,6 +142,7 @@ class FakeDriver : public nf::NfDriver {
     world_.log("start " + name);
     std::lock_guard lock(world_.mutex);
     world_.running_nfs.insert(name);
+    world_.nf_pids[ctx.container.id] = 100 + static_cast<int>(world_.nf_pids.size());
   }
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds) override {
     const auto& name = ctx.container.name;
@@ -234,10 +260,27 @@ TEST_F(BringUpTest, EveryContainerComesUpAndClientsStartAfterTheirServersAreRead
   EXPECT_LT(world_.index_of("copy r-s1 /etc/s1"), world_.index_of("start s1"));
   auto journal = JournalFile::read("r");
   EXPECT_EQ(journal.state, "up");
+  std::set<int> pids;
   for (const auto& [name, record] : journal.containers) {
     EXPECT_TRUE(record.done(Step::kReady)) << name;
     EXPECT_TRUE(record.ready_after.has_value());
+    // The NF's pid, as its pid file inside the container says.
+    ASSERT_TRUE(record.nf_pid.has_value()) << name;
+    EXPECT_EQ(*record.nf_pid, world_.nf_pids.at("r-" + name)) << name;
+    pids.insert(*record.nf_pid);
   }
+  EXPECT_EQ(pids.size(), 4u);
+}
+
+TEST_F(BringUpTest, PsJsonShowsTheNfPid) {
+  RunStatus status{"r", "t.yaml", "up", "", {}};
+  status.containers.resize(2);
+  status.containers[0].name = "s1";
+  status.containers[0].nf_pid = 123;
+  status.containers[1].name = "s2";
+  auto j = status_json({status});
+  EXPECT_EQ(j[0]["containers"][0]["nf_pid"], 123);
+  EXPECT_TRUE(j[0]["containers"][1]["nf_pid"].is_null());
 }
 
 TEST_F(BringUpTest, JobsBoundTheStepsInFlight) {
@@ -315,6 +358,104 @@ TEST_F(BringUpTest, TeardownTouchesOnlyWhatTheJournalSaysMayExist) {
   EXPECT_LT(world_.index_of("stop s1"), world_.events.size());
   EXPECT_LT(world_.index_of("destroy r-s1"), world_.events.size());
   EXPECT_EQ(world_.index_of("destroy r-c1"), world_.events.size() + 1000);
+}
+
+// The tear_down rule for an engine whose daemon cannot be reached (tear_down.h): a container
+// whose create was never intended was never made and counts as absent; one whose create was
+// intended may exist and keeps the run's journal.
+TEST_F(BringUpTest, AnUnreachableDaemonClearsOnlyContainersThatWereNeverCreated) {
+  Journal j;
+  j.run = "r";
+  j.plan = plan();
+  j.containers["s1"].steps[Step::kAcquire] = StepState::kIntended;
+  j.containers["s2"].steps[Step::kAcquire] = StepState::kDone;
+  j.containers["c1"].steps[Step::kAcquire] = StepState::kDone;
+  j.containers["c1"].steps[Step::kCreate] = StepState::kIntended;
+  auto env = environment();
+  Progress progress(stderr, false);
+  world_.daemon_down = true;
+  auto result = tear_down(j, *env, progress, 4);
+  EXPECT_EQ(result.containers_never_created, 2u);
+  EXPECT_EQ(result.containers_removed, 0u);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].find("container c1: destroy:"), std::string::npos) << result.errors[0];
+  EXPECT_NE(result.errors[0].find("daemon is not reachable"), std::string::npos);
+  EXPECT_NE(result.errors[0].find("create was intended, so the container may exist"),
+            std::string::npos)
+      << result.errors[0];
+  // The node side is still cleaned for every touched container; c2 was never touched.
+  for (const auto* name : {"s1", "s2", "c1"}) {
+    EXPECT_LT(world_.index_of(std::string("cleanup ") + name), world_.events.size()) << name;
+  }
+  EXPECT_EQ(world_.index_of("cleanup c2"), world_.events.size() + 1000);
+
+  // A created container with its create done is no different; once the daemon answers, the
+  // same journal tears down completely (destroy of what does not exist succeeds).
+  j.containers["c1"].steps[Step::kCreate] = StepState::kDone;
+  result = tear_down(j, *env, progress, 4);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].find("create was done"), std::string::npos) << result.errors[0];
+  world_.daemon_down = false;
+  result = tear_down(j, *env, progress, 4);
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_EQ(result.containers_removed, 3u);
+  EXPECT_EQ(result.containers_never_created, 0u);
+}
+
+TEST_F(BringUpTest, OnlyAnUnreachableDaemonMakesANeverCreatedContainerAbsent) {
+  Journal j;
+  j.run = "r";
+  j.plan = plan();
+  j.containers["s1"].steps[Step::kAcquire] = StepState::kIntended;
+  auto env = environment();
+  Progress progress(stderr, false);
+  world_.destroy_error = "engine oci: removing the container: permission denied";
+  auto result = tear_down(j, *env, progress, 4);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].find("permission denied"), std::string::npos) << result.errors[0];
+  EXPECT_EQ(result.containers_never_created, 0u);
+}
+
+TEST_F(BringUpTest, IsDaemonUnreachableReadsTheEnginesWords) {
+  EXPECT_TRUE(is_daemon_unreachable(
+      Error("engine docker on node local: the docker daemon is not reachable at x on node y")));
+  EXPECT_FALSE(is_daemon_unreachable(Error("engine docker: No such container: r-s1")));
+  EXPECT_FALSE(is_daemon_unreachable(std::runtime_error("daemon")));
+}
+
+TEST_F(BringUpTest, UpWithoutADaemonFailsNamingItAndLeavesNoJournal) {
+  world_.daemon_down = true;
+  auto error = up();
+  EXPECT_NE(error.find("daemon is not reachable"), std::string::npos) << error;
+  EXPECT_NE(error.find("step acquire"), std::string::npos) << error;
+  EXPECT_NE(error.find("nothing is left"), std::string::npos) << error;
+  EXPECT_FALSE(JournalFile::exists("r"));
+  EXPECT_FALSE(fs::exists(run_state_dir("r")));
+  EXPECT_TRUE(run_down_at("r").has_value()) << "a later `down` must say it is already down";
+}
+
+TEST_F(BringUpTest, ADaemonLostAfterCreateKeepsTheJournalUntilItAnswers) {
+  UpOptions options;
+  options.before_step = [this](const std::string& name, Step step) {
+    if (name == "s1" && step == Step::kStart) {
+      world_.daemon_down = true;
+      throw Error("injected");
+    }
+  };
+  auto error = up(options);
+  EXPECT_NE(error.find("the rollback did not remove everything"), std::string::npos) << error;
+  EXPECT_NE(error.find("container s1: destroy:"), std::string::npos) << error;
+  EXPECT_NE(error.find("may exist"), std::string::npos) << error;
+  ASSERT_TRUE(JournalFile::exists("r"));
+  auto journal = JournalFile::read("r");
+  EXPECT_EQ(journal.state, "rollback-failed");
+  EXPECT_FALSE(world_.containers.empty());
+  world_.daemon_down = false;
+  auto env = environment();
+  Progress progress(stderr, false);
+  auto result = tear_down(journal, *env, progress, 4);
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_TRUE(world_.containers.empty());
 }
 
 TEST_F(BringUpTest, RestartTakesTheLinkedContainersAlongServersFirst) {
