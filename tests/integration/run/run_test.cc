@@ -142,6 +142,46 @@ class RunTest : public ::testing::Test {
     ASSERT_TRUE(stopped) << "up never paused at " << point << ":\n" << read_file(log);
   }
 
+  // Starts `cnfctl up ARGS...` in its own process group (as a shell starts a foreground job, so
+  // kill(-pid) is what a terminal's Ctrl-C does), output to <root>/<log>.
+  pid_t start_up(const std::vector<std::string>& up_args, const std::string& log) {
+    std::vector<std::string> args = {CNFCTL_PROGRAM, "up"};
+    args.insert(args.end(), up_args.begin(), up_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::execv(CNFCTL_PROGRAM, argv.data());
+      ::_exit(127);
+    }
+    if (pid > 0) ::setpgid(pid, pid);  // both sides: no race with the kill below
+    return pid;
+  }
+
+  // The run's journal as JSON, or null when there is none (or it is being replaced).
+  nlohmann::json journal_of(const std::string& run) {
+    auto text = read_file(root_ + "/state/runs/" + run + "/journal.json");
+    return nlohmann::json::parse(text, nullptr, false);
+  }
+
+  // Waits up to `limit` for `pid` to exit; its wait status, or nullopt (then it was killed).
+  std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return std::nullopt;
+  }
+
   std::string root_;
   std::string marker_;
   std::vector<std::string> runs_;
@@ -167,6 +207,10 @@ TEST_F(RunTest, CommandNfsUpPsExecLogsRestartDownLeaveNothing) {
   for (const auto& c : nlohmann::json::parse(ps.out)[0]["containers"]) {
     EXPECT_EQ(c["running"], true);
     EXPECT_EQ(c["nf_ready"], true);
+    // The journal's NF pid is the one the NF's pid file inside the container holds.
+    ASSERT_TRUE(c["nf_pid"].is_number_integer()) << c.dump();
+    auto pid_file = cnfctl({"exec", run, c["name"], "--", "cat", "/run/cnfctl-nf.pid"});
+    EXPECT_EQ(pid_file.out, std::to_string(c["nf_pid"].get<int>()) + "\n") << pid_file.err;
   }
   auto exec = cnfctl({"exec", run, "cmd2", "--", "sh", "-c", "echo $MICROSERVICE_LABEL; exit 7"});
   EXPECT_EQ(exec.exit_code, 7);
@@ -215,6 +259,130 @@ TEST_P(KillDuringUp, DownLeavesNothing) {
   std::cout << "[ kill -9 at " << point << " ] down: " << down.out;
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
 }
+
+// Issue "Orchestration": Ctrl-C (SIGINT to the process group, as a terminal sends it) or SIGTERM
+// while `up` waits for NFs that never get ready rolls everything back. `up` then exits 1 (an
+// interruption is a run failure, SPEC §11: no 128+signal code), says it was interrupted and
+// rolled back, and leaves no journal and nothing on the machine.
+class SignalDuringUp : public RunTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(SignalDuringUp, RollsBackAndLeavesNothing) {
+  const int sig = GetParam();
+  const std::string run = "itsig" + std::to_string(sig) + "-" + marker_;
+  auto file = command_topology(run, 3, "[test, -e, /tmp/never]");
+  const auto log = root_ + "/" + run + ".log";
+  const pid_t pid = start_up({file, "--timeout-ready", "120s"}, log);
+  ASSERT_GT(pid, 0);
+  bool created = false;
+  for (int i = 0; i < 3000 && !created; ++i) {
+    auto journal = journal_of(run);
+    if (journal.is_object()) {
+      for (const auto& [name, c] : journal["containers"].items()) {
+        if (c["steps"].value("create", "") == "done") created = true;
+      }
+    }
+    if (!created) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(created) << "no container was ever created:\n" << read_file(log);
+  const auto signalled = std::chrono::steady_clock::now();
+  ::kill(sig == SIGINT ? -pid : pid, sig);
+  auto status = wait_exit(pid, std::chrono::seconds(60));
+  const auto rollback = std::chrono::steady_clock::now() - signalled;
+  const auto err = read_file(log);
+  ASSERT_TRUE(status.has_value()) << "up did not end after the signal:\n" << err;
+  ASSERT_TRUE(WIFEXITED(*status)) << "up died of signal " << WTERMSIG(*status) << "\n" << err;
+  EXPECT_EQ(WEXITSTATUS(*status), 1) << err;
+  EXPECT_NE(err.find("interrupted by signal " + std::to_string(sig)), std::string::npos) << err;
+  EXPECT_NE(err.find("rolled back, nothing is left"), std::string::npos) << err;
+  std::cout << "[ signal " << sig << " after the first create ] exit " << WEXITSTATUS(*status)
+            << ", rolled back in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(rollback).count() << " ms\n";
+  EXPECT_FALSE(fs::exists(root_ + "/state/runs/" + run + "/journal.json"));
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_NE(down.out.find("already down"), std::string::npos) << down.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, SignalDuringUp, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+// Issue "Orchestration": with no docker daemon answering, `up --engine docker` fails at acquire
+// naming the daemon; its containers were never created, so the rollback is complete: no
+// journal, `down` says the run is already down, nothing is left.
+TEST_F(RunTest, UpWithoutADockerDaemonFailsNamingItAndLeavesNothing) {
+  if (!runner_.run({.argv = {"sh", "-c", "command -v docker"}}).ok()) {
+    GTEST_SKIP() << "docker missing";
+  }
+  const std::string run = "itnodaemon" + marker_;
+  auto file = command_topology(run, 3, "[test, -e, /tmp/ready]");
+  setenv("DOCKER_HOST", ("unix://" + root_ + "/none.sock").c_str(), 1);
+  auto up = cnfctl({"up", file, "--engine", "docker"});
+  EXPECT_EQ(up.exit_code, 1) << up.describe_status() << "\n" << up.err;
+  EXPECT_NE(up.err.find("docker daemon is not reachable at the default socket"), std::string::npos)
+      << up.err;
+  EXPECT_NE(up.err.find("step acquire"), std::string::npos) << up.err;
+  EXPECT_NE(up.err.find("rolled back, nothing is left"), std::string::npos) << up.err;
+  EXPECT_FALSE(fs::exists(root_ + "/state/runs/" + run + "/journal.json"));
+  auto down = cnfctl({"down", run});
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.out.find("already down"), std::string::npos) << down.out;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// The daemon goes away after `up` was killed (-9) at a step. Acquire done, create never
+// intended: the container was never made, so `down` succeeds without the daemon. Create
+// intended: the container may exist, so `down` fails naming the daemon and keeps the journal,
+// and succeeds once a daemon answers again.
+class DaemonGoneAfterKill : public RunTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(DaemonGoneAfterKill, DownClearsOnlyWhatWasNeverCreated) {
+  if (!runner_.run({.argv = {"sh", "-c", "command -v dockerd"}}).ok()) {
+    GTEST_SKIP() << "dockerd missing";
+  }
+  const std::string point = GetParam();
+  const bool may_exist = point == "create";
+  const std::string run = "itdgone" + marker_ + (may_exist ? "-c" : "-a");
+  auto file = command_topology(run, 1, "[test, -e, /tmp/ready]");
+  std::optional<host_fixtures::PrivateDockerd> dockerd;
+  dockerd.emplace(root_ + "/dockerd");
+  setenv("DOCKER_HOST", dockerd->host().c_str(), 1);
+  kill_up_at(file, run, point, {"--engine", "docker"});
+  dockerd.reset();  // the daemon is gone, its socket too
+
+  auto down = cnfctl({"down", run});
+  const auto journal = root_ + "/state/runs/" + run + "/journal.json";
+  std::cout << "[ kill -9 at " << point << ", no daemon ] down: exit " << down.exit_code << "\n";
+  if (!may_exist) {
+    EXPECT_TRUE(down.ok()) << down.err;
+    EXPECT_NE(down.err.find("never created"), std::string::npos) << down.err;
+    EXPECT_FALSE(fs::exists(journal));
+  } else {
+    EXPECT_EQ(down.exit_code, 1) << down.err;
+    EXPECT_NE(down.err.find("daemon is not reachable"), std::string::npos) << down.err;
+    EXPECT_NE(down.err.find("may exist"), std::string::npos) << down.err;
+    EXPECT_NE(down.err.find("the journal is kept"), std::string::npos) << down.err;
+    ASSERT_TRUE(fs::exists(journal));
+    EXPECT_EQ(journal_of(run).value("state", ""), "down-failed");
+    // A daemon answers again (a fresh one: the container was never made): down finishes.
+    dockerd.emplace(root_ + "/dockerd2");
+    setenv("DOCKER_HOST", dockerd->host().c_str(), 1);
+    auto again = cnfctl({"down", run});
+    EXPECT_TRUE(again.ok()) << again.err;
+    EXPECT_FALSE(fs::exists(journal));
+    dockerd.reset();
+  }
+  unsetenv("DOCKER_HOST");
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, DaemonGoneAfterKill, ::testing::Values("acquire:done", "create"),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param) == "create" ? "create"
+                                                                            : "acquire_done";
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Steps, KillDuringUp,
                          ::testing::Values("journal", "dirs:done", "acquire", "acquire:done",
