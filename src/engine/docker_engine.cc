@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine/node_facts.h"
 
@@ -43,6 +44,16 @@ std::vector<std::string> DockerEngine::cli(std::vector<std::string> args) const 
   return argv;
 }
 
+std::string DockerEngine::daemon_address() const {
+  if (!options_.daemon_host.empty()) return options_.daemon_host;
+  // The docker CLI falls back to DOCKER_HOST; on this machine cnfctl knows its value.
+  const char* env = std::getenv("DOCKER_HOST");
+  if (env != nullptr && *env != '\0' && runner_.name() == "local") {
+    return fmt::format("{} (DOCKER_HOST)", env);
+  }
+  return "the default socket (DOCKER_HOST or /var/run/docker.sock)";
+}
+
 void DockerEngine::check_daemon(const process::Command& command, const process::Outcome& outcome,
                                 const std::string& container) const {
   if (outcome.ok()) return;
@@ -51,13 +62,11 @@ void DockerEngine::check_daemon(const process::Command& command, const process::
       text.find("Is the docker daemon running") != std::string::npos ||
       text.find("error during connect") != std::string::npos) {
     Error e = error(
-        fmt::format(
-            "the docker daemon is not reachable at {} on node {}; start dockerd (Debian "
-            "package 'docker.io': apt-get install docker.io), e.g. dockerd "
-            "--iptables=false --bridge=none --exec-opt native.cgroupdriver=cgroupfs "
-            "-H <socket>, and give cnfctl that socket",
-            options_.daemon_host.empty() ? std::string("the default socket") : options_.daemon_host,
-            runner_.name()),
+        fmt::format("the docker daemon is not reachable at {} on node {}; start dockerd (Debian "
+                    "package 'docker.io': apt-get install docker.io), e.g. dockerd "
+                    "--iptables=false --bridge=none --exec-opt native.cgroupdriver=cgroupfs "
+                    "-H <socket>, and give cnfctl that socket",
+                    daemon_address(), runner_.name()),
         container);
     e.with_command(command.display(), outcome.describe_status(), outcome.tail());
     throw e;

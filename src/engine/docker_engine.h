@@ -55,6 +55,8 @@ class DockerEngine : public CliEngine {
                     const std::string& container) const override;
 
  private:
+  /// The daemon the CLI talks to, for messages: daemon_host, else DOCKER_HOST (local nodes).
+  std::string daemon_address() const;
   /// Reads the node's layout and init program once; returns the skeleton.
   const HostSkeleton& host_skeleton(const std::string& container);
   /// acquire() for `host`.

@@ -321,7 +321,9 @@ TEST_F(RunTest, UpWithoutADockerDaemonFailsNamingItAndLeavesNothing) {
   setenv("DOCKER_HOST", ("unix://" + root_ + "/none.sock").c_str(), 1);
   auto up = cnfctl({"up", file, "--engine", "docker"});
   EXPECT_EQ(up.exit_code, 1) << up.describe_status() << "\n" << up.err;
-  EXPECT_NE(up.err.find("docker daemon is not reachable at the default socket"), std::string::npos)
+  EXPECT_NE(
+      up.err.find("docker daemon is not reachable at unix://" + root_ + "/none.sock (DOCKER_HOST)"),
+      std::string::npos)
       << up.err;
   EXPECT_NE(up.err.find("step acquire"), std::string::npos) << up.err;
   EXPECT_NE(up.err.find("rolled back, nothing is left"), std::string::npos) << up.err;
