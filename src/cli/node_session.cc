@@ -91,6 +91,24 @@ void require_engines(const topology::Topology& topology, const NodeSession& sess
 }
 
 void require_nf_programs(const plan::Plan& plan, NodeSession& session) {
+  // testpmd's telemetry socket (SOCK_SEQPACKET) cannot be forwarded by ssh: a python3 client on
+  // the node reads it (nf/testpmd/telemetry_batch.h).
+  for (const auto& c : plan.containers) {
+    if (c.nf.kind != topology::NfKind::kTestpmd) continue;
+    auto access = std::find_if(session.nodes.begin(), session.nodes.end(),
+                               [&](const auto& n) { return n.name == c.node; });
+    auto survey = session.surveys.find(c.node);
+    if (access == session.nodes.end() || !access->remote || survey == session.surveys.end()) {
+      continue;
+    }
+    if (survey->second.has("python3")) continue;
+    throw Error::bad_input(
+        "node " + c.node,
+        fmt::format("container {} runs testpmd on node {} ({}), whose DPDK telemetry cnfctl reads "
+                    "with python3 on the node, and python3 is not installed there (Debian: "
+                    "apt-get install python3-minimal)",
+                    c.name, c.node, access->address()));
+  }
   std::map<std::string, std::vector<const plan::PlannedContainer*>> by_node;
   for (const auto& c : plan.containers) {
     if (c.image.kind != topology::ImageKind::kHost || c.nf.argv.empty()) continue;

@@ -40,7 +40,8 @@ void require_engines(const topology::Topology& topology, const NodeSession& sess
 
 /// Throws Error::bad_input (located at the container, nothing touched) when a container of the
 /// `host` image names an NF program by absolute path that is not an executable file on its node
-/// (one `test -x` command per node). Other images bring their own programs: not checked.
+/// (one `test -x` command per node). Other images bring their own programs: not checked. Also
+/// refuses testpmd on an SSH node without python3 (its telemetry is read by python3 there).
 void require_nf_programs(const plan::Plan& plan, NodeSession& session);
 
 }  // namespace cnfctl::cli
