@@ -242,6 +242,18 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   ASSERT_EQ(measured["sinks"].size(), 2U) << traffic.out;  // both DUTs' chains pass traffic
   for (const auto& sink : measured["sinks"]) EXPECT_GT(sink["rx_mpps"].get<double>(), 0.0) << sink;
 
+  // logs and restart reach the DUTs from the journal too; the restarted chain passes traffic.
+  auto logs = cnfctl({"logs", run, "nf_b1"});
+  ASSERT_TRUE(logs.ok()) << logs.err;
+  EXPECT_NE(logs.out.find("testpmd"), std::string::npos) << logs.out;
+  auto restart = cnfctl({"restart", run, "nf_b1", "--timeout-ready", "90s"});
+  ASSERT_TRUE(restart.ok()) << restart.err;
+  auto again = cnfctl({"traffic", run, "--duration", "2s", "--json"});
+  ASSERT_TRUE(again.ok()) << again.err;
+  for (const auto& sink : json::parse(again.out)["sinks"]) {
+    EXPECT_GT(sink["rx_mpps"].get<double>(), 0.0) << again.out;
+  }
+
   auto down = cnfctl({"down", run});
   EXPECT_TRUE(down.ok()) << down.err;
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
