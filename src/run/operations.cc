@@ -47,6 +47,8 @@ RunStatus run_status(const std::string& run, std::chrono::milliseconds probe_tim
   RunStatus status{run, journal.source, journal.state, journal.started_at, {}};
   const auto& containers = journal.plan.containers;
   status.containers.resize(containers.size());
+  // One connection attempt per node, not one per container.
+  const auto unreachable = env.unreachable_nodes();
   for_each_parallel(containers.size(), 8, [&](std::size_t i) {
     const auto& c = containers[i];
     auto& s = status.containers[i];
@@ -57,6 +59,11 @@ RunStatus run_status(const std::string& run, std::chrono::milliseconds probe_tim
     s.nf = std::string(topology::to_string(c.nf.kind));
     if (auto r = journal.containers.find(c.name); r != journal.containers.end()) {
       s.nf_pid = r->second.nf_pid;
+    }
+    if (auto down = unreachable.find(c.node); down != unreachable.end()) {
+      s.state = "unreachable";
+      s.nf_detail = down->second;
+      return;
     }
     try {
       auto info = env.engine_of(c).inspect(c.id);

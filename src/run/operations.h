@@ -33,7 +33,8 @@ struct ContainerStatus {
   std::string node;
   std::string engine;
   std::string nf;
-  std::string state;  // the engine's word, "absent" when the engine has none
+  std::string state;  // the engine's word, "absent" when the engine has none, "unreachable"
+                      // when its node cannot be reached (nf_detail says why)
   bool running = false;
   std::optional<bool> nf_ready;  // nullopt: not probed (container not running)
   std::string nf_detail;

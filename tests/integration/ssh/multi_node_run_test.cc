@@ -250,7 +250,8 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   ASSERT_TRUE(restart.ok()) << restart.err;
   auto again = cnfctl({"traffic", run, "--duration", "2s", "--json"});
   ASSERT_TRUE(again.ok()) << again.err;
-  for (const auto& sink : json::parse(again.out)["sinks"]) {
+  const auto measured_again = json::parse(again.out);
+  for (const auto& sink : measured_again["sinks"]) {
     EXPECT_GT(sink["rx_mpps"].get<double>(), 0.0) << again.out;
   }
 
@@ -305,7 +306,20 @@ TEST_F(MultiNodeRun, SshdKilledDuringUpRollsBackTheOtherDutAndDownFinishesLater)
   }
   EXPECT_FALSE(journal["containers"].empty());
 
-  // With DUT2's sshd gone, `down` reports it and keeps the journal...
+  // With DUT2's sshd gone, `ps` says so for its containers...
+  auto ps = cnfctl({"ps", run, "--json"});
+  ASSERT_TRUE(ps.ok()) << ps.err;
+  int unreachable = 0;
+  const auto listed = json::parse(ps.out);
+  for (const auto& c : listed[0]["containers"]) {
+    if (c["node"] == "dut2") {
+      EXPECT_EQ(c["state"], "unreachable") << c;
+      ++unreachable;
+    }
+  }
+  EXPECT_EQ(unreachable, 4) << ps.out;
+
+  // ...`down` reports it and keeps the journal...
   auto early = cnfctl({"down", run});
   EXPECT_EQ(early.exit_code, 1) << early.err;
   EXPECT_NE(early.err.find("node dut2"), std::string::npos) << early.err;
