@@ -54,6 +54,10 @@ bool is_daemon_unreachable(const std::exception& error);
 ///    and the caller keeps the journal; `down` succeeds once the daemon answers again.
 /// NF stops and NF cleanups are unaffected: an NF stop is only tried when start was intended
 /// (so create was done), and cleanups act on the node, not through the daemon.
+///
+/// Nodes first: every node is connected once, in parallel (RunEnvironment::unreachable_nodes).
+/// A node that cannot be reached gets one error naming it; its containers and directories are
+/// not touched, so the caller keeps the journal and a later `down` finishes the job.
 TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& progress,
                          std::size_t jobs);
 
