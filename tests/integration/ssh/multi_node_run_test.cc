@@ -260,6 +260,21 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
 }
 
+// A DUT that cannot be reached when `up` starts: every node is surveyed before anything is
+// made, so nothing is touched on the other DUT and no journal is written.
+TEST_F(MultiNodeRun, UnreachableDutStopsUpBeforeAnythingIsMade) {
+  const std::string run = "mnunreach";
+  const auto file = topology(run);
+  hosts_->stop_sshd(2);
+  auto up = cnfctl({"up", file});
+  hosts_->start_sshd(2);
+  EXPECT_EQ(up.exit_code, 1) << up.err;
+  EXPECT_NE(up.err.find("node dut2"), std::string::npos) << up.err;
+  EXPECT_NE(up.err.find("cannot reach 10.99.2.2 port 22"), std::string::npos) << up.err;
+  EXPECT_FALSE(fs::exists(root_ + "/state/runs/" + run + "/journal.json"));
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
 TEST_F(MultiNodeRun, SshdKilledDuringUpRollsBackTheOtherDutAndDownFinishesLater) {
   const std::string run = "mnkill";
   // DUT1 through a user with `sudo -n`: rollback and down work through sudo too.
