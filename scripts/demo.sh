@@ -17,8 +17,12 @@ dockerd_pid=""
 
 stop_private_dockerd() {
   if [ -n "$dockerd_pid" ]; then
+    # Its managed containerd writes /tmp/containerd.<pid>.stacks.log when stopped.
+    local children
+    children=$(pgrep -P "$dockerd_pid" 2>/dev/null || true)
     kill -TERM "$dockerd_pid" 2>/dev/null || true
     wait "$dockerd_pid" 2>/dev/null || true
+    for child in $children; do rm -f "/tmp/containerd.$child.stacks.log"; done
   fi
   dockerd_pid=""
   if [ -n "$dockerd_dir" ]; then

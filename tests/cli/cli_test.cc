@@ -23,12 +23,28 @@ process::Outcome cnfctl(std::vector<std::string> args) {
   return runner.run(command);
 }
 
+std::string scratch_prefix() {
+  return "cnfctl-cli-" + std::to_string(::getpid()) + "-";
+}
+
 fs::path scratch_file(const std::string& name, const std::string& content) {
-  const fs::path path =
-      fs::temp_directory_path() / ("cnfctl-cli-" + std::to_string(::getpid()) + "-" + name);
+  const fs::path path = fs::temp_directory_path() / (scratch_prefix() + name);
   std::ofstream(path) << content;
   return path;
 }
+
+// Removes this process's scratch files once every test ran.
+class ScratchFiles : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+      if (e.path().filename().string().rfind(scratch_prefix(), 0) == 0) fs::remove(e.path(), ec);
+    }
+  }
+};
+[[maybe_unused]] const auto* const kScratchFiles =
+    ::testing::AddGlobalTestEnvironment(new ScratchFiles);
 
 TEST(Cli, VersionAndHelpForEveryCommand) {
   const auto version = cnfctl({"version"});

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "engine/node_facts.h"
 #include "process/local_runner.h"
@@ -139,7 +140,34 @@ bool PrivateDockerd::start(const std::string& storage_driver) {
   return false;
 }
 
+namespace {
+
+// The pids of the processes in session `sid` (dockerd and its managed containerd).
+std::vector<pid_t> session_members(pid_t sid) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0, session = 0;
+    if (fields >> state >> ppid >> pgrp >> session && session == sid) {
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return pids;
+}
+
+}  // namespace
+
 void PrivateDockerd::stop() {
+  // containerd writes /tmp/containerd.<pid>.stacks.log when dockerd stops it: removed below.
+  const auto members = pid_ > 0 ? session_members(pid_) : std::vector<pid_t>{};
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -155,6 +183,10 @@ void PrivateDockerd::stop() {
     // Its managed containerd shares the session; nothing of it may outlive its user.
     ::kill(-pid_, SIGKILL);
     pid_ = -1;
+  }
+  for (pid_t pid : members) {
+    std::error_code ec;
+    std::filesystem::remove("/tmp/containerd." + std::to_string(pid) + ".stacks.log", ec);
   }
   remove_tree_with_mounts(root_ + "/exec");
   remove_tree_with_mounts(root_ + "/data");
