@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct PortCounters {
   std::uint64_t tx_packets = 0;
   std::uint64_t rx_dropped = 0;  // imissed + rx errors + rx_nombuf
   std::uint64_t tx_dropped = 0;
+  /// NF-wide counters by reason, carried by the NF's first port only (VPP's error counters
+  /// /err/<node>/<reason>: why it dropped or punted frames); empty for other NFs.
+  std::map<std::string, std::uint64_t> reasons;
 };
 
 class NfDriver {

@@ -117,6 +117,13 @@ std::vector<HopRate> hop_rates(const std::string& container,
     h.rx_packets = delta(begin.rx_packets, end.rx_packets);
     h.tx_packets = delta(begin.tx_packets, end.tx_packets);
     h.drops = delta(begin.rx_dropped, end.rx_dropped) + delta(begin.tx_dropped, end.tx_dropped);
+    for (const auto& [reason, count] : end.reasons) {
+      auto before = begin.reasons.find(reason);
+      const std::uint64_t from = before == begin.reasons.end() ? 0 : before->second;
+      // A reason that went backwards is a VPP restart (counted from zero), not a link reset.
+      const std::uint64_t grew = count >= from ? count - from : count;
+      if (grew != 0) h.reasons[reason] = grew;
+    }
     h.rx_mpps = per_second_millions(h.rx_packets, elapsed);
     h.tx_mpps = per_second_millions(h.tx_packets, elapsed);
     hops.push_back(std::move(h));
@@ -292,6 +299,13 @@ std::string render_traffic_table(const TrafficReport& report) {
                          h.port, h.peer.empty() ? "-" : h.peer, wp, h.rx_mpps, h.tx_mpps, h.drops,
                          h.counters_reset ? "  (counters reset)" : "");
     }
+    std::string reasons;
+    for (const auto& h : report.hops) {
+      for (const auto& [reason, count] : h.reasons) {
+        reasons += fmt::format("  {:<{}}  {}: {}\n", h.container, wc, reason, count);
+      }
+    }
+    if (!reasons.empty()) out += "reasons VPP gives (error counters over the window):\n" + reasons;
     if (report.sinks.size() > 1) {
       std::string each;
       for (const auto& [sink, mpps] : report.sinks) {
@@ -341,7 +355,8 @@ nlohmann::json traffic_json(const TrafficReport& report) {
                          {"drops", h.drops},
                          {"rx_mpps", h.rx_mpps},
                          {"tx_mpps", h.tx_mpps},
-                         {"counters_reset", h.counters_reset}});
+                         {"counters_reset", h.counters_reset},
+                         {"reasons", h.reasons}});
   }
   j["sink"] = report.sink ? nlohmann::json(*report.sink) : nlohmann::json();
   j["sinks"] = nlohmann::json::array();

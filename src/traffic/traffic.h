@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct HopRate {
   double rx_mpps = 0;
   double tx_mpps = 0;
   bool counters_reset = false;  // a counter went backwards (the link reconnected meanwhile)
+  /// NF-wide counters by reason that grew during the window (VPP's error counters,
+  /// "<node>/<reason>": why frames were dropped), on the NF's first port only; empty for testpmd.
+  std::map<std::string, std::uint64_t> reasons;
 };
 
 /// What wrk measured against one nginx NF.
@@ -96,8 +100,8 @@ TrafficReport measure_traffic(
     std::chrono::milliseconds duration, const TrafficOptions& options = {});
 
 /// The report as text: a per-hop table (container, port, peer, rx Mpps, tx Mpps, drops) with the
-/// end-to-end line, and an HTTP table (container, url, conns, requests/s, latency avg/p50/p99
-/// ms, errors). Never fails.
+/// end-to-end line, the reasons VPP gives for its drops (error counters that grew), and an HTTP
+/// table (container, url, conns, requests/s, latency avg/p50/p99 ms, errors). Never fails.
 std::string render_traffic_table(const TrafficReport& report);
 
 /// The report as JSON (rates as numbers, in Mpps and requests/s). Never fails.

@@ -96,6 +96,28 @@ TEST(Wrk, CommandLine) {
   EXPECT_EQ(wrk_argv(o, "u", milliseconds(10))[3], "-d1s");
 }
 
+// VPP's error counters: what grew during the window, per reason; testpmd hops have none.
+TEST(HopRates, ReasonsThatGrew) {
+  auto t0 = port(0, 0, 0);
+  t0.reasons = {{"ip4-input/ip4 ttl <= 1", 10}, {"memif-input/not ip", 4}};
+  auto t1 = port(0, 0, 0);
+  t1.reasons = {{"ip4-input/ip4 ttl <= 1", 15}, {"memif-input/not ip", 4}, {"l2-output/x", 2}};
+  auto hops = hop_rates("nf1", {t0}, {t1}, seconds(1));
+  EXPECT_EQ(hops[0].reasons, (std::map<std::string, std::uint64_t>{{"ip4-input/ip4 ttl <= 1", 5},
+                                                                   {"l2-output/x", 2}}));
+  TrafficReport r;
+  r.run = "vpp";
+  r.duration = seconds(1);
+  r.hops = hops;
+  const auto text = render_traffic_table(r);
+  EXPECT_NE(text.find("reasons VPP gives (error counters over the window):\n"
+                      "  nf1        ip4-input/ip4 ttl <= 1: 5\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(traffic_json(r)["hops"][0]["reasons"]["l2-output/x"], 2);
+  EXPECT_TRUE(hop_rates("gen", {port(0, 0, 0)}, {port(0, 0, 5)}, seconds(1))[0].reasons.empty());
+}
+
 TEST(Report, TableAndJson) {
   TrafficReport r;
   r.run = "demo";
@@ -127,6 +149,7 @@ TEST(Report, TableAndJson) {
   EXPECT_EQ(j["hops"].size(), 2u);
   EXPECT_DOUBLE_EQ(j["hops"][1]["rx_mpps"].get<double>(), 9.0);
   EXPECT_EQ(j["hops"][1]["drops"], 3);
+  EXPECT_TRUE(j["hops"][1]["reasons"].is_object());
   EXPECT_DOUBLE_EQ(j["end_to_end_mpps"].get<double>(), 9.0);
   EXPECT_DOUBLE_EQ(j["http"][0]["requests_per_s"].get<double>(), 14564.10);
 }

@@ -22,6 +22,10 @@ constexpr std::size_t kMaxSocketPathLength = 107;
 constexpr int kMaxIp4NfId = 127;
 // chain_ipsec puts instance + 100 into an address octet.
 constexpr int kMaxIpsecInstance = 155;
+// The generator's flow in the ip4 kinds: in the networks the NFs route back (10.0.0.0/8) and
+// forward (20.0.0.0/8), as CSIT's traffic profiles for chain_ip4 / pipeline_ip4.
+constexpr const char* kFlowSrcIp4 = "10.0.0.1";
+constexpr const char* kFlowDstIp4 = "20.0.0.1";
 
 [[noreturn]] void bad_input(std::string what) {
   throw Error::bad_input(kWhere, std::move(what));
@@ -401,98 +405,114 @@ ContainerWiring PlanBuilder::ipsec_vswitch(const Dut& dut) const {
   return c;
 }
 
-// The snake kinds: the NF memifs that face the host (peer still empty) are connected, in nf_id
-// order, to a vswitch container when there is one (2N+2 ports, paired: generator, the NF
-// memifs, sink), else directly to the generator and sink when there are exactly two of them.
-// Without any of these containers they stay for a vswitch outside the plan (CSIT's host VPP).
+// The snake kinds: the NF memifs that face the host (peer still empty) are connected chain by
+// chain, in nf_id order. With a vswitch container, each chain gets a generator port, its
+// host-facing memifs and a sink port, paired (the vswitch forwards port 2k to 2k+1: the snake);
+// the generator and sink have one link per chain. Without a vswitch the generator and sink
+// connect directly to each chain's two ends, which needs exactly two host-facing memifs per
+// chain (one NF, or a pipeline). Without any of these containers the memifs stay for a vswitch
+// outside the plan (CSIT's host VPP). In the ip4 kinds the generator's frames are addressed
+// (ContainerWiring::flow_*): its link k carries TG port 1's MAC and targets the MAC of chain k's
+// first NF memif, the sink's links carry TG port 2's MAC (the last NF's neighbour).
 void PlanBuilder::connect_traffic_ends(const Dut& dut,
                                        std::vector<ContainerWiring>& entries) const {
-  std::vector<std::pair<ContainerWiring*, std::size_t>> ends;  // (NF entry, link index)
-  for (auto& c : entries) {
-    for (std::size_t i = 0; i < c.links.size(); ++i) {
-      if (c.links[i].peer.empty()) ends.emplace_back(&c, i);
+  if (dut.vswitch == nullptr && dut.generator == nullptr && dut.sink == nullptr) return;
+  // Per chain, (entry index, link index) of the host-facing NF memifs, in nf_id order.
+  std::map<int, std::vector<std::pair<std::size_t, std::size_t>>> ends;
+  for (std::size_t e = 0; e < entries.size(); ++e) {
+    for (std::size_t i = 0; i < entries[e].links.size(); ++i) {
+      if (entries[e].links[i].peer.empty()) ends[entries[e].chain].emplace_back(e, i);
     }
   }
-  auto client_of = [&](const AuxContainer& aux, ContainerWiring& nf, std::size_t link_index,
-                       ContainerRole role) {
-    MemifLink& target = nf.links[link_index];
-    target.peer = aux.name;
+  const bool ip4 =
+      request_.kind == TopologyKind::kChainIp4 || request_.kind == TopologyKind::kPipelineIp4;
+  auto aux_entry = [&](const AuxContainer& aux, ContainerRole role) {
     ContainerWiring c;
     c.name = aux.name;
     c.role = role;
     c.dut = dut.name;
     c.dut_index = dut.index;
-    MemifLink l = link(target.socket_file, 1, target.interface_id, MemifRole::kSlave);
-    l.peer = nf.name;
-    c.links.push_back(std::move(l));
+    if (ip4 && role == ContainerRole::kGenerator) {
+      c.flow_src_ip4 = kFlowSrcIp4;
+      c.flow_dst_ip4 = kFlowDstIp4;
+    }
     return c;
+  };
+  std::optional<ContainerWiring> gen;
+  std::optional<ContainerWiring> sink;
+  if (dut.generator != nullptr) gen = aux_entry(*dut.generator, ContainerRole::kGenerator);
+  if (dut.sink != nullptr) sink = aux_entry(*dut.sink, ContainerRole::kSink);
+  // A traffic end's link to the socket `served` by `server`; `nf_port` is the NF memif its
+  // frames reach first (generator) or come from (sink).
+  auto end_link = [&](ContainerWiring& end, const MemifLink& served, const std::string& server,
+                      const MemifLink& nf_port) {
+    const int sid = static_cast<int>(end.links.size()) + 1;
+    MemifLink l = link(served.socket_file, sid, served.interface_id, MemifRole::kSlave);
+    l.peer = server;
+    if (ip4) {
+      const bool generator = end.role == ContainerRole::kGenerator;
+      l.mac = request_.tg.mac[generator ? 0 : 1];
+      if (generator) l.neighbor_mac = nf_port.mac;
+    }
+    end.links.push_back(std::move(l));
   };
 
   if (dut.vswitch == nullptr) {
-    if (dut.generator == nullptr && dut.sink == nullptr) return;
-    if (ends.size() != 2) {
-      bad_input(
-          fmt::format("{}: a generator or sink without a vswitch container needs exactly "
-                      "one host-facing memif pair (one NF, or one pipeline), got {} memifs",
-                      dut_label(dut.name), ends.size()));
+    for (const auto& [chain, list] : ends) {
+      if (list.size() != 2) {
+        bad_input(fmt::format(
+            "{}: a generator or sink without a vswitch container needs exactly one host-facing "
+            "memif pair per chain (one NF, or one pipeline), chain {} has {} memifs",
+            dut_label(dut.name), chain, list.size()));
+      }
     }
-    std::vector<ContainerWiring> aux;
-    if (dut.generator != nullptr) {
-      aux.push_back(
-          client_of(*dut.generator, *ends[0].first, ends[0].second, ContainerRole::kGenerator));
+    for (const auto& [chain, list] : ends) {
+      ContainerWiring& first = entries[list[0].first];
+      ContainerWiring& last = entries[list[1].first];
+      MemifLink& in = first.links[list[0].second];
+      MemifLink& out = last.links[list[1].second];
+      if (gen) {
+        in.peer = gen->name;
+        end_link(*gen, in, first.name, in);
+      }
+      if (sink) {
+        out.peer = sink->name;
+        end_link(*sink, out, last.name, out);
+      }
     }
-    if (dut.sink != nullptr) {
-      aux.push_back(client_of(*dut.sink, *ends[1].first, ends[1].second, ContainerRole::kSink));
+  } else {
+    ContainerWiring vswitch;
+    vswitch.name = dut.vswitch->name;
+    vswitch.role = ContainerRole::kVswitch;
+    vswitch.dut = dut.name;
+    vswitch.dut_index = dut.index;
+    vswitch.rx_queues = request_.rx_queues;
+    // The outer ports are the vswitch's own sockets; the generator and sink are their clients.
+    auto outer = [&](std::optional<ContainerWiring>& end, const MemifLink& nf_port) {
+      const int sid = static_cast<int>(vswitch.links.size()) + 1;
+      MemifLink l = link(fmt::format("memif-{}-{}", vswitch.name, sid), sid, 1, MemifRole::kMaster);
+      if (end) {
+        l.peer = end->name;
+        end_link(*end, l, vswitch.name, nf_port);
+      }
+      vswitch.links.push_back(std::move(l));
+    };
+    for (const auto& [chain, list] : ends) {
+      outer(gen, entries[list.front().first].links[list.front().second]);
+      for (const auto& [e, i] : list) {
+        MemifLink& target = entries[e].links[i];
+        target.peer = vswitch.name;
+        const int sid = static_cast<int>(vswitch.links.size()) + 1;
+        MemifLink l = link(target.socket_file, sid, target.interface_id, MemifRole::kSlave);
+        l.peer = entries[e].name;
+        vswitch.links.push_back(std::move(l));
+      }
+      outer(sink, entries[list.back().first].links[list.back().second]);
     }
-    for (auto& c : aux) entries.push_back(std::move(c));
-    return;
+    entries.push_back(std::move(vswitch));
   }
-
-  ContainerWiring vswitch;
-  vswitch.name = dut.vswitch->name;
-  vswitch.role = ContainerRole::kVswitch;
-  vswitch.dut = dut.name;
-  vswitch.dut_index = dut.index;
-  vswitch.rx_queues = request_.rx_queues;
-  const int ports = static_cast<int>(ends.size()) + 2;
-  // The outer ports are the vswitch's own sockets; the generator and sink are their clients.
-  auto outer = [&](int port, const AuxContainer* aux) {
-    MemifLink l =
-        link(fmt::format("memif-{}-{}", vswitch.name, port + 1), port + 1, 1, MemifRole::kMaster);
-    if (aux != nullptr) l.peer = aux->name;
-    return l;
-  };
-  vswitch.links.push_back(outer(0, dut.generator));
-  for (std::size_t i = 0; i < ends.size(); ++i) {
-    MemifLink& target = ends[i].first->links[ends[i].second];
-    target.peer = vswitch.name;
-    const int sid = static_cast<int>(i) + 2;
-    MemifLink l = link(target.socket_file, sid, target.interface_id, MemifRole::kSlave);
-    l.peer = ends[i].first->name;
-    vswitch.links.push_back(std::move(l));
-  }
-  vswitch.links.push_back(outer(ports - 1, dut.sink));
-
-  auto traffic_end = [&](const AuxContainer* end, ContainerRole role, const MemifLink& port) {
-    ContainerWiring c;
-    c.name = end->name;
-    c.role = role;
-    c.dut = dut.name;
-    c.dut_index = dut.index;
-    MemifLink l = link(port.socket_file, 1, port.interface_id, MemifRole::kSlave);
-    l.peer = vswitch.name;
-    c.links.push_back(std::move(l));
-    return c;
-  };
-  std::vector<ContainerWiring> aux;
-  if (dut.generator != nullptr) {
-    aux.push_back(traffic_end(dut.generator, ContainerRole::kGenerator, vswitch.links.front()));
-  }
-  if (dut.sink != nullptr) {
-    aux.push_back(traffic_end(dut.sink, ContainerRole::kSink, vswitch.links.back()));
-  }
-  aux.insert(aux.begin(), std::move(vswitch));
-  for (auto& c : aux) entries.push_back(std::move(c));
+  if (gen) entries.push_back(std::move(*gen));
+  if (sink) entries.push_back(std::move(*sink));
 }
 
 // Every socket file is created by exactly one container, and every slave's socket has a master

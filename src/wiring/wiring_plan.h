@@ -203,6 +203,14 @@ struct ContainerWiring {
   std::optional<IpsecTunnel> tunnel;   // chain_ipsec NFs
   int rx_queues = 0;                   // the vswitch's rx queues (chain_vswitch); 0: default
 
+  /// A generator's flow in the ip4 kinds (chain_ip4, pipeline_ip4): the source and destination
+  /// addresses its frames carry (testpmd --tx-ip), so that every NF routes them towards the sink
+  /// (the NFs route 10.0.0.0/8 back and 20.0.0.0/8 forward). Each generator link then also has
+  /// `mac` = TG port 1 and `neighbor_mac` = the MAC of the first NF memif its frames reach.
+  /// Empty for every other container and kind (l2 kinds need no addressing).
+  std::string flow_src_ip4;
+  std::string flow_dst_ip4;
+
   /// Start order: 0 for containers that are clients of no other container in the plan, else one
   /// more than the highest stage of the servers they connect to. Starting stage by stage (each
   /// stage verified) brings every server up before its clients. Stop in the same order: servers

@@ -220,11 +220,72 @@ TEST(WiringPlan, PipelineSnakeUsesOnlyChainEnds) {
   WiringRequest r = chain_request(TopologyKind::kPipelineIp4, 2, 2);
   r.vswitches = {{"vs1", ""}};
   const ContainerWiring& vs = build_wiring_plan(r).at("vs1");
-  ASSERT_EQ(vs.links.size(), 6u);
+  // Per chain: an outer port, the chain's two ends, an outer port.
+  ASSERT_EQ(vs.links.size(), 8u);
+  EXPECT_EQ(vs.links[0].socket_file, "memif-vs1-1");
   EXPECT_EQ(vs.links[1].socket_file, "memif-nf1-1");
   EXPECT_EQ(vs.links[2].socket_file, "memif-nf2-4");
-  EXPECT_EQ(vs.links[3].socket_file, "memif-nf3-5");
-  EXPECT_EQ(vs.links[4].socket_file, "memif-nf4-8");
+  EXPECT_EQ(vs.links[3].socket_file, "memif-vs1-4");
+  EXPECT_EQ(vs.links[4].socket_file, "memif-vs1-5");
+  EXPECT_EQ(vs.links[5].socket_file, "memif-nf3-5");
+  EXPECT_EQ(vs.links[6].socket_file, "memif-nf4-8");
+  EXPECT_EQ(vs.links[7].socket_file, "memif-vs1-8");
+}
+
+// chain_ip4 / pipeline_ip4 route: the generator's frames must be addressed to the first NF's
+// memif MAC, with a destination in the far network (20.0.0.0/8), one port per chain.
+TEST(WiringPlan, Ip4GeneratorAddressesEachChainsFirstNf) {
+  for (TopologyKind kind : {TopologyKind::kChainIp4, TopologyKind::kPipelineIp4}) {
+    WiringRequest r = chain_request(kind, 2, 2);
+    r.vswitches = {{"vs1", ""}};
+    r.generators = {{"gen1", ""}};
+    r.sinks = {{"sink1", ""}};
+    const WiringPlan plan = build_wiring_plan(r);
+    const ContainerWiring& gen = plan.at("gen1");
+    EXPECT_EQ(gen.flow_src_ip4, "10.0.0.1");
+    EXPECT_EQ(gen.flow_dst_ip4, "20.0.0.1");
+    ASSERT_EQ(gen.links.size(), 2u) << to_string(kind);
+    EXPECT_EQ(gen.links[0].socket_file, "memif-vs1-1");
+    EXPECT_EQ(gen.links[0].socket_id, 1);
+    EXPECT_EQ(gen.links[0].mac, "02:00:00:00:00:01");
+    EXPECT_EQ(gen.links[0].neighbor_mac, plan.at("nf1").links[0].mac);
+    EXPECT_EQ(gen.links[1].socket_id, 2);
+    EXPECT_EQ(gen.links[1].neighbor_mac, plan.at("nf3").links[0].mac);
+    EXPECT_EQ(gen.links[1].neighbor_mac, "52:54:00:00:03:01");
+    const ContainerWiring& sink = plan.at("sink1");
+    ASSERT_EQ(sink.links.size(), 2u);
+    EXPECT_EQ(sink.links[0].mac, "02:00:00:00:00:02");  // the last NF's neighbour
+    EXPECT_EQ(sink.links[1].socket_file,
+              "memif-vs1-" + std::to_string(plan.at("vs1").links.size()));
+    EXPECT_TRUE(sink.flow_dst_ip4.empty());
+  }
+  // l2 kinds: no addressing.
+  WiringRequest r = chain_request(TopologyKind::kChain, 1, 2);
+  r.vswitches = {{"vs1", ""}};
+  r.generators = {{"gen1", ""}};
+  const WiringPlan plan = build_wiring_plan(r);
+  EXPECT_TRUE(plan.at("gen1").flow_dst_ip4.empty());
+  EXPECT_TRUE(plan.at("gen1").links[0].neighbor_mac.empty());
+  EXPECT_TRUE(plan.at("gen1").links[0].mac.empty());
+}
+
+TEST(WiringPlan, GeneratorAndSinkConnectDirectlyToEachPipeline) {
+  WiringRequest r = chain_request(TopologyKind::kPipelineIp4, 2, 3);
+  r.generators = {{"gen1", ""}};
+  r.sinks = {{"sink1", ""}};
+  const WiringPlan plan = build_wiring_plan(r);
+  const ContainerWiring& gen = plan.at("gen1");
+  ASSERT_EQ(gen.links.size(), 2u);
+  EXPECT_EQ(gen.links[0].socket_file, "memif-nf1-1");
+  EXPECT_EQ(gen.links[0].peer, "nf1");
+  EXPECT_EQ(gen.links[1].socket_file, "memif-nf4-7");
+  EXPECT_EQ(gen.links[1].peer, "nf4");
+  EXPECT_EQ(gen.links[1].neighbor_mac, "52:54:00:00:04:01");
+  const ContainerWiring& sink = plan.at("sink1");
+  ASSERT_EQ(sink.links.size(), 2u);
+  EXPECT_EQ(sink.links[0].socket_file, "memif-nf3-6");
+  EXPECT_EQ(sink.links[1].socket_file, "memif-nf6-12");
+  EXPECT_EQ(plan.at("nf6").links[1].peer, "sink1");
 }
 
 TEST(WiringPlan, GeneratorAndSinkConnectDirectlyToASingleNf) {

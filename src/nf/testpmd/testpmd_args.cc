@@ -117,12 +117,17 @@ std::vector<std::string> testpmd_argv(const wiring::ContainerWiring& c, const Te
   argv.push_back("--auto-start");
   if (!o.lock_memory) argv.push_back("--no-mlockall");
   if (c.role == wiring::ContainerRole::kVswitch) argv.push_back("--port-topology=paired");
-  if (mode == ForwardMode::kMac) {
+  // mac and txonly both address frames to the port's peer: the next hop's MAC, which a routing
+  // NF (chain_ip4, pipeline_ip4) requires.
+  if (mode == ForwardMode::kMac || mode == ForwardMode::kTxOnly) {
     for (std::size_t port = 0; port < c.links.size(); ++port) {
       if (!c.links[port].neighbor_mac.empty()) {
         argv.push_back(fmt::format("--eth-peer={},{}", port, c.links[port].neighbor_mac));
       }
     }
+  }
+  if (mode == ForwardMode::kTxOnly && !c.flow_src_ip4.empty() && !c.flow_dst_ip4.empty()) {
+    argv.push_back(fmt::format("--tx-ip={},{}", c.flow_src_ip4, c.flow_dst_ip4));
   }
   if (o.stats_period_s > 0) argv.push_back(fmt::format("--stats-period={}", o.stats_period_s));
   argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());

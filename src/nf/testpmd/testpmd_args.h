@@ -70,11 +70,14 @@ struct TestpmdOptions {
 ///     --vdev=net_memif<k>,role=server|client,socket=<path>,id=<id>,socket-abstract=no
 ///            [,rsize=<n>][,mac=<mac>] ...  <extra EAL args>
 ///     -- --forward-mode=<mode> --total-num-mbufs=<n> --nb-cores=1 --auto-start --no-mlockall
-///        [--port-topology=paired] [--eth-peer=<port>,<mac> ...] [--stats-period=<s>] <extra>
+///        [--port-topology=paired] [--eth-peer=<port>,<mac> ...] [--tx-ip=<src>,<dst>]
+///        [--stats-period=<s>] <extra>
 /// --port-topology=paired is passed for the vswitch (ports 2k and 2k+1 forward to each other:
-/// the snake); --eth-peer for each link with a neighbour MAC in mac mode. Throws cnfctl::Error
-/// (bad input, located at "container <name>") when the container has no memif link, owns
-/// physical interfaces, has more than kMaxPorts links, or the options are invalid (no CPU,
+/// the snake); --eth-peer for each link with a neighbour MAC in mac and txonly mode (the
+/// destination MAC of the frames); --tx-ip in txonly mode when the wiring gives the container a
+/// flow (ContainerWiring::flow_src_ip4 / flow_dst_ip4: the generator of an ip4 kind). Throws
+/// cnfctl::Error (bad input, located at "container <name>") when the container has no memif link,
+/// owns physical interfaces, has more than kMaxPorts links, or the options are invalid (no CPU,
 /// unsafe or empty file prefix, sizes out of range, --no-telemetry in the extra arguments).
 std::vector<std::string> testpmd_argv(const wiring::ContainerWiring& c,
                                       const TestpmdOptions& options);

@@ -114,6 +114,26 @@ TEST(TestpmdArgv, GeneratorAndSink) {
                        "id=1,socket-abstract=no"));
 }
 
+// chain_ip4 routes: the generator's frames go to nf1's memif MAC, from 10/8 to 20/8; the l2
+// kinds keep testpmd's default addressing.
+TEST(TestpmdArgv, Ip4GeneratorAddressesTheFirstNf) {
+  const auto p = plan(TopologyKind::kChainIp4, 2, true, true);
+  const Argv gen = testpmd_argv(p.at("gen"), options({0}, "gen"));
+  EXPECT_TRUE(contains(gen, "--forward-mode=txonly"));
+  EXPECT_TRUE(contains(gen, "--eth-peer=0,52:54:00:00:01:01"));
+  EXPECT_TRUE(contains(gen, "--tx-ip=10.0.0.1,20.0.0.1"));
+  EXPECT_NE(gen[8].find(",mac=02:00:00:00:00:01"), std::string::npos) << gen[8];
+  const Argv sink = testpmd_argv(p.at("sink"), options({0}, "sink"));
+  EXPECT_FALSE(std::any_of(sink.begin(), sink.end(), [](const std::string& a) {
+    return a.rfind("--tx-ip", 0) == 0 || a.rfind("--eth-peer", 0) == 0;
+  }));
+  const Argv l2 =
+      testpmd_argv(plan(TopologyKind::kChain, 2, true, true).at("gen"), options({0}, "gen"));
+  EXPECT_FALSE(std::any_of(l2.begin(), l2.end(), [](const std::string& a) {
+    return a.rfind("--tx-ip", 0) == 0 || a.rfind("--eth-peer", 0) == 0;
+  }));
+}
+
 TEST(TestpmdArgv, SharedCoresUseLargeRings) {
   const auto p = plan(TopologyKind::kChain, 1, false, false);
   TestpmdOptions o = options({0, 1}, "nf1");

@@ -103,6 +103,34 @@ TemplateVars vswitch_vars(const ContainerWiring& c) {
   };
 }
 
+// The vswitch of the snake kinds (cnfctl's, where CSIT runs VPP on the host): every link a
+// memif on its own socket, ports 2k and 2k+1 cross-connected (generator -> NF1 in, NF1 out ->
+// NF2 in, ..., NFn out -> sink), the snake testpmd's --port-topology=paired makes.
+TemplateVars snake_vswitch_vars(const ContainerWiring& c) {
+  if (c.links.empty() || c.links.size() % 2 != 0) {
+    throw wiring_error(c, fmt::format("the vswitch needs an even number of memif links, the "
+                                      "wiring has {}",
+                                      c.links.size()));
+  }
+  std::string sockets;
+  std::string interfaces;
+  std::string xconnects;
+  for (const MemifLink& l : c.links) {
+    sockets +=
+        fmt::format("create memif socket id {} filename {}\n", l.socket_id, l.guest_socket_path);
+    interfaces += fmt::format("create interface memif id {} socket-id {} {}\n", l.interface_id,
+                              l.socket_id, wiring::to_string(l.role));
+    interfaces += fmt::format("set interface state {} up\n", interface_name(l));
+  }
+  for (std::size_t k = 0; k + 1 < c.links.size(); k += 2) {
+    const std::string a = interface_name(c.links[k]);
+    const std::string b = interface_name(c.links[k + 1]);
+    xconnects += fmt::format("set interface l2 xconnect {} {}\n", a, b);
+    xconnects += fmt::format("set interface l2 xconnect {} {}\n", b, a);
+  }
+  return TemplateVars{{"sockets", sockets}, {"interfaces", interfaces}, {"xconnects", xconnects}};
+}
+
 TemplateVars ipsec_vars(const ContainerWiring& c) {
   require_links(c, 2, TopologyKind::kChainIpsec);
   if (!c.tunnel) throw wiring_error(c, "chain_ipsec needs the NF's tunnel parameters");
@@ -129,6 +157,9 @@ std::string_view exec_template_name(TopologyKind kind, ContainerRole role) {
       kind == TopologyKind::kChainVswitch || kind == TopologyKind::kChainIpsec;
   if (role == ContainerRole::kVswitch && vswitch_kind)
     return "memif_create_chain_vswitch_ipsec.exec";
+  if (role == ContainerRole::kVswitch && kind != TopologyKind::kCrossHoriz) {
+    return "memif_create_vswitch_l2xc.exec";
+  }
   if (role != ContainerRole::kNf) {
     throw Error::bad_input(
         "vpp", fmt::format("no VPP exec template for a {} container in topology {} (use testpmd)",
@@ -156,8 +187,11 @@ std::string_view exec_template_name(TopologyKind kind, ContainerRole role) {
 
 TemplateVars exec_template_vars(TopologyKind kind, const ContainerWiring& c) {
   if (c.role == ContainerRole::kVswitch) {
-    exec_template_name(kind, c.role);  // throws for the snake kinds' vswitch
-    return vswitch_vars(c);
+    exec_template_name(kind, c.role);  // throws for cross_horiz
+    if (kind == TopologyKind::kChainVswitch || kind == TopologyKind::kChainIpsec) {
+      return vswitch_vars(c);
+    }
+    return snake_vswitch_vars(c);
   }
   TemplateVars vars;
   switch (kind) {

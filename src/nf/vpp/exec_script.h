@@ -1,7 +1,8 @@
 // VPP exec scripts: the wiring of one container rendered as the VPP CLI script VPP runs at start
 // (`unix { exec /tmp/running.exec }`), from CSIT's reference templates.
 //
-// The templates (src/nf/vpp/templates/*.exec, byte-exact copies of CSIT's) are embedded in the
+// The templates (src/nf/vpp/templates/*.exec, byte-exact copies of CSIT's, plus cnfctl's
+// memif_create_vswitch_l2xc.exec for a VPP vswitch of the snake kinds) are embedded in the
 // library at build time, so nothing is read from disk. Variables carry CSIT's names (mid1, sid1,
 // socket1, mac1, vif1_mac, role1, if_name, tg_if2_ip4, ...) and every value comes from the
 // wiring plan, so the script and the plan cannot disagree.
@@ -28,9 +29,11 @@ struct ExecScript {
 };
 
 /// The template file a container uses: by kind for NFs, memif_create_chain_vswitch_ipsec.exec
-/// for the vswitch of chain_vswitch / chain_ipsec. Throws cnfctl::Error (bad input) for
-/// containers that no VPP template describes: the vswitch of the snake kinds, generators and
-/// sinks (those are testpmd roles).
+/// for the vswitch of chain_vswitch / chain_ipsec, memif_create_vswitch_l2xc.exec for the
+/// vswitch of the snake kinds (chain, chain_functional, chain_ip4, pipeline_ip4, chain_dma:
+/// ports 2k and 2k+1 cross-connected, as the testpmd vswitch pairs them). Throws cnfctl::Error
+/// (bad input) for containers that no VPP template describes: generators and sinks (those are
+/// testpmd roles) and a cross_horiz vswitch.
 std::string_view exec_template_name(wiring::TopologyKind kind, wiring::ContainerRole role);
 
 /// The variables for that template, computed from the container's wiring. Throws cnfctl::Error

@@ -62,7 +62,7 @@ std::string render(const wiring::WiringRequest& r, const std::string& container)
 
 TEST(ExecTemplates, EmbeddedByteForByte) {
   const auto names = exec_template_names();
-  ASSERT_EQ(names.size(), 8u);
+  ASSERT_EQ(names.size(), 9u);
   for (std::string_view name : names) {
     std::ifstream in(std::string(CNFCTL_SOURCE_DIR) + "/src/nf/vpp/templates/" + std::string(name),
                      std::ios::binary);
@@ -332,15 +332,52 @@ TEST(ExecScript, NoTemplateForTestpmdRoles) {
   r.generators = {{"gen1", ""}};
   const auto plan = wiring::build_wiring_plan(r);
   try {
-    render_exec_script(plan, "vs1");
+    render_exec_script(plan, "gen1");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
-    EXPECT_NE(e.describe().find("container vs1"), std::string::npos) << e.describe();
-    EXPECT_NE(e.describe().find("no VPP exec template for a vswitch"), std::string::npos);
+    EXPECT_NE(e.describe().find("container gen1"), std::string::npos) << e.describe();
+    EXPECT_NE(e.describe().find("no VPP exec template for a generator"), std::string::npos);
   }
-  EXPECT_THROW(render_exec_script(plan, "gen1"), Error);
   EXPECT_THROW(render_exec_script(plan, "nope"), Error);
+}
+
+// A VPP vswitch of the snake kinds cross-connects its ports in pairs: the generator's port with
+// NF1's input, NF1's output with NF2's input, ..., the last NF's output with the sink's port.
+TEST(ExecScript, SnakeVswitchCrossConnectsPairs) {
+  auto r = chain_request(TopologyKind::kChainIp4, 1, 2);
+  r.vswitches = {{"vs1", ""}};
+  r.generators = {{"gen1", ""}};
+  r.sinks = {{"sink1", ""}};
+  const ExecScript s = render_exec_script(wiring::build_wiring_plan(r), "vs1");
+  EXPECT_EQ(s.template_name, "memif_create_vswitch_l2xc.exec");
+  EXPECT_EQ(s.text, R"(create memif socket id 1 filename /run/cnfctl/memif/memif-vs1-1
+create memif socket id 2 filename /run/cnfctl/memif/memif-nf1-1
+create memif socket id 3 filename /run/cnfctl/memif/memif-nf1-2
+create memif socket id 4 filename /run/cnfctl/memif/memif-nf2-3
+create memif socket id 5 filename /run/cnfctl/memif/memif-nf2-4
+create memif socket id 6 filename /run/cnfctl/memif/memif-vs1-6
+
+create interface memif id 1 socket-id 1 master
+set interface state memif1/1 up
+create interface memif id 1 socket-id 2 slave
+set interface state memif2/1 up
+create interface memif id 1 socket-id 3 slave
+set interface state memif3/1 up
+create interface memif id 2 socket-id 4 slave
+set interface state memif4/2 up
+create interface memif id 2 socket-id 5 slave
+set interface state memif5/2 up
+create interface memif id 1 socket-id 6 master
+set interface state memif6/1 up
+
+set interface l2 xconnect memif1/1 memif2/1
+set interface l2 xconnect memif2/1 memif1/1
+set interface l2 xconnect memif3/1 memif4/2
+set interface l2 xconnect memif4/2 memif3/1
+set interface l2 xconnect memif5/2 memif6/1
+set interface l2 xconnect memif6/1 memif5/2
+)");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "nf/nf_process.h"
 #include "nf/vpp/api_client.h"
 #include "nf/vpp/cli_client.h"
+#include "nf/vpp/stats_segment.h"
 #include "process/ssh_runner.h"
 
 namespace cnfctl::vpp {
@@ -137,6 +138,12 @@ class VppDriver : public nf::NfDriver {
   }
 
   std::vector<nf::PortCounters> counters(const nf::NfContext& ctx) override {
+    // On this node: the stats segment (shared memory, no request to VPP). Over SSH the segment
+    // cannot be mapped (its descriptor does not cross a socket forward): `show interface`.
+    if (nf::is_local_node(ctx.node)) {
+      const auto snapshot = read_stats_socket(sockets_of(ctx.container).stats, kCountersTimeout);
+      return memif_port_counters(ctx.container.links, snapshot);
+    }
     CliOptions cli;
     cli.timeout = kCountersTimeout;
     const auto cli_socket = nf::node_socket(ctx, sockets_of(ctx.container).cli);
@@ -239,6 +246,29 @@ std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::Memi
       p.rx_dropped =
           it->get("drops") + it->get("rx-miss") + it->get("rx-no-buf") + it->get("rx-error");
       p.tx_dropped = it->get("tx-error");
+    }
+    result.push_back(std::move(p));
+  }
+  return result;
+}
+
+std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::MemifLink>& links,
+                                                  const StatsSnapshot& stats) {
+  std::vector<nf::PortCounters> result;
+  for (std::size_t k = 0; k < links.size(); ++k) {
+    nf::PortCounters p;
+    p.port = static_cast<int>(k);
+    p.peer = links[k].peer;
+    const int i = stats.interface_index(memif_interface_name(links[k]));
+    if (i >= 0) {
+      p.rx_packets = stats.packets_at("/if/rx", i);
+      p.tx_packets = stats.packets_at("/if/tx", i);
+      p.rx_dropped = stats.simple_at("/if/drops", i) + stats.simple_at("/if/rx-miss", i) +
+                     stats.simple_at("/if/rx-no-buf", i) + stats.simple_at("/if/rx-error", i);
+      p.tx_dropped = stats.simple_at("/if/tx-error", i);
+    }
+    if (k == 0) {
+      for (const auto& [name, count] : stats.errors) p.reasons[name.substr(5)] = count;
     }
     result.push_back(std::move(p));
   }

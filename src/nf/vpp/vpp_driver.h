@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nf/driver.h"
+#include "nf/vpp/stats_segment.h"
 #include "wiring/wiring_plan.h"
 
 namespace cnfctl::vpp {
@@ -42,6 +43,12 @@ std::string memif_interface_name(const wiring::MemifLink& link);
 /// Links whose interface is missing are reported with zero counters. Never throws.
 std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::MemifLink>& links,
                                                   const std::vector<InterfaceCounters>& table);
+
+/// The same from the stats segment (/if/rx, /if/tx packets; rx drops = /if/drops + rx-miss +
+/// rx-no-buf + rx-error; tx drops = /if/tx-error), with VPP's non-zero error counters
+/// (/err/<node>/<reason>, named "<node>/<reason>") on the first port. Never throws.
+std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::MemifLink>& links,
+                                                  const StatsSnapshot& stats);
 
 struct VppDriverOptions {
   std::string api_client_name = "cnfctl";  // how the probe registers with VPP's binary API
