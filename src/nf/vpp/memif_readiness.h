@@ -1,10 +1,10 @@
 // When a VPP NF is configured, not merely answering: VPP answers its CLI and API about 2 s
 // before its startup `exec` script has created the interfaces (../shared/vpp/README.md), so a
 // VPP NF is ready only when every memif its plan gives it exists and is admin-up, and each memif
-// it is the slave (client) of is connected (when that master is in the plan). A master's peer may start in a later stage (a
-// testpmd client, which does not retry, starts only after this VPP is ready); a slave's master
-// starts in the same stage or an earlier one, so every link between two running NFs is checked
-// from its slave end.
+// it is the slave (client) of is connected (when that master is in the plan). A master's peer may
+// start in a later stage (a testpmd client, which does not retry, starts only after this VPP is
+// ready); a slave's master starts in the same stage or an earlier one, so every link between two
+// running NFs is checked from its slave end.
 #pragma once
 
 #include <string>
