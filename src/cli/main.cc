@@ -1,5 +1,6 @@
 // cnfctl: brings up, wires, runs, measures and tears down containerized network functions.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -11,6 +12,9 @@
 #include "common/error.h"
 
 int main(int argc, char** argv) {
+  // Nothing cnfctl (or a program it starts here) creates is world-writable, whatever umask it
+  // was started with: the socket dirs it makes hold VPP's API socket, a root shell on the node.
+  ::umask(022);
   CLI::App app{
       "cnfctl: bring up, wire, run, measure and tear down containerized network functions "
       "(VPP, DPDK testpmd, nginx) for data-plane testing."};

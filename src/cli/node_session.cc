@@ -52,9 +52,11 @@ NodeSession open_nodes(const topology::Topology& topology, bool offline, bool of
   return session;
 }
 
-plan::PlanOptions plan_options_for(const NodeSession& session, const std::string& run_name) {
+plan::PlanOptions plan_options_for(const NodeSession& session, const std::string& run_name,
+                                   const std::string& vpp_prefix) {
   plan::PlanOptions options;
   options.run_name = run_name;
+  options.vpp_prefix = vpp_prefix;
   const auto* surveys = &session.surveys;
   options.machine_facts = [surveys](const topology::Node& node) -> std::optional<cpu::Machine> {
     // This machine's own sysfs is exact; remote nodes are described by their `lscpu -p`.

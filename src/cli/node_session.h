@@ -29,7 +29,8 @@ NodeSession open_nodes(const topology::Topology& topology, bool offline, bool of
 
 /// Plan options whose CPU facts come from the surveys (`lscpu -p` on each node); offline, or
 /// for a node whose survey has no lscpu output: the file's `lscpu:` text, or sysfs for local.
-plan::PlanOptions plan_options_for(const NodeSession& session, const std::string& run_name);
+plan::PlanOptions plan_options_for(const NodeSession& session, const std::string& run_name,
+                                   const std::string& vpp_prefix = "");
 
 /// Writes what the surveys found into the plan's nodes (cpu facts source, kernel, cgroup
 /// layout, programs found).

@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/node_session.h"
+#include "cli/run_options.h"
 #include "plan/plan.h"
 #include "plan/plan_output.h"
 #include "topology/loader.h"
@@ -12,6 +13,7 @@ void add_plan_command(CLI::App& app) {
   struct Options {
     std::string file;
     std::string name;
+    std::string vpp_prefix;
     bool json = false;
     bool offline = false;
   };
@@ -22,13 +24,15 @@ void add_plan_command(CLI::App& app) {
       "mounts, socket paths, rendered NF configurations), touching nothing");
   cmd->add_option("FILE", options->file, "The topology file (YAML)")->required();
   cmd->add_option("--name", options->name, "The run name (default: the file's `name`)");
+  add_vpp_prefix_option(*cmd, options->vpp_prefix);
   cmd->add_flag("--json", options->json, "Print the plan as JSON");
   cmd->add_flag("--offline", options->offline,
                 "Do not reach the nodes: plan SSH nodes from the `lscpu:` text in the file");
   cmd->callback([options] {
     const auto topology = topology::load_topology_file(options->file);
     const auto nodes = open_nodes(topology, options->offline, true);
-    auto plan = plan::build_plan(topology, plan_options_for(nodes, options->name));
+    auto plan =
+        plan::build_plan(topology, plan_options_for(nodes, options->name, options->vpp_prefix));
     describe_nodes(plan, nodes);
     if (options->json) {
       std::cout << plan::to_json(plan).dump(2) << "\n";

@@ -13,4 +13,13 @@ std::chrono::milliseconds parse_duration_option(const std::string& text,
   return *value;
 }
 
+void add_vpp_prefix_option(CLI::App& command, std::string& prefix) {
+  command
+      .add_option("--vpp-prefix", prefix,
+                  "Run every VPP NF from the VPP installed under DIR (DIR/bin/vpp, "
+                  "DIR/bin/vppctl) instead of the file's binary and vppctl")
+      ->envname("CNFCTL_VPP_PREFIX")
+      ->type_name("DIR");
+}
+
 }  // namespace cnfctl::cli

@@ -36,6 +36,7 @@ void add_up_command(CLI::App& app) {
   struct Options {
     std::string file;
     std::string name;
+    std::string vpp_prefix;
     std::string engine;
     std::size_t jobs = 8;
     std::size_t node_jobs = 0;
@@ -52,6 +53,7 @@ void add_up_command(CLI::App& app) {
       "wait until each is ready, print a summary. Any failure or Ctrl-C rolls everything back");
   cmd->add_option("FILE", o->file, "The topology file (YAML)")->required();
   cmd->add_option("--name", o->name, "The run name (default: the file's `name`)");
+  add_vpp_prefix_option(*cmd, o->vpp_prefix);
   cmd->add_option("--engine", o->engine,
                   "Use this engine on every node (oci, lxc, docker, podman)");
   cmd->add_option("--jobs,-j", o->jobs, "Steps in flight at once, overall (default 8)")
@@ -83,7 +85,7 @@ void add_up_command(CLI::App& app) {
     // Every node is reached (and its facts read) before anything is touched.
     auto nodes = open_nodes(topo, false, false);
     require_engines(topo, nodes);
-    auto plan = plan::build_plan(topo, plan_options_for(nodes, o->name));
+    auto plan = plan::build_plan(topo, plan_options_for(nodes, o->name, o->vpp_prefix));
     describe_nodes(plan, nodes);
     require_nf_programs(plan, nodes);
     const auto engines = run::engine_records(topo, plan);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <map>
+#include <optional>
 
 #include "common/error.h"
 #include "cpu/cpu_list.h"
@@ -29,12 +30,17 @@ class RoundRobin {
   std::size_t size() const { return pool_.size(); }
   const std::vector<int>& cpus() const { return pool_; }
   int next() { return pool_[cursor_++ % pool_.size()]; }
-  // `count` distinct cpus (as many as the pool has, at most).
-  std::vector<int> next_distinct(std::size_t count) {
+  // `count` distinct cpus other than `except` (as many as the pool has, at most).
+  std::vector<int> next_distinct(std::size_t count, std::optional<int> except = std::nullopt) {
+    const bool pool_has_except =
+        except && std::find(pool_.begin(), pool_.end(), *except) != pool_.end();
+    const std::size_t available = pool_.size() - (pool_has_except ? 1 : 0);
     std::vector<int> cpus;
-    while (cpus.size() < std::min(count, pool_.size())) {
+    while (cpus.size() < std::min(count, available)) {
       const int cpu = next();
-      if (std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) cpus.push_back(cpu);
+      if (cpu != except && std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) {
+        cpus.push_back(cpu);
+      }
     }
     return cpus;
   }
@@ -99,13 +105,21 @@ CpuPlacement place_nfs_shared(const Machine& machine, const NfAffinityParams& pa
       nf.chain = chain;
       nf.node = node;
       nf.main = pool.next();
-      nf.workers = pool.next_distinct(workers_per_nf);
-      threads += 1 + workers_per_nf;
-      if (nf.workers.size() < workers_per_nf) {
+      // Never a worker on the main thread's cpu (VPP refuses main-core N with
+      // corelist-workers N); with a single cpu the NF runs its main thread only.
+      nf.workers = pool.next_distinct(workers_per_nf, nf.main);
+      threads += 1 + nf.workers.size();
+      if (nf.workers.empty() && workers_per_nf > 0) {
         placement.warnings.push_back(fmt::format(
-            "{} asks for {} data threads but only {} cpu{} "
+            "{} asks for {} data thread{} but only its main thread's cpu is available: it runs "
+            "its main thread only",
+            nf.label(), workers_per_nf, workers_per_nf == 1 ? "" : "s"));
+      } else if (nf.workers.size() < workers_per_nf) {
+        placement.warnings.push_back(fmt::format(
+            "{} asks for {} data threads but only {} cpu{} besides its main thread's {} "
             "available: it gets one on each",
-            nf.label(), workers_per_nf, pool.size(), pool.size() == 1 ? " is" : "s are"));
+            nf.label(), workers_per_nf, nf.workers.size(), nf.workers.size() == 1 ? "" : "s",
+            nf.workers.size() == 1 ? "is" : "are"));
       }
       placement.nfs.push_back(std::move(nf));
     }

@@ -16,8 +16,9 @@ namespace cnfctl::cpu {
 /// The node's first core stays the system's and the next 1 + vs_dtc cores the vswitch's while at
 /// least one core is left for NFs; with fewer cores the vswitch, and on a one-core node the
 /// system, share cpus with NFs. NF threads (main, then workers) then take the remaining cpus
-/// round-robin, cores' first threads before their siblings; an NF's workers are distinct cpus,
-/// so an NF asking for more workers than there are cpus gets one per cpu.
+/// round-robin, cores' first threads before their siblings; an NF's workers are distinct cpus
+/// other than its main thread's (VPP refuses a worker on its main core), so an NF asking for
+/// more workers than there are other cpus gets one per cpu, and with one cpu none: main only.
 /// Every compromise is a warning in the result. Throws Error::bad_input("cpu placement", ...)
 /// only for invalid params (see validate) or a NUMA node without cpus.
 CpuPlacement place_nfs_shared(const Machine& machine, const NfAffinityParams& params);

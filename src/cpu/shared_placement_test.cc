@@ -29,13 +29,15 @@ TEST(SharedPlacement, TwoCoreHostPutsEveryNfOnTheSecondCpu) {
   params.nf_nodes = 2;
   const auto placement = place_nfs_shared(machine, params);
   ASSERT_THAT(placement.nfs, SizeIs(4));
-  for (const auto& nf : placement.nfs) EXPECT_THAT(nf.cpus(), ElementsAre(1, 1)) << nf.label();
+  // One cpu for NFs: main threads only, never a worker on the main thread's cpu.
+  for (const auto& nf : placement.nfs) EXPECT_THAT(nf.cpus(), ElementsAre(1)) << nf.label();
   EXPECT_THAT(placement.reserved.system, ElementsAre(0));
   EXPECT_THAT(placement.reserved.vswitch_main, ElementsAre(1));
   const std::string warnings = all_warnings(placement);
   EXPECT_THAT(warnings, HasSubstr("the vswitch shares cpus with NFs"));
-  EXPECT_THAT(warnings, HasSubstr("cpus oversubscribed: 10 threads (4 NFs and the vswitch) share "
-                                  "1 cpu (1), up to 8 NF threads on one cpu"));
+  EXPECT_THAT(warnings, HasSubstr("runs its main thread only"));
+  EXPECT_THAT(warnings, HasSubstr("cpus oversubscribed: 6 threads (4 NFs and the vswitch) share "
+                                  "1 cpu (1), up to 4 NF threads on one cpu"));
 }
 
 TEST(SharedPlacement, RoundRobinOverTheFreeCpus) {
@@ -67,10 +69,27 @@ TEST(SharedPlacement, SingleCpuMachineSharesItWithTheSystem) {
   NfAffinityParams params;
   params.nf_dtc = DataCores::cores(2);
   const auto placement = place_nfs_shared(machine, params);
-  EXPECT_THAT(placement.nfs[0].cpus(), ElementsAre(0, 0));
+  EXPECT_THAT(placement.nfs[0].cpus(), ElementsAre(0));
   const std::string warnings = all_warnings(placement);
   EXPECT_THAT(warnings, HasSubstr("single core"));
-  EXPECT_THAT(warnings, HasSubstr("asks for 2 data threads but only 1 cpu is"));
+  EXPECT_THAT(warnings, HasSubstr("asks for 2 data threads but only its main thread's cpu is "
+                                  "available: it runs its main thread only"));
+}
+
+TEST(SharedPlacement, WorkersNeverShareTheMainThreadsCpu) {
+  // 3 cores: system 0; the vswitch shares; NFs get 1 and 2. Three data threads each: at most
+  // the one cpu that is not their main thread's.
+  const auto machine = Machine::from_lscpu(testing::lscpu_text(1, 3, 1));
+  NfAffinityParams params;
+  params.nf_nodes = 3;
+  params.nf_dtc = DataCores::cores(3);
+  const auto placement = place_nfs_shared(machine, params);
+  for (const auto& nf : placement.nfs) {
+    EXPECT_THAT(nf.workers, SizeIs(1)) << nf.label();
+    for (int worker : nf.workers) EXPECT_NE(worker, nf.main) << nf.label();
+  }
+  EXPECT_THAT(all_warnings(placement),
+              HasSubstr("only 1 cpu besides its main thread's is available"));
 }
 
 TEST(SharedPlacement, BadParamsAndEmptyNodesAreStillErrors) {

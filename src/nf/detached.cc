@@ -14,9 +14,12 @@ namespace {
 
 // Constant scripts: every piece of data is a positional parameter ($1, $2, ..., "$@").
 
-// $1 log file, $2 pid file, then the NF's argv.
+// $1 log file, $2 pid file, then the NF's argv. The NF's log, and the sockets and files it
+// creates on the node's bind mounts (VPP's API/CLI sockets, memif sockets), are not
+// world-writable whatever umask the engine's exec gives.
 const char* const kStartScript =
     "log=$1; pidfile=$2; shift 2\n"
+    "umask 027\n"
     "\"$@\" </dev/null >>\"$log\" 2>&1 &\n"
     "pid=$!\n"
     "echo \"$pid\" >\"$pidfile\"\n"

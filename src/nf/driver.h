@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "plan/plan.h"
+#include "nf/planned_container.h"
 #include "process/runner.h"
 
 namespace cnfctl::nf {
@@ -26,7 +26,7 @@ namespace cnfctl::nf {
 /// Where an NF runs: its planned container, the engine that runs it and the node's runner (for
 /// files and sockets on the node itself: DPDK runtime dirs, VPP socket dirs, memif sockets).
 struct NfContext {
-  const plan::PlannedContainer& container;
+  const nf::PlannedContainer& container;
   engine::Engine& engine;
   process::Runner& node;
 };

@@ -14,6 +14,7 @@
 #include "nf/testpmd/testpmd_args.h"
 #include "nf/vpp/exec_script.h"
 #include "nf/vpp/startup_conf.h"
+#include "plan/start_stages.h"
 
 namespace cnfctl::plan {
 
@@ -78,6 +79,11 @@ struct Builder {
   void run() {
     plan.run = options.run_name.empty() ? topo.name : options.run_name;
     require_safe_name(plan.run, "run name", "--name");
+    if (!options.vpp_prefix.empty() && options.vpp_prefix.front() != '/') {
+      throw Error::bad_input("--vpp-prefix", fmt::format("'{}' is not an absolute path (a VPP "
+                                                         "install prefix holding bin/vpp)",
+                                                         options.vpp_prefix));
+    }
     plan.source = topo.source;
     plan.kind = topo.topology.kind;
     plan.chains = topo.topology.wired() ? topo.topology.chains : 0;
@@ -92,6 +98,7 @@ struct Builder {
     plan_wiring();
     for (const auto& instance : instances) plan.containers.push_back(plan_container(instance));
     mark_shared_cores_and_render();
+    assign_start_stages(plan.containers);
     std::stable_sort(plan.containers.begin(), plan.containers.end(),
                      [](const auto& a, const auto& b) { return a.start_stage < b.start_stage; });
   }
@@ -408,6 +415,12 @@ struct Builder {
     return machine.cpus().front().id;
   }
 
+  // `program` of a VPP NF, or <vpp_prefix>/bin/<name> when a prefix replaces it.
+  std::string vpp_program(const std::string& program, const std::string& name) const {
+    if (options.vpp_prefix.empty()) return program;
+    return join_path(join_path(options.vpp_prefix, "bin"), name);
+  }
+
   void render_vpp(PlannedContainer& c, const topology::ContainerGroup& group) {
     const auto& o = group.nf.vpp();
     vpp::StartupSettings s;
@@ -450,10 +463,19 @@ struct Builder {
             c.name, script.append_guest_file, kVppExecScript));
       }
     }
-    c.nf.argv = {o.binary, "-c", kVppStartupConf};
+    const std::string binary = vpp_program(o.binary, "vpp");
+    const std::string vppctl = vpp_program(o.vppctl, "vppctl");
+    c.nf.argv = {binary, "-c", kVppStartupConf};
+    check_vpp_container(c, group, topo.nodes.at(group.node), options.file_facts);
     c.nf.readiness =
         fmt::format("`{} -s {} show version` answers and the binary API at {} answers show_version",
-                    o.vppctl, c.vpp_sockets->cli, c.vpp_sockets->api);
+                    vppctl, c.vpp_sockets->cli, c.vpp_sockets->api);
+    if (!c.links.empty()) {
+      c.nf.readiness += fmt::format(
+          "; its {} memif(s) exist and are up, each slave memif connected (memif_dump, "
+          "sw_interface_dump)",
+          c.links.size());
+    }
   }
 
   // Where the node reaches a container's TCP `port`: itself with host network, else the

@@ -13,81 +13,20 @@
 #include <vector>
 
 #include "cpu/machine.h"
+#include "nf/planned_container.h"
+#include "plan/nf_checks.h"
 #include "topology/model.h"
 #include "wiring/wiring_plan.h"
 
 namespace cnfctl::plan {
 
-struct PlannedMount {
-  std::string host;
-  std::string guest;
-  bool read_only = false;
-};
-
-/// A file the NF needs inside its container, written as bytes before the NF starts.
-struct PlannedFile {
-  std::string guest_path;
-  std::string content;
-};
-
-/// An HTTP resource the NF serves (nginx: the fixed-size response), for the readiness probe
-/// and load generators.
-struct HttpEndpoint {
-  int port = 0;               // on the node: the listen port (host network) or its published port
-  std::string path;           // "/64B"
-  std::size_t body_size = 0;  // bytes of the response body
-};
-
-/// How the NF is started and recognised as ready.
-struct NfLaunch {
-  topology::NfKind kind = topology::NfKind::kCommand;
-  std::vector<std::string> argv;  // run inside the container
-  std::map<std::string, std::string> env;
-  std::vector<PlannedFile> files;
-  std::optional<std::vector<std::string>> probe;  // command NFs: ready when this exits 0
-  std::string readiness;                          // what "ready" means for this NF, for humans
-  std::optional<HttpEndpoint> http;               // nginx
-};
-
-/// VPP's sockets: host paths (what cnfctl connects to) and where VPP creates them in the guest.
-struct VppSockets {
-  std::string host_dir;
-  std::string guest_dir;
-  std::string api;    // host path of the binary-API socket (socksvr)
-  std::string cli;    // host path of the CLI socket
-  std::string stats;  // host path of the stats segment socket
-};
-
-struct PlannedContainer {
-  std::string name;  // as in the topology file: <prefix><n>
-  std::string id;    // the engine's name for it: <run>-<name>, unique on the node
-  std::string node;
-  topology::EngineKind engine = topology::EngineKind::kOci;
-  topology::OciRuntime runtime = topology::OciRuntime::kRunc;
-  topology::ImageSpec image;
-  topology::Role role = topology::Role::kNf;
-  std::optional<topology::NfPosition> position;  // role nf in a wired topology
-
-  std::vector<int> cpus;  // the cpuset; empty: not pinned
-  std::optional<int> main_cpu;
-  std::vector<int> workers;
-  std::vector<int> mems;  // NUMA nodes of `cpus`
-
-  std::vector<PlannedMount> mounts;
-  std::vector<std::pair<std::string, std::string>> env;  // MICROSERVICE_LABEL first
-  std::vector<topology::PortMapping> ports;
-  bool privileged = true;
-  /// Shares the node's network namespace (nginx, so load generators on the node reach it);
-  /// every other NF talks only over memif and gets no network.
-  bool host_network = false;
-
-  std::optional<VppSockets> vpp_sockets;
-  std::optional<std::string> dpdk_runtime_dir;  // testpmd: /var/run/dpdk/<id>, on the host too
-  std::vector<wiring::MemifLink> links;
-  int start_stage = 0;  // servers (stage 0) start and are verified before their clients
-
-  NfLaunch nf;
-};
+// The container types live with the NF drivers that consume them (nf/planned_container.h).
+using nf::HttpEndpoint;
+using nf::NfLaunch;
+using nf::PlannedContainer;
+using nf::PlannedFile;
+using nf::PlannedMount;
+using nf::VppSockets;
 
 struct PlannedNode {
   std::string name;
@@ -129,6 +68,11 @@ std::optional<cpu::Machine> default_machine_facts(const topology::Node& node);
 struct PlanOptions {
   std::string run_name;  // empty: the topology's name
   MachineFacts machine_facts = default_machine_facts;
+  /// Whether a file exists on a node (VPP's plugins); default_file_facts reads local nodes only.
+  FileFacts file_facts = default_file_facts;
+  /// A VPP install prefix (`--vpp-prefix`, CNFCTL_VPP_PREFIX) replacing every VPP NF's binary
+  /// and vppctl by <prefix>/bin/vpp and <prefix>/bin/vppctl; empty: as the file says.
+  std::string vpp_prefix;
 };
 
 /// Builds the plan. Pure apart from reading CPU facts through `options.machine_facts`.

@@ -151,7 +151,7 @@ struct TestpmdOptions {
 struct VppOptions {
   std::string binary = "/usr/bin/vpp";
   std::string vppctl = "/usr/bin/vppctl";
-  std::string plugin_path = "/usr/lib/x86_64-linux-gnu/vpp_plugins";
+  std::string plugin_path;            // plugins { path … } only when set: else VPP finds its own
   std::string page_size = "4K";       // 4K | 64K | 2M | 1G | default | default-hugepage
   std::string main_heap_size = "2G";  // normalized VPP size: digits + optional K/M/G
   std::string statseg_size = "2G";

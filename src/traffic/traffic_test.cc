@@ -5,10 +5,10 @@
 #include <thread>
 
 #include "common/error.h"
-#include "nf/fake_engine_test_support.h"
-#include "nf/temp_dir_test_support.h"
 #include "nf/testpmd/fake_telemetry_server.h"
 #include "process/local_runner.h"
+#include "support/fake_engine.h"
+#include "support/temp_dir.h"
 
 namespace cnfctl::traffic {
 namespace {

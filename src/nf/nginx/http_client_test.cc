@@ -12,7 +12,7 @@
 
 #include "common/error.h"
 #include "nf/nginx/tiny_http_server_test_support.h"
-#include "nf/temp_dir_test_support.h"
+#include "support/temp_dir.h"
 
 namespace cnfctl::nginx {
 namespace {

@@ -16,7 +16,7 @@ using std::chrono::milliseconds;
 // Where the plan's HTTP endpoint listens, as the node sees it.
 constexpr const char* kNodeLoopback = "127.0.0.1";
 
-const plan::HttpEndpoint& endpoint_of(const plan::PlannedContainer& c) {
+const nf::HttpEndpoint& endpoint_of(const nf::PlannedContainer& c) {
   if (!c.nf.http || c.nf.http->port <= 0) {
     throw Error(
         "the plan gives this nginx no HTTP endpoint reachable from the node (host network "

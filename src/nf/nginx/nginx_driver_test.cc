@@ -5,9 +5,9 @@
 #include <atomic>
 
 #include "common/error.h"
-#include "nf/fake_engine_test_support.h"
 #include "nf/nginx/tiny_http_server_test_support.h"
 #include "process/local_runner.h"
+#include "support/fake_engine.h"
 
 namespace cnfctl::nginx {
 namespace {
@@ -39,14 +39,14 @@ class NginxDriverTest : public ::testing::Test {
     container_.host_network = true;
     container_.nf.argv = {"/usr/sbin/nginx", "-c", "/run/cnfctl-nginx/nginx.conf"};
     container_.nf.files = {{"/run/cnfctl-nginx/nginx.conf", "daemon off;"}};
-    container_.nf.http = plan::HttpEndpoint{0, "/64B", 64};
+    container_.nf.http = nf::HttpEndpoint{0, "/64B", 64};
   }
   nf::NfContext ctx() { return {container_, engine_, runner_}; }
 
   std::atomic<bool> alive_{true};
   FakeEngine engine_;
   process::LocalRunner runner_;
-  plan::PlannedContainer container_;
+  nf::PlannedContainer container_;
   std::unique_ptr<nf::NfDriver> driver_;
 };
 

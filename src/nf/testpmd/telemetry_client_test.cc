@@ -5,8 +5,8 @@
 #include <chrono>
 
 #include "common/error.h"
-#include "nf/temp_dir_test_support.h"
 #include "nf/testpmd/fake_telemetry_server.h"
+#include "support/temp_dir.h"
 
 namespace cnfctl::testpmd {
 namespace {

@@ -20,7 +20,7 @@ constexpr const char* kTelemetrySocketName = "dpdk_telemetry.v2";
 // Reading counters is not bounded by a probe's budget; this is per telemetry exchange.
 constexpr milliseconds kCountersTimeout{2000};
 
-const std::string& runtime_dir_of(const plan::PlannedContainer& c) {
+const std::string& runtime_dir_of(const nf::PlannedContainer& c) {
   if (!c.dpdk_runtime_dir || c.dpdk_runtime_dir->empty()) {
     throw Error("the plan gives this testpmd no DPDK runtime dir").at("container " + c.id);
   }
@@ -180,7 +180,7 @@ nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& lin
   return r;
 }
 
-std::string telemetry_socket_of(const plan::PlannedContainer& container) {
+std::string telemetry_socket_of(const nf::PlannedContainer& container) {
   return runtime_dir_of(container) + "/" + kTelemetrySocketName;
 }
 

@@ -33,7 +33,7 @@ nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& lin
 
 /// The telemetry socket of a planned testpmd container: <dpdk_runtime_dir>/dpdk_telemetry.v2.
 /// Throws cnfctl::Error (located at "container <name>") when the plan gives no runtime dir.
-std::string telemetry_socket_of(const plan::PlannedContainer& container);
+std::string telemetry_socket_of(const nf::PlannedContainer& container);
 
 /// The driver of testpmd containers. One object may serve many containers, from several threads
 /// at once. Telemetry is read through telemetry_batch() (telemetry_batch.h): directly when the

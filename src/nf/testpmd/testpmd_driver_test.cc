@@ -13,11 +13,11 @@
 
 #include "common/error.h"
 #include "nf/detached.h"
-#include "nf/fake_engine_test_support.h"
-#include "nf/temp_dir_test_support.h"
 #include "nf/testpmd/fake_telemetry_server.h"
 #include "nf/testpmd/like_remote_runner_test_support.h"
 #include "process/local_runner.h"
+#include "support/fake_engine.h"
+#include "support/temp_dir.h"
 
 namespace cnfctl::testpmd {
 namespace {
@@ -65,7 +65,7 @@ class TestpmdDriverTest : public ::testing::Test {
   std::atomic<bool> alive_{true};
   FakeEngine engine_;
   process::LocalRunner runner_;
-  plan::PlannedContainer container_;
+  nf::PlannedContainer container_;
   std::unique_ptr<nf::NfDriver> driver_;
 };
 

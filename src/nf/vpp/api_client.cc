@@ -138,6 +138,38 @@ std::uint32_t ApiClient::control_ping() {
   return reply.vpe_pid;
 }
 
+std::vector<Bytes> ApiClient::dump(std::string_view request_name_crc,
+                                   std::string_view details_name_crc,
+                                   std::span<const std::uint8_t> arguments) {
+  require_connected(request_name_crc);
+  const std::uint16_t id = message_id(request_name_crc);
+  const std::uint16_t details_id = message_id(details_name_crc);
+  const std::uint16_t ping_id = message_id(kControlPing);
+  const std::uint16_t ping_reply_id = message_id(kControlPingReply);
+  const std::uint32_t context = next_context();
+  Bytes body = encode_plain_request(id, client_index_, context);
+  body.insert(body.end(), arguments.begin(), arguments.end());
+  Bytes both = frame(body);
+  const Bytes ping = frame(encode_plain_request(ping_id, client_index_, context));
+  both.insert(both.end(), ping.begin(), ping.end());
+
+  auto deadline = Deadline::after(options_.reply_timeout);
+  stream_.send_all(both, request_name_crc, deadline);
+  const std::string waiting_for = fmt::format("the {} details", request_name_crc);
+  std::vector<Bytes> details;
+  while (true) {
+    Bytes reply = read_message(waiting_for, deadline);
+    if (reply.size() < 6) continue;
+    const ReplyHeader header = decode_reply_header(reply);
+    if (header.context != context) continue;  // events, late replies to abandoned requests
+    if (header.id == details_id) {
+      details.push_back(std::move(reply));
+    } else if (header.id == ping_reply_id) {
+      return details;
+    }
+  }
+}
+
 void ApiClient::disconnect() {
   if (!stream_.is_open()) return;
   struct CloseAtExit {

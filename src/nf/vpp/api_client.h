@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nf/vpp/vpp_socket.h"
 #include "nf/vpp/vpp_wire.h"
@@ -45,6 +46,14 @@ class ApiClient {
   /// control_ping: a round trip through VPP's main thread. Returns VPP's process id.
   /// Throws like show_version.
   std::uint32_t control_ping();
+
+  /// A dump: sends `request_name_crc` ({ u16 id; u32 client_index; u32 context; } followed by
+  /// `arguments`, big-endian as VPP encodes them), then control_ping with the same context, and
+  /// returns the bodies of every `details_name_crc` message with that context that VPP sends
+  /// before the control_ping_reply (vpp_papi's way of finding a dump's end), in order.
+  /// Throws like show_version; also when the whole dump does not arrive within reply_timeout.
+  std::vector<Bytes> dump(std::string_view request_name_crc, std::string_view details_name_crc,
+                          std::span<const std::uint8_t> arguments = {});
 
   /// sockclnt_delete, then closes the socket. Does nothing when already disconnected. Throws
   /// like show_version; the socket is closed in every case.

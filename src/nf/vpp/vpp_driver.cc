@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "common/error.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
 #include "nf/vpp/api_client.h"
 #include "nf/vpp/cli_client.h"
+#include "nf/vpp/interface_dump.h"
+#include "nf/vpp/memif_readiness.h"
 #include "nf/vpp/stats_segment.h"
 #include "process/ssh_runner.h"
 
@@ -56,7 +59,7 @@ bool add_counter(InterfaceCounters& iface, const std::vector<std::string_view>& 
   return true;
 }
 
-const plan::VppSockets& sockets_of(const plan::PlannedContainer& c) {
+const nf::VppSockets& sockets_of(const nf::PlannedContainer& c) {
   if (!c.vpp_sockets) throw Error("the plan gives this VPP no socket dir").at("container " + c.id);
   return *c.vpp_sockets;
 }
@@ -82,7 +85,8 @@ class VppDriver : public nf::NfDriver {
   void prepare(const nf::NfContext& ctx) override {
     const auto& s = sockets_of(ctx.container);
     nf::require_removable_path(ctx, s.host_dir, "VPP socket dir");
-    nf::run_on_node(ctx, {"mkdir", "-p", "--", s.host_dir}, "creating the VPP socket dir");
+    nf::run_on_node(ctx, {"mkdir", "-p", "-m", "0750", "--", s.host_dir},
+                    "creating the VPP socket dir");
     // Sockets of an earlier VPP would answer nothing (or a dead VPP's clients would hang).
     std::vector<std::string> stale = {"rm", "-f", "--", s.api, s.cli, s.stats};
     for (const auto& link : ctx.container.links) {
@@ -108,15 +112,14 @@ class VppDriver : public nf::NfDriver {
     const std::string api_socket = nf::node_socket(ctx, s.api);
     std::string seen;
     try {
-      // Over SSH, sshd connects the forwarded sockets on the node as the SSH user: open them
-      // before connecting, or a non-root user never gets through.
-      if (!local) open_socket_dir(ctx);
+      // Over SSH, sshd connects the forwarded sockets on the node as the SSH user: a non-root
+      // user needs them before connecting.
+      if (!local) grant_socket_access(ctx);
       CliOptions cli;
       cli.connect_timeout = connect_timeout;
       cli.timeout = timeout;
       const std::string cli_version = trim(run_vpp_cli(cli_socket, "show version", cli));
       seen = "CLI: " + cli_version;
-      if (local) open_socket_dir(ctx);
 
       ApiClientOptions api;
       api.client_name = options_.api_client_name;
@@ -124,10 +127,24 @@ class VppDriver : public nf::NfDriver {
       api.reply_timeout = timeout;
       auto client = ApiClient::connect(api_socket, api);
       const auto version = client.show_version();
+      seen += fmt::format("; API: {} {}", version.program, version.version);
+      // Answering is not configured: the startup exec script runs about 2 s later.
+      std::optional<MemifReadiness> memifs;
+      if (!ctx.container.links.empty()) {
+        if (!client.find_message_id(kMemifDump)) {
+          client.disconnect();
+          return nf::Readiness{false,
+                               seen + "; VPP has no memif API (" + std::string(kMemifDump) +
+                                   "): memif_plugin.so is not loaded (plugins in startup.conf)",
+                               true};
+        }
+        memifs =
+            assess_memifs(ctx.container.links, dump_memifs(client), dump_sw_interfaces(client));
+        seen += "; " + memifs->detail;
+      }
       client.control_ping();
       client.disconnect();
-      return nf::Readiness{
-          true, fmt::format("{}; API: {} {}", seen, version.program, version.version), false};
+      if (!memifs || memifs->ready) return nf::Readiness{true, seen, false};
     } catch (const process::SshError&) {
       throw;
     } catch (const Error& e) {
@@ -179,11 +196,15 @@ class VppDriver : public nf::NfDriver {
   }
 
  private:
-  // CSIT's adjust_privileges: VPP creates its sockets for root only; let other users of the
-  // node (and non-root API clients) reach them.
-  static void open_socket_dir(const nf::NfContext& ctx) {
-    nf::run_on_node(ctx, {"chmod", "-R", "o+rwx", "--", sockets_of(ctx.container).host_dir},
-                    "opening the VPP socket dir to other users");
+  // CSIT's adjust_privileges made VPP's sockets world-writable (`chmod -R o+rwx`): anyone on the
+  // node could drive VPP. Only an SSH user who is not root (and reaches root through sudo)
+  // needs them, for sshd's forwards: that user gets them, nobody else.
+  static void grant_socket_access(const nf::NfContext& ctx) {
+    const auto* ssh = dynamic_cast<const process::SshRunner*>(&ctx.node);
+    if (ssh == nullptr || ssh->options().user == "root") return;
+    nf::run_on_node(ctx,
+                    {"chown", "-R", "--", ssh->options().user, sockets_of(ctx.container).host_dir},
+                    "giving the SSH user " + ssh->options().user + " VPP's sockets");
   }
 
   VppDriverOptions options_;

@@ -7,10 +7,10 @@
 #include <fstream>
 
 #include "common/error.h"
-#include "nf/fake_engine_test_support.h"
-#include "nf/temp_dir_test_support.h"
-#include "nf/vpp/vpp_replay_test_support.h"
 #include "process/local_runner.h"
+#include "support/fake_engine.h"
+#include "support/temp_dir.h"
+#include "support/vpp_replay_server.h"
 
 namespace cnfctl::vpp {
 namespace {
@@ -106,7 +106,7 @@ class VppDriverTest : public ::testing::Test {
           }
           return FakeEngine::exited(0);
         }) {
-    plan::VppSockets s;
+    nf::VppSockets s;
     s.host_dir = dir_.path() + "/sockets/run1-vpp1";
     s.guest_dir = "/run/vpp";
     s.api = s.host_dir + "/api.sock";
@@ -125,7 +125,7 @@ class VppDriverTest : public ::testing::Test {
   std::atomic<bool> alive_{true};
   FakeEngine engine_;
   process::LocalRunner runner_;
-  plan::PlannedContainer container_;
+  nf::PlannedContainer container_;
 };
 
 std::vector<testing::RecordedFrame> recording(const std::string& name) {
@@ -133,6 +133,10 @@ std::vector<testing::RecordedFrame> recording(const std::string& name) {
 }
 
 TEST_F(VppDriverTest, ReadyWhenBothCliAndApiAnswer) {
+  // A VPP without memifs in its plan: answering is all there is to check. (With memifs, the
+  // probe reads memif_dump and sw_interface_dump, which the recording does not hold: the real
+  // VPP tests in tests/integration/vpp check that.)
+  container_.links.clear();
   testing::ReplayServer cli(recording("cli-socket-show-version.json"));
   testing::ReplayServer api(recording("api-socket-show-version.json"));
   container_.vpp_sockets->host_dir = fs::path(cli.socket_path()).parent_path();

@@ -20,6 +20,11 @@ constexpr std::size_t kBuildDirectorySize = 256;
 
 // --- fields ---
 
+WireWriter& WireWriter::u8(std::uint8_t value) {
+  bytes_.push_back(value);
+  return *this;
+}
+
 WireWriter& WireWriter::u16(std::uint16_t value) {
   bytes_.push_back(static_cast<std::uint8_t>(value >> 8));
   bytes_.push_back(static_cast<std::uint8_t>(value));
@@ -52,6 +57,10 @@ std::span<const std::uint8_t> WireReader::take(std::size_t size) {
   auto field = body_.subspan(offset_, size);
   offset_ += size;
   return field;
+}
+
+std::uint8_t WireReader::u8() {
+  return take(1)[0];
 }
 
 std::uint16_t WireReader::u16() {

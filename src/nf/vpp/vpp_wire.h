@@ -43,6 +43,7 @@ inline constexpr std::size_t kMaxClientNameLength = 63;
 /// Appends big-endian fields to a message body.
 class WireWriter {
  public:
+  WireWriter& u8(std::uint8_t value);
   WireWriter& u16(std::uint16_t value);
   WireWriter& u32(std::uint32_t value);
   /// `size` bytes: `text`, then NULs. Throws Error::bad_input("VPP API", ...) when `text` does
@@ -60,11 +61,14 @@ class WireReader {
   WireReader(std::span<const std::uint8_t> body, std::string_view message)
       : body_(body), message_(message) {}
   /// Each reader throws Error "VPP API: <message> is truncated (...)" when the body ends first.
+  std::uint8_t u8();
   std::uint16_t u16();
   std::uint32_t u32();
   std::int32_t i32();
   /// A `string x[size]` field: the bytes before the first NUL.
   std::string fixed_string(std::size_t size);
+  /// `size` bytes of fields not decoded.
+  void skip(std::size_t size) { take(size); }
   std::size_t remaining() const { return body_.size() - offset_; }
 
  private:

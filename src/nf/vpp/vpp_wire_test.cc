@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "nf/vpp/vpp_replay_test_support.h"
+#include "support/vpp_replay_server.h"
 
 namespace cnfctl::vpp {
 namespace {

@@ -16,19 +16,19 @@
 #include <thread>
 
 #include "common/error.h"
-#include "nf/fake_engine_test_support.h"
 #include "nf/nf_process.h"
 #include "nf/nginx/http_client.h"
 #include "nf/nginx/nginx_driver.h"
-#include "nf/temp_dir_test_support.h"
 #include "nf/testpmd/fake_telemetry_server.h"
 #include "nf/testpmd/telemetry_batch.h"
 #include "nf/testpmd/testpmd_driver.h"
 #include "nf/vpp/cli_client.h"
 #include "nf/vpp/vpp_driver.h"
-#include "nf/vpp/vpp_replay_test_support.h"
 #include "process/ssh_runner.h"
 #include "ssh_hosts.h"
+#include "support/fake_engine.h"
+#include "support/temp_dir.h"
+#include "support/vpp_replay_server.h"
 
 namespace cnfctl {
 namespace {
@@ -135,7 +135,7 @@ TEST_F(RemoteNfAccess, TelemetryFailuresAreToldApartOverSsh) {
 
 TEST_F(RemoteNfAccess, TestpmdDriverProbesAndCountsOnAnSshNode) {
   TempDir dir("cnfctl-remote-tel");
-  plan::PlannedContainer container;
+  nf::PlannedContainer container;
   container.id = "run1-nf1";
   container.node = "dut1";
   container.dpdk_runtime_dir = dir.path() + "/dpdk/run1-nf1";
@@ -188,10 +188,10 @@ TEST_F(RemoteNfAccess, ForwardedUnixSocketCarriesAVppCliSession) {
 TEST_F(RemoteNfAccess, VppDriverIsReadyThroughForwards) {
   vpp::testing::ReplayServer cli(recording("cli-socket-show-version.json"));
   vpp::testing::ReplayServer api(recording("api-socket-show-version.json"));
-  plan::PlannedContainer container;
+  nf::PlannedContainer container;
   container.id = "run1-vpp1";
   container.node = "dut1";
-  plan::VppSockets s;
+  nf::VppSockets s;
   s.host_dir = fs::path(cli.socket_path()).parent_path();
   s.cli = cli.socket_path();
   s.api = api.socket_path();
@@ -298,11 +298,11 @@ TEST_F(RemoteNfAccess, ForwardTcpReachesTheNodesLoopback) {
   EXPECT_EQ(response->body, std::string(64, 'x'));
 
   // The nginx driver's probe takes the same way on an SSH node.
-  plan::PlannedContainer container;
+  nf::PlannedContainer container;
   container.id = "run1-web1";
   container.node = "dut1";
   container.host_network = true;
-  container.nf.http = plan::HttpEndpoint{kPort, "/64B", 64};
+  container.nf.http = nf::HttpEndpoint{kPort, "/64B", 64};
   auto engine = alive_engine();
   nf::NfContext ctx{container, engine, runner};
   auto r = nginx::make_nginx_driver()->probe(ctx, milliseconds(3000));
@@ -344,7 +344,7 @@ TEST_F(RemoteNfAccess, CloseCancelsAndRemovesTheForwards) {
 }
 
 TEST_F(RemoteNfAccess, NodeSocketIsThePathItselfOnLocalNodes) {
-  plan::PlannedContainer container;
+  nf::PlannedContainer container;
   container.id = "c1";
   container.node = "local";
   auto engine = alive_engine();

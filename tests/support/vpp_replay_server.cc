@@ -1,4 +1,4 @@
-#include "nf/vpp/vpp_replay_test_support.h"
+#include "support/vpp_replay_server.h"
 
 #include <poll.h>
 #include <sys/socket.h>
