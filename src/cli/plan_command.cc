@@ -4,6 +4,7 @@
 #include "cli/node_session.h"
 #include "plan/plan.h"
 #include "plan/plan_output.h"
+#include "run/journal.h"
 #include "topology/loader.h"
 
 namespace cnfctl::cli {
@@ -27,9 +28,10 @@ void add_plan_command(CLI::App& app) {
                 "Do not reach the nodes: plan SSH nodes from the `lscpu:` text in the file");
   cmd->callback([options] {
     const auto topology = topology::load_topology_file(options->file);
-    const auto nodes = open_nodes(topology, options->offline, true);
+    auto nodes = open_nodes(topology, options->offline, true);
     auto plan = plan::build_plan(topology, plan_options_for(nodes, options->name));
     describe_nodes(plan, nodes);
+    require_host_paths(topology, plan, nodes, run::JournalFile::exists(plan.run));
     if (options->json) {
       std::cout << plan::to_json(plan).dump(2) << "\n";
     } else {

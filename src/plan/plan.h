@@ -22,6 +22,11 @@ struct PlannedMount {
   std::string host;
   std::string guest;
   bool read_only = false;
+  /// A user mount written with `create: true`: the run makes `host` when it is missing.
+  bool create = false;
+  /// Written in the topology file (a user mount); false: one of cnfctl's own (memif socket
+  /// dir, VPP socket dir, DPDK runtime dir), which the run makes itself.
+  bool user = false;
 };
 
 /// A file the NF needs inside its container, written as bytes before the NF starts.
@@ -108,7 +113,7 @@ struct Plan {
   topology::TopologyKind kind = topology::TopologyKind::kNone;
   unsigned chains = 0;
   unsigned nodes_per_chain = 0;
-  topology::CpuPolicy cpu_policy = topology::CpuPolicy::kCsit;
+  topology::CpuPolicy cpu_policy = topology::CpuPolicy::kAuto;
   std::string host_socket_dir;   // memif sockets of this run, on every node
   std::string guest_socket_dir;  // where that dir appears inside every container
   topology::TrafficSpec traffic;
