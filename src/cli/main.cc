@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -40,6 +41,18 @@ int main(int argc, char** argv) {
       }
     }
   }
+  // `cnfctl bogus`: say that it is not a command (CLI11 would say a subcommand is required).
+  const CLI::App& root = app;
+  std::vector<std::string> names;
+  for (const auto* command : root.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(command->get_name());
+  }
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+    fmt::print(stderr, "cnfctl: '{}' is not a command; the commands are: {} (cnfctl --help)\n",
+               argv[1], fmt::join(names, ", "));
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -51,8 +64,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();  // `exec`: the program's own exit code
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;  // bad command line: nothing was touched
+    // Bad command line: nothing was touched. The same prefix as every other error.
+    fmt::print(stderr, "cnfctl: {} (cnfctl{} --help)\n", e.what(),
+               argc > 1 && argv[1][0] != '-' ? std::string(" ") + argv[1] : "");
+    return 2;
   } catch (const cnfctl::Error& e) {
     fmt::print(stderr, "cnfctl: {}\n", e.describe());
     return e.exit_code();

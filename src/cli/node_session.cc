@@ -144,4 +144,110 @@ void require_nf_programs(const plan::Plan& plan, NodeSession& session) {
   }
 }
 
+namespace {
+
+// A path that must exist (or not) on a node, and where the file asks for it.
+struct PathCheck {
+  std::string node;
+  std::string path;
+  bool must_exist = true;
+  topology::SourceLocation where;
+  std::string message;  // the error when the check fails
+};
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::vector<PathCheck> host_path_checks(const topology::Topology& topology, const plan::Plan& plan,
+                                        bool run_exists) {
+  std::vector<PathCheck> checks;
+  for (const auto& group : topology.containers) {
+    for (std::size_t i = 0; i < group.mounts.size(); ++i) {
+      const auto& m = group.mounts[i];
+      if (!m.create) {
+        checks.push_back(
+            {group.node, m.host, true, m.where,
+             fmt::format("mounts[{}]: host path {} does not exist on node {}; create it first, or "
+                         "write the mount as {{host: {}, guest: {}, create: true}} to have cnfctl "
+                         "create it (and remove it at `down`)",
+                         i, m.host, group.node, m.host, m.guest)});
+      } else {
+        const auto parent = parent_of(m.host);
+        checks.push_back(
+            {group.node, parent, true, m.where,
+             fmt::format("mounts[{}]: the parent directory {} of host path {} does not exist on "
+                         "node {}; `create: true` makes only the last directory",
+                         i, parent, m.host, group.node)});
+      }
+    }
+  }
+  if (run_exists) return checks;
+  std::map<std::string, const topology::ContainerGroup*> group_of;
+  for (const auto& g : topology.containers) {
+    for (unsigned n = 1; n <= g.count; ++n) group_of[g.container_name(n)] = &g;
+  }
+  auto must_be_new = [&](const std::string& node, std::string path,
+                         const topology::SourceLocation& where, const std::string& what) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    checks.push_back(
+        {node, path, false, where,
+         fmt::format("{} {} exists already on node {} and is not cnfctl's: the run makes it and "
+                     "removes it at `down`, so it refuses to use one that exists; remove it, or "
+                     "choose another run name (--name) or directory",
+                     what, path, node)});
+  };
+  for (const auto& c : plan.containers) {
+    if (!c.links.empty()) {
+      must_be_new(c.node, plan.host_socket_dir, topology.paths.where.of("socket_dir"),
+                  "the run's memif socket directory");
+    }
+    const auto it = group_of.find(c.name);
+    const auto where = it == group_of.end() ? topology.where.self : it->second->where.of("prefix");
+    if (c.dpdk_runtime_dir) {
+      must_be_new(c.node, *c.dpdk_runtime_dir, where,
+                  fmt::format("container {}'s DPDK runtime directory", c.name));
+    }
+    if (c.vpp_sockets) {
+      must_be_new(c.node, c.vpp_sockets->host_dir, topology.paths.where.of("vpp_socket_base"),
+                  fmt::format("container {}'s VPP socket directory", c.name));
+    }
+  }
+  return checks;
+}
+
+}  // namespace
+
+void require_host_paths(const topology::Topology& topology, const plan::Plan& plan,
+                        NodeSession& session, bool run_exists) {
+  std::map<std::string, std::vector<const PathCheck*>> by_node;
+  const auto checks = host_path_checks(topology, plan, run_exists);
+  for (const auto& c : checks) by_node[c.node].push_back(&c);
+  for (const auto& [node_name, node_checks] : by_node) {
+    auto runner = session.runners.find(node_name);
+    if (runner == session.runners.end()) continue;
+    const auto access = std::find_if(session.nodes.begin(), session.nodes.end(),
+                                     [&](const auto& n) { return n.name == node_name; });
+    if (session.offline && access != session.nodes.end() && access->remote) continue;
+    // Prints the paths that exist (a dangling symlink too); the paths are arguments, not script.
+    process::Command check;
+    check.argv = {"sh", "-c",
+                  "for p; do if [ -e \"$p\" ] || [ -L \"$p\" ]; then echo \"$p\"; fi; done",
+                  "cnfctl-check"};
+    for (const auto* c : node_checks) check.argv.push_back(c->path);
+    check.timeout = std::chrono::seconds(30);
+    const auto outcome = process::run_checked(*runner->second, check,
+                                              "checking the host paths on node " + node_name);
+    std::set<std::string> existing;
+    std::istringstream lines(outcome.out);
+    for (std::string line; std::getline(lines, line);) existing.insert(line);
+    for (const auto* c : node_checks) {
+      if (existing.count(c->path) != static_cast<std::size_t>(c->must_exist)) {
+        throw Error::bad_input(c->where.str(), c->message);
+      }
+    }
+  }
+}
+
 }  // namespace cnfctl::cli

@@ -45,4 +45,14 @@ void require_engines(const topology::Topology& topology, const NodeSession& sess
 /// refuses testpmd on an SSH node without python3 (its telemetry is read by python3 there).
 void require_nf_programs(const plan::Plan& plan, NodeSession& session);
 
+/// Throws Error::bad_input located in the topology file (nothing touched) when, on a node:
+///  - a user mount's host path does not exist (unless the mount says `create: true`; then its
+///    parent directory must exist);
+///  - a directory the run makes exclusively exists already: <socket_dir>/<run>, a DPDK runtime
+///    dir, a VPP socket dir (it is not cnfctl's; cnfctl would otherwise remove it at `down`).
+///    Skipped when `run_exists` (the run is up: those directories are its own).
+/// Reads facts only: one `test -e` loop per node. Offline, only local nodes are checked.
+void require_host_paths(const topology::Topology& topology, const plan::Plan& plan,
+                        NodeSession& session, bool run_exists);
+
 }  // namespace cnfctl::cli

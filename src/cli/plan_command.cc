@@ -5,6 +5,7 @@
 #include "cli/run_options.h"
 #include "plan/plan.h"
 #include "plan/plan_output.h"
+#include "run/journal.h"
 #include "topology/loader.h"
 
 namespace cnfctl::cli {
@@ -34,6 +35,7 @@ void add_plan_command(CLI::App& app) {
     auto plan =
         plan::build_plan(topology, plan_options_for(nodes, options->name, options->vpp_prefix));
     describe_nodes(plan, nodes);
+    require_host_paths(topology, plan, nodes, run::JournalFile::exists(plan.run));
     if (options->json) {
       std::cout << plan::to_json(plan).dump(2) << "\n";
     } else {

@@ -8,8 +8,10 @@ namespace cnfctl::cli {
 std::chrono::milliseconds parse_duration_option(const std::string& text,
                                                 const std::string& option) {
   auto value = topology::parse_duration(text);
-  require_input(value && value->count() > 0, option,
+  require_input(value.has_value(), option,
                 "'" + text + "' is not a duration: a number with ms, s or m (e.g. 30s)");
+  require_input(value->count() > 0, option,
+                "must be positive, got '" + text + "' (e.g. 500ms, 30s, 2m)");
   return *value;
 }
 

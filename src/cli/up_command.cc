@@ -87,6 +87,9 @@ void add_up_command(CLI::App& app) {
     require_engines(topo, nodes);
     auto plan = plan::build_plan(topo, plan_options_for(nodes, o->name, o->vpp_prefix));
     describe_nodes(plan, nodes);
+    for (const auto& warning : plan.warnings) fmt::print(stderr, "cnfctl: warning: {}\n", warning);
+    // A run that exists is refused below with its own message; its dirs are its own.
+    require_host_paths(topo, plan, nodes, run::JournalFile::exists(plan.run));
     require_nf_programs(plan, nodes);
     const auto engines = run::engine_records(topo, plan);
     // Validates engine names; touches nothing. Reuses the nodes' SSH masters.

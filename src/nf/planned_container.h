@@ -20,6 +20,11 @@ struct PlannedMount {
   std::string host;
   std::string guest;
   bool read_only = false;
+  /// A user mount written with `create: true`: the run makes `host` when it is missing.
+  bool create = false;
+  /// Written in the topology file (a user mount); false: one of cnfctl's own (memif socket
+  /// dir, VPP socket dir, DPDK runtime dir), which the run makes itself.
+  bool user = false;
 };
 
 /// A file the NF needs inside its container, written as bytes before the NF starts.

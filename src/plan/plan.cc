@@ -15,6 +15,7 @@
 #include "nf/vpp/exec_script.h"
 #include "nf/vpp/startup_conf.h"
 #include "plan/start_stages.h"
+#include "plan/guest_paths.h"
 
 namespace cnfctl::plan {
 
@@ -99,6 +100,7 @@ struct Builder {
     for (const auto& instance : instances) plan.containers.push_back(plan_container(instance));
     mark_shared_cores_and_render();
     assign_start_stages(plan.containers);
+    check_reserved_paths(topo, plan);
     std::stable_sort(plan.containers.begin(), plan.containers.end(),
                      [](const auto& a, const auto& b) { return a.start_stage < b.start_stage; });
   }
@@ -168,8 +170,25 @@ struct Builder {
     placement_options.policy = spec.policy == topology::CpuPolicy::kShared ? cpu::CpuPolicy::kShared
                                                                            : cpu::CpuPolicy::kCsit;
     placement_options.allow_overlap = spec.allow_overlap;
-    facts.placement = located(spec.where.self,
-                              [&] { return cpu::place_nfs(machine, params, placement_options); });
+    if (spec.policy == topology::CpuPolicy::kAuto) {
+      // CSIT's placement when it fits; otherwise (a small machine) the shared one, said once.
+      try {
+        facts.placement = cpu::place_nfs(machine, params, placement_options);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kBadInput) throw;
+        placement_options.policy = cpu::CpuPolicy::kShared;
+        facts.placement = located(
+            spec.where.self, [&] { return cpu::place_nfs(machine, params, placement_options); });
+        plan.warnings.push_back(fmt::format(
+            "node {}: CSIT's cpu placement does not fit ({} cpus), so NFs share cpus (cpu policy "
+            "auto chose shared); write `cpu: {{policy: shared}}` to silence this or "
+            "`cpu: {{policy: csit}}` to make it an error",
+            node_name, machine.cpus().size()));
+      }
+    } else {
+      facts.placement = located(spec.where.self,
+                                [&] { return cpu::place_nfs(machine, params, placement_options); });
+    }
     for (const auto& warning : facts.placement->warnings) {
       plan.warnings.push_back(fmt::format("node {}: {}", node_name, warning));
     }
@@ -314,7 +333,9 @@ struct Builder {
     c.ports = group.ports;
     c.env.emplace_back("MICROSERVICE_LABEL", instance.name);
     for (const auto& var : group.env) c.env.emplace_back(var.name, var.value);
-    for (const auto& m : group.mounts) c.mounts.push_back({m.host, m.guest, m.read_only});
+    for (const auto& m : group.mounts) {
+      c.mounts.push_back({m.host, m.guest, m.read_only, m.create, true});
+    }
     assign_cpus(c, group, instance);
 
     if (wiring) {

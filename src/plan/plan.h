@@ -47,7 +47,7 @@ struct Plan {
   topology::TopologyKind kind = topology::TopologyKind::kNone;
   unsigned chains = 0;
   unsigned nodes_per_chain = 0;
-  topology::CpuPolicy cpu_policy = topology::CpuPolicy::kCsit;
+  topology::CpuPolicy cpu_policy = topology::CpuPolicy::kAuto;
   std::string host_socket_dir;   // memif sockets of this run, on every node
   std::string guest_socket_dir;  // where that dir appears inside every container
   topology::TrafficSpec traffic;

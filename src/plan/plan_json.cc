@@ -84,7 +84,8 @@ PlannedContainer container_from(const json& j) {
   c.mems = j.at("mems").get<std::vector<int>>();
   for (const auto& m : j.at("mounts")) {
     c.mounts.push_back({m.at("host").get<std::string>(), m.at("guest").get<std::string>(),
-                        m.at("read_only").get<bool>()});
+                        m.at("read_only").get<bool>(), m.value("create", false),
+                        m.value("user", false)});
   }
   const auto& env = j.at("env");
   if (env.contains("MICROSERVICE_LABEL")) {

@@ -65,7 +65,11 @@ json container_json(const PlannedContainer& c) {
   j["mems"] = c.mems;
   j["mounts"] = json::array();
   for (const auto& m : c.mounts) {
-    j["mounts"].push_back({{"host", m.host}, {"guest", m.guest}, {"read_only", m.read_only}});
+    j["mounts"].push_back({{"host", m.host},
+                           {"guest", m.guest},
+                           {"read_only", m.read_only},
+                           {"create", m.create},
+                           {"user", m.user}});
   }
   j["env"] = json::object();
   for (const auto& [k, v] : c.env) j["env"][k] = v;
@@ -204,7 +208,8 @@ std::string to_text(const Plan& plan) {
                        cpus_text(c.mems), c.privileged ? "yes" : "no",
                        c.host_network ? "host" : "none");
     for (const auto& m : c.mounts) {
-      out += fmt::format("  mount: {} -> {}{}\n", m.host, m.guest, m.read_only ? " (ro)" : "");
+      out += fmt::format("  mount: {} -> {}{}{}\n", m.host, m.guest, m.read_only ? " (ro)" : "",
+                         m.create ? " (created when missing)" : "");
     }
     for (const auto& [k, v] : c.env) out += fmt::format("  env: {}={}\n", k, v);
     for (const auto& p : c.ports) {

@@ -1,5 +1,6 @@
 #include "plan/plan.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -155,6 +156,77 @@ cpu:
 )");
   EXPECT_NE(message.find("t.yaml:8:3"), std::string::npos) << message;
   EXPECT_NE(message.find("not enough cpu cores"), std::string::npos) << message;
+}
+
+// A minimal file (no cpu:) on a 2-cpu machine: auto places CSIT's way when it fits, else shares
+// cpus with one warning that says what to write.
+TEST(Plan, AutoCpuPolicyFallsBackToSharedWithOneWarning) {
+  // Eight cores: CSIT's placement fits, no word about it.
+  std::string eight;
+  for (int cpu = 0; cpu < 8; ++cpu)
+    eight += fmt::format("      {},{},0,0,,{},{},{},0\n", cpu, cpu, cpu, cpu, cpu);
+  const auto fits = plan_of("name: one\nnodes:\n  local:\n    lscpu: |\n" + eight +
+                            "containers:\n  - prefix: nf\n    nf: vpp\n");
+  EXPECT_TRUE(fits.warnings.empty()) << fits.warnings.front();
+  EXPECT_EQ(fits.cpu_policy, topology::CpuPolicy::kAuto);
+  const auto crowded = plan_of_example("testpmd-chain.yaml");  // policy: shared, for comparison
+  const auto plan = plan_of(R"(name: minimal
+containers:
+  - {prefix: gen, role: generator}
+  - {prefix: vswitch, role: vswitch}
+  - {prefix: nf, count: 3}
+  - {prefix: sink, role: sink}
+topology: {kind: chain}
+)");
+  ASSERT_EQ(plan.containers.size(), 6U);
+  for (const auto& c : plan.containers) EXPECT_FALSE(c.cpus.empty()) << c.name;
+  const auto chose = std::count_if(plan.warnings.begin(), plan.warnings.end(), [](const auto& w) {
+    return w.find("cpu policy auto chose shared") != std::string::npos;
+  });
+  EXPECT_EQ(chose, 1) << to_text(plan);
+  EXPECT_EQ(plan.containers.size(), crowded.containers.size());
+}
+
+TEST(Plan, MountsOntoCnfctlsOwnGuestPathsAreBadInputAtTheMount) {
+  const std::string wired = R"(name: w
+containers:
+  - {prefix: vswitch, role: vswitch}
+  - prefix: nf
+    mounts: ["/srv:MOUNT"]
+topology: {kind: chain}
+)";
+  auto with = [&](const std::string& guest) {
+    return std::regex_replace(wired, std::regex("MOUNT"), guest);
+  };
+  EXPECT_NE(error_of(with("/run/cnfctl/memif"))
+                .find("t.yaml:5:15: mounts[0]: guest path "
+                      "/run/cnfctl/memif is the run's memif "
+                      "socket directory in container nf1"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("/run/cnfctl")).find("contains the run's memif socket directory"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("/run/cnfctl/memif/x")).find("lies inside the run's memif socket"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("/var/run/dpdk/w-nf1")).find("is DPDK's runtime directory"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("/tmp")).find("is a file system every container gets"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("/run/cnfctl-nf.log")).find("is the NF log cnfctl writes"),
+            std::string::npos);
+  EXPECT_EQ(plan_of(with("/run/data")).containers.size(), 2U);  // inside /run's tmpfs: fine
+  EXPECT_NE(error_of("containers:\n  - prefix: v\n    nf: vpp\n    mounts: [\"/srv:/run/vpp\"]\n")
+                .find("is VPP's socket directory in container v1"),
+            std::string::npos);
+  EXPECT_NE(error_of("containers:\n  - prefix: v\n    nf: vpp\n    mounts: [\"/srv:/etc/vpp\"]\n")
+                .find("contains a vpp file cnfctl writes /etc/vpp/startup.conf"),
+            std::string::npos);
+  EXPECT_NE(error_of("paths: {guest_socket_dir: /run/vpp}\ncontainers:\n  - {prefix: s, role: "
+                     "vswitch, nf: vpp}\n  - {prefix: n, nf: vpp}\ntopology: {kind: chain}\n")
+                .find("guest_socket_dir: /run/vpp is VPP's socket directory"),
+            std::string::npos)
+      << error_of(
+             "paths: {guest_socket_dir: /run/vpp}\ncontainers:\n  - {prefix: s, role: "
+             "vswitch, nf: vpp}\n  - {prefix: n, nf: vpp}\ntopology: {kind: chain}\n");
 }
 
 TEST(Plan, PinnedCpuMustExistOnTheNode) {

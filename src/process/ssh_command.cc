@@ -20,6 +20,80 @@ constexpr std::array<std::string_view, 10> kReservedOptions = {
     "ControlMaster", "ControlPath",   "BatchMode",   "Port",      "User",
     "RequestTTY",    "RemoteCommand", "SessionType", "StdinNull", "ForkAfterAuthentication"};
 
+// The ssh options a topology file may set: each only tunes how ssh connects, authenticates or
+// checks the host key. Everything else is refused, above all what runs a program, loads code or
+// reads configuration (see kRefusedOptions). Compared without case, as ssh does.
+constexpr std::array<std::string_view, 33> kAllowedOptions = {"AddressFamily",
+                                                              "BindAddress",
+                                                              "BindInterface",
+                                                              "CASignatureAlgorithms",
+                                                              "CheckHostIP",
+                                                              "Ciphers",
+                                                              "Compression",
+                                                              "ConnectionAttempts",
+                                                              "ConnectTimeout",
+                                                              "FingerprintHash",
+                                                              "GlobalKnownHostsFile",
+                                                              "GSSAPIAuthentication",
+                                                              "HashKnownHosts",
+                                                              "HostbasedAuthentication",
+                                                              "HostKeyAlgorithms",
+                                                              "HostKeyAlias",
+                                                              "IdentitiesOnly",
+                                                              "IPQoS",
+                                                              "KbdInteractiveAuthentication",
+                                                              "KexAlgorithms",
+                                                              "LogLevel",
+                                                              "MACs",
+                                                              "NumberOfPasswordPrompts",
+                                                              "PasswordAuthentication",
+                                                              "PreferredAuthentications",
+                                                              "PubkeyAcceptedAlgorithms",
+                                                              "PubkeyAcceptedKeyTypes",
+                                                              "PubkeyAuthentication",
+                                                              "RekeyLimit",
+                                                              "ServerAliveCountMax",
+                                                              "ServerAliveInterval",
+                                                              "StrictHostKeyChecking",
+                                                              "UserKnownHostsFile"};
+
+// Options refused with a reason, because each runs or loads something on this machine, opens
+// listeners or forwards credentials, or points ssh at another host or configuration. ProxyJump
+// is among them: it makes ssh start another ssh with the jump host's own configuration; jump
+// hosts belong in ~/.ssh/config, which applies to every node.
+struct RefusedOption {
+  std::string_view key;
+  std::string_view why;
+};
+constexpr std::array<RefusedOption, 24> kRefusedOptions = {{
+    {"ProxyCommand", "it runs a local command"},
+    {"LocalCommand", "it runs a local command"},
+    {"PermitLocalCommand", "it lets ssh run LocalCommand, a local command"},
+    {"KnownHostsCommand", "it runs a local command"},
+    {"ProxyJump",
+     "it starts another ssh with the jump host's configuration (put jump hosts in "
+     "~/.ssh/config)"},
+    {"ProxyUseFdpass", "it belongs to ProxyCommand, which runs a local command"},
+    {"Match", "it can run a local command (Match exec) and reads other configuration"},
+    {"Include", "it reads other configuration files"},
+    {"PKCS11Provider", "it loads a shared library into ssh"},
+    {"SecurityKeyProvider", "it loads a shared library into ssh"},
+    {"XAuthLocation", "it names a program that ssh runs"},
+    {"IdentityAgent", "it connects ssh to another agent socket"},
+    {"IdentityFile", "use the node's `key:` field"},
+    {"CertificateFile", "use the node's `key:` field"},
+    {"ForwardAgent", "it forwards this machine's credentials to the node"},
+    {"ForwardX11", "it forwards this machine's display to the node"},
+    {"LocalForward", "it opens a listener on this machine"},
+    {"RemoteForward", "it opens a listener on the node"},
+    {"DynamicForward", "it opens a listener on this machine"},
+    {"Tunnel", "it creates network devices"},
+    {"HostName", "use the node's `host:` field"},
+    {"ControlPersist", "cnfctl controls its own master connection"},
+    {"SetEnv", "it sends environment variables to the node"},
+    {"SendEnv", "it sends environment variables to the node"},
+}};
+
 bool iequals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) ==
@@ -119,13 +193,30 @@ void validate_ssh_options(const SshOptions& options) {
                        });
     require_input(well_formed, where,
                   fmt::format("ssh option '{}' is not of the form Key=Value", option));
-    for (auto reserved : kReservedOptions) {
-      require_input(!iequals(key, reserved), where,
-                    fmt::format("ssh option '{}' is set by cnfctl itself; remove it "
-                                "(use the node's user/port fields for User and Port)",
-                                option));
+    if (auto problem = ssh_option_problem(option)) require_input(false, where, *problem);
+  }
+}
+
+std::optional<std::string> ssh_option_problem(std::string_view option) {
+  const auto key = option.substr(0, option.find('='));
+  for (auto reserved : kReservedOptions) {
+    if (iequals(key, reserved)) {
+      return fmt::format(
+          "ssh option '{}' is set by cnfctl itself; remove it "
+          "(use the node's user/port fields for User and Port)",
+          key);
     }
   }
+  for (auto allowed : kAllowedOptions) {
+    if (iequals(key, allowed)) return std::nullopt;
+  }
+  std::string why = "it is not one of the options that only tune the connection";
+  for (const auto& refused : kRefusedOptions) {
+    if (iequals(key, refused.key)) why = std::string(refused.why);
+  }
+  std::string allowed;
+  for (auto name : kAllowedOptions) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+  return fmt::format("ssh option '{}' is refused: {}; allowed ssh options: {}", key, why, allowed);
 }
 
 std::string ssh_display_name(const SshOptions& options) {

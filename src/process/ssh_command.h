@@ -63,8 +63,17 @@ class SshError : public Error {
 /// Throws Error::bad_input (where = "node <name>") when `options` cannot work: empty host or
 /// user, host or user starting with '-', max_sessions 0, an ssh option not "Key=Value", or an
 /// option SshRunner must control itself (ControlMaster, ControlPath, BatchMode, Port, User,
-/// RequestTTY, RemoteCommand, SessionType, StdinNull, ForkAfterAuthentication).
+/// RequestTTY, RemoteCommand, SessionType, StdinNull, ForkAfterAuthentication), or an option
+/// not on the allow-list (ssh_option_problem).
 void validate_ssh_options(const SshOptions& options);
+
+/// Why the ssh option `option` ("Key=Value", passed as -o) may not be used, or nullopt when it
+/// may. Only options that tune how ssh connects, authenticates and checks host keys are allowed
+/// (ConnectTimeout, StrictHostKeyChecking, UserKnownHostsFile, Ciphers, ...); everything that
+/// runs a local command (ProxyCommand, LocalCommand, KnownHostsCommand, Match exec), loads code
+/// (PKCS11Provider, SecurityKeyProvider), reads other configuration (Include), starts another
+/// ssh (ProxyJump), forwards, or is cnfctl's own (ControlPath, ControlMaster, ...) is refused.
+std::optional<std::string> ssh_option_problem(std::string_view option);
 
 /// "ssh user@host:port" (Runner::name()).
 std::string ssh_display_name(const SshOptions& options);

@@ -20,7 +20,7 @@ SshOptions dut1() {
   options.port = 2222;
   options.user = "cnf";
   options.identity_file = "/keys/id";
-  options.ssh_options = {"StrictHostKeyChecking=accept-new", "ProxyJump=jump"};
+  options.ssh_options = {"StrictHostKeyChecking=accept-new", "Compression=yes"};
   return options;
 }
 
@@ -28,7 +28,7 @@ TEST(SshArgv, MasterGoesToTheBackgroundOnceAuthenticated) {
   EXPECT_THAT(
       ssh_master_argv(dut1(), "/var/lib/cnfctl/ssh/x"),
       ElementsAre("ssh", "-M", "-N", "-f", "-S", "/var/lib/cnfctl/ssh/x", "-o", "BatchMode=yes",
-                  "-o", "StrictHostKeyChecking=accept-new", "-o", "ProxyJump=jump", "-o",
+                  "-o", "StrictHostKeyChecking=accept-new", "-o", "Compression=yes", "-o",
                   "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
                   "-o", "ClearAllForwardings=yes", "-i", "/keys/id", "-p", "2222", "-l", "cnf",
                   "-o", "ControlPersist=120s", "--", "10.0.0.2"));
@@ -42,7 +42,7 @@ TEST(SshArgv, SessionUsesTheMasterWithoutTtyAndEndsWithOneRemoteString) {
   EXPECT_THAT(
       argv, ElementsAre("/opt/ssh", "-o", "ControlMaster=no", "-T", "-e", "none", "-S", "/s%%p",
                         "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o",
-                        "ProxyJump=jump", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5",
+                        "Compression=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5",
                         "-o", "ServerAliveCountMax=3", "-o", "ClearAllForwardings=yes", "-p",
                         "2222", "-l", "cnf", "--", "10.0.0.2", "echo 'a b'"));
 }
@@ -91,6 +91,25 @@ TEST(SshOptionsCheck, RejectsWhatWouldBreakTheRunner) {
   options = dut1();
   options.max_sessions = 0;
   rejected(options, "max_sessions");
+}
+
+TEST(SshOptionsCheck, OnlyAllowsOptionsThatTuneTheConnection) {
+  for (const char* option :
+       {"ProxyCommand=touch /tmp/x", "proxycommand=x", "LocalCommand=x", "PermitLocalCommand=yes",
+        "KnownHostsCommand=x", "Match=exec x", "Include=/tmp/x", "PKCS11Provider=/tmp/x.so",
+        "SecurityKeyProvider=/tmp/x.so", "ProxyJump=jump", "XAuthLocation=/tmp/x",
+        "LocalForward=1 h:2", "ControlPersist=1", "SomethingNew=1"}) {
+    SshOptions options = dut1();
+    options.ssh_options = {option};
+    EXPECT_THROW(validate_ssh_options(options), Error) << option;
+    EXPECT_TRUE(ssh_option_problem(option).has_value()) << option;
+  }
+  EXPECT_THAT(*ssh_option_problem("ProxyCommand=x"), HasSubstr("runs a local command"));
+  EXPECT_THAT(*ssh_option_problem("ProxyCommand=x"), HasSubstr("allowed ssh options: "));
+  for (const char* option : {"StrictHostKeyChecking=accept-new", "userknownhostsfile=/dev/null",
+                             "ConnectTimeout=3", "GSSAPIAuthentication=no", "IdentitiesOnly=yes"}) {
+    EXPECT_EQ(ssh_option_problem(option), std::nullopt) << option;
+  }
 }
 
 TEST(SshNames, DisplayAndLocation) {

@@ -244,9 +244,11 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
   const auto run = plan.run;
 
   std::optional<Failure> setup_failure;
+  // The run-wide pause points: "journal" / "journal:done" (the journal is written: one point,
+  // both spellings) and "dirs" / "dirs:done" (around making the node dirs).
   auto pause_once = [&](const std::string& point) {
-    if (options.pause_at == point) {
-      fmt::print(stderr, "cnfctl: test pause at {} (pid {})\n", point, ::getpid());
+    if (options.pause_at == point || options.pause_at == point + ":done") {
+      fmt::print(stderr, "cnfctl: test pause at {} (pid {})\n", options.pause_at, ::getpid());
       std::fflush(stderr);
       ::raise(SIGSTOP);
     }
@@ -254,10 +256,39 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
   pause_once("journal");
   try {
     env.prepare_nodes();
+    if (options.pause_at == "dirs") pause_once("dirs");
+    // Recorded as attempted before the mkdir, created right after it: `down` removes exactly
+    // what this run made (run_environment.h).
+    journal.update([](Journal& j) {
+      for (auto& d : j.node_dirs) d.attempted = true;
+    });
     const auto dirs = journal.snapshot().node_dirs;
-    env.make_dirs(dirs);
-    if (!dirs.empty()) progress.say(run, fmt::format("{} node dir(s) created", dirs.size()));
-    pause_once("dirs:done");
+    std::vector<std::pair<NodeDir, RunEnvironment::DirOutcome>> outcomes;
+    auto record = [&] {
+      journal.update([&](Journal& j) {
+        for (const auto& [dir, what] : outcomes) {
+          for (auto& d : j.node_dirs) {
+            if (d.node != dir.node || d.path != dir.path) continue;
+            d.created = what == RunEnvironment::DirOutcome::kCreated;
+            d.attempted = what != RunEnvironment::DirOutcome::kExisted;
+          }
+        }
+      });
+    };
+    try {
+      env.make_dirs(dirs, [&](const NodeDir& dir, RunEnvironment::DirOutcome what) {
+        outcomes.emplace_back(dir, what);
+      });
+    } catch (...) {
+      record();
+      throw;
+    }
+    record();
+    const auto created = std::count_if(outcomes.begin(), outcomes.end(), [](const auto& o) {
+      return o.second == RunEnvironment::DirOutcome::kCreated;
+    });
+    if (!dirs.empty()) progress.say(run, fmt::format("{} node dir(s) created", created));
+    if (options.pause_at == "dirs:done") pause_once("dirs:done");
   } catch (const std::exception& e) {
     setup_failure = Failure{"", "prepare nodes", e.what()};
   }
@@ -287,7 +318,8 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
     const auto* c = failure->container.empty() ? nullptr : plan.find(failure->container);
     what = c ? fmt::format("container {} (node {}), step {}", c->name, c->node, failure->step)
              : failure->step;
-    fmt::print(stderr, "cnfctl: up of run {} failed at {}:\n  {}\n", run, what, failure->error);
+    // The error itself is printed once, by whoever reports the exception thrown below.
+    fmt::print(stderr, "cnfctl: up of run {} failed at {}; rolling back\n", run, what);
     if (c) {
       const auto snapshot = journal.snapshot();
       auto it = snapshot.containers.find(c->name);

@@ -90,7 +90,13 @@ json Journal::to_json() const {
   j["nodes"] = json::array();
   for (const auto& n : nodes) j["nodes"].push_back(node::to_json(n));
   j["node_dirs"] = json::array();
-  for (const auto& d : node_dirs) j["node_dirs"].push_back({{"node", d.node}, {"path", d.path}});
+  for (const auto& d : node_dirs) {
+    j["node_dirs"].push_back({{"node", d.node},
+                              {"path", d.path},
+                              {"exclusive", d.exclusive},
+                              {"attempted", d.attempted},
+                              {"created", d.created}});
+  }
   j["containers"] = json::object();
   for (const auto& [name, record] : containers) {
     json c;
@@ -133,8 +139,10 @@ Journal Journal::from_json(const json& j) {
       }
     }
     for (const auto& d : j.at("node_dirs")) {
-      journal.node_dirs.push_back(
-          {d.at("node").get<std::string>(), d.at("path").get<std::string>()});
+      // Journals written before `created` was recorded: their dirs were made by that run.
+      journal.node_dirs.push_back({d.at("node").get<std::string>(), d.at("path").get<std::string>(),
+                                   d.value("exclusive", true), d.value("attempted", true),
+                                   d.value("created", true)});
     }
     for (const auto& [name, c] : j.at("containers").items()) {
       ContainerRecord record;

@@ -52,11 +52,20 @@ struct EngineRecord {
   bool operator==(const EngineRecord&) const = default;
 };
 
-/// A directory this run creates on a node (memif socket dir, DPDK runtime dirs, VPP socket
-/// dirs); `down` removes it.
+/// A directory this run makes on a node: the memif socket dir, DPDK runtime dirs, VPP socket
+/// dirs (exclusive: the run refuses to start when one exists) and the host paths of mounts
+/// written with `create: true` (made only when missing). `down` removes exactly the ones whose
+/// `created` is set: a directory that existed before the run is never removed.
 struct NodeDir {
   std::string node;
   std::string path;
+  /// The directory must not exist before the run (cnfctl's own); false: `create: true` mounts.
+  bool exclusive = true;
+  /// Set just before the run tries to make it; cleared again when it turned out to exist.
+  /// `down` after a crash removes an attempted, not created directory only when it is empty.
+  bool attempted = false;
+  /// The run made it (mkdir succeeded; recorded right after). `down` removes it with its contents.
+  bool created = false;
   bool operator==(const NodeDir&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/error.h"
@@ -110,6 +111,9 @@ nlohmann::json status_json(const std::vector<RunStatus>& runs) {
   return j;
 }
 
+// The widest NF-READY reason shown inside the `ps` table.
+constexpr std::size_t kMaxCellWidth = 60;
+
 std::string status_text(const std::vector<RunStatus>& runs) {
   if (runs.empty()) return "no runs\n";
   std::string out;
@@ -119,9 +123,22 @@ std::string status_text(const std::vector<RunStatus>& runs) {
         fmt::format("run {} ({}, from {}, started {})\n", r.run, r.state, r.source, r.started_at);
     std::vector<std::vector<std::string>> rows = {
         {"CONTAINER", "NODE", "ENGINE", "STATE", "NF", "NF-READY"}};
+    // A cell holds one short line; a longer reason (often an NF log tail) follows the table.
+    std::vector<const ContainerStatus*> details;
     for (const auto& c : r.containers) {
-      rows.push_back({c.name, c.node, c.engine, c.state, c.nf,
-                      c.nf_ready ? (*c.nf_ready ? "yes" : "no: " + c.nf_detail) : "-"});
+      std::string ready = "-";
+      if (c.nf_ready && *c.nf_ready) ready = "yes";
+      if (c.nf_ready && !*c.nf_ready) {
+        const auto line = c.nf_detail.substr(0, c.nf_detail.find('\n'));
+        const bool whole = line.size() == c.nf_detail.size() && line.size() <= kMaxCellWidth;
+        ready =
+            "no: " + (line.size() > kMaxCellWidth ? line.substr(0, kMaxCellWidth) + "..." : line);
+        if (!whole) {
+          ready += " (see below)";
+          details.push_back(&c);
+        }
+      }
+      rows.push_back({c.name, c.node, c.engine, c.state, c.nf, ready});
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows) {
@@ -134,6 +151,11 @@ std::string status_text(const std::vector<RunStatus>& runs) {
         if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
       }
       out += line + "\n";
+    }
+    for (const auto* c : details) {
+      out += fmt::format("  {} is not ready:\n", c->name);
+      std::istringstream lines(c->nf_detail);
+      for (std::string line; std::getline(lines, line);) out += "    " + line + "\n";
     }
   }
   return out;

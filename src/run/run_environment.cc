@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/error.h"
 #include "common/paths.h"
 #include "process/local_runner.h"
+#include "topology/values.h"
 
 namespace cnfctl::run {
 namespace {
@@ -20,8 +22,23 @@ bool removable(const std::string& path) {
   if (path.size() < 2 || path.front() != '/' || path.find("..") != std::string::npos) {
     return false;
   }
-  return std::count(path.begin() + 1, path.end(), '/') >= 1 && path.back() != '/';
+  return std::count(path.begin() + 1, path.end(), '/') >= 1 && path.back() != '/' &&
+         !topology::is_system_directory(path);
 }
+
+// Makes each directory given as "x:<path>" (exclusive: its parents first) or "c:<path>"
+// (create when missing) with a plain mkdir, and says what happened to each, one line per path.
+// The paths are positional parameters, never script text.
+constexpr const char* kMakeDirsScript =
+    "for a; do\n"
+    "  p=${a#?:}\n"
+    "  case $a in x:*) [ -n \"${p%/*}\" ] && mkdir -p -- \"${p%/*}\" 2>/dev/null ;; esac\n"
+    "  if mkdir -- \"$p\" 2>/dev/null; then echo \"created $p\"\n"
+    "  elif [ -d \"$p\" ] && [ ! -L \"$p\" ]; then echo \"existed $p\"\n"
+    "  elif [ -e \"$p\" ] || [ -L \"$p\" ]; then echo \"failed $p (it exists and is not a "
+    "directory)\"\n"
+    "  else echo \"failed $p (its parent directory is missing or not writable)\"; fi\n"
+    "done\n";
 
 }  // namespace
 
@@ -64,7 +81,12 @@ std::vector<NodeDir> node_dirs_of(const plan::Plan& plan) {
   std::vector<NodeDir> dirs;
   auto add = [&](const std::string& node, const std::string& path) {
     NodeDir d{node, path};
-    if (!path.empty() && std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    while (d.path.size() > 1 && d.path.back() == '/') d.path.pop_back();
+    if (!path.empty() && std::none_of(dirs.begin(), dirs.end(), [&](const NodeDir& other) {
+          return other.node == d.node && other.path == d.path;
+        })) {
+      dirs.push_back(d);
+    }
   };
   for (const auto& c : plan.containers) {
     for (const auto& m : c.mounts) {
@@ -72,6 +94,15 @@ std::vector<NodeDir> node_dirs_of(const plan::Plan& plan) {
     }
     if (c.dpdk_runtime_dir) add(c.node, *c.dpdk_runtime_dir);
     if (c.vpp_sockets) add(c.node, c.vpp_sockets->host_dir);
+  }
+  // Host paths of `create: true` mounts: made when missing (not exclusive).
+  for (const auto& c : plan.containers) {
+    for (const auto& m : c.mounts) {
+      if (!m.user || !m.create) continue;
+      const auto before = dirs.size();
+      add(c.node, m.host);
+      if (dirs.size() > before) dirs.back().exclusive = false;
+    }
   }
   return dirs;
 }
@@ -88,7 +119,10 @@ engine::ContainerSpec container_spec(const plan::PlannedContainer& c) {
     std::sort(list->begin(), list->end());
     list->erase(std::unique(list->begin(), list->end()), list->end());
   }
-  for (const auto& m : c.mounts) spec.mounts.push_back({m.host, m.guest, m.read_only, true});
+  // Every host path exists before the container: the run made its own directories and
+  // `create: true` mount dirs (node_dirs_of), and a user's other host paths were checked to
+  // exist. The engine creates nothing (a directory it made would be left behind).
+  for (const auto& m : c.mounts) spec.mounts.push_back({m.host, m.guest, m.read_only, false});
   for (const auto& [k, v] : c.env) {
     if (k != engine::kMicroserviceLabel) spec.env[k] = v;
   }
@@ -222,32 +256,73 @@ void RunEnvironment::prepare_nodes() {
   }
 }
 
-void RunEnvironment::make_dirs(const std::vector<NodeDir>& dirs) {
-  std::map<std::string, std::vector<std::string>> by_node;
-  for (const auto& d : dirs) by_node[d.node].push_back(d.path);
-  for (const auto& [node, paths] : by_node) {
-    process::Command command{.argv = {"mkdir", "-p", "--"}};
-    command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+void RunEnvironment::make_dirs(const std::vector<NodeDir>& dirs,
+                               const std::function<void(const NodeDir&, DirOutcome)>& outcome) {
+  std::map<std::string, std::vector<const NodeDir*>> by_node;
+  for (const auto& d : dirs) by_node[d.node].push_back(&d);
+  for (const auto& [node, node_dirs] : by_node) {
+    process::Command command{.argv = {"sh", "-c", kMakeDirsScript, "cnfctl-mkdir"}};
+    for (const auto* d : node_dirs) command.argv.push_back((d->exclusive ? "x:" : "c:") + d->path);
     command.timeout = kDirCommandTimeout;
+    process::Outcome result;
     try {
-      process::run_checked(runner_of(node), command, "creating the run's directories");
+      result = process::run_checked(runner_of(node), command, "creating the run's directories");
     } catch (Error& e) {
       throw e.at("node " + node);
+    }
+    std::map<std::string, std::string> said;  // path -> "created", "existed", "failed (...)"
+    std::istringstream lines(result.out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto space = line.find(' ');
+      if (space == std::string::npos) continue;
+      auto rest = line.substr(space + 1);
+      std::string why;
+      if (const auto paren = rest.find(" ("); paren != std::string::npos) {
+        why = rest.substr(paren + 1);
+        rest.resize(paren);
+      }
+      said[rest] = line.substr(0, space) + (why.empty() ? "" : " " + why);
+    }
+    std::vector<std::string> existed;
+    std::vector<std::string> failed;
+    for (const auto* d : node_dirs) {
+      const auto it = said.find(d->path);
+      const std::string what = it == said.end() ? "failed (no answer)" : it->second;
+      if (what == "created") {
+        outcome(*d, DirOutcome::kCreated);
+      } else if (what == "existed") {
+        outcome(*d, DirOutcome::kExisted);
+        if (d->exclusive) existed.push_back(d->path);
+      } else {
+        outcome(*d, DirOutcome::kFailed);
+        failed.push_back(d->path + " " + what.substr(what.find(' ') + 1));
+      }
+    }
+    if (!existed.empty()) {
+      throw Error(fmt::format("{} existed already and is not this run's (left untouched): "
+                              "remove it or choose another run name or directory",
+                              fmt::join(existed, ", ")))
+          .at("node " + node);
+    }
+    if (!failed.empty()) {
+      throw Error(fmt::format("cannot create {}", fmt::join(failed, ", "))).at("node " + node);
     }
   }
 }
 
 std::vector<std::string> RunEnvironment::remove_dirs(const std::vector<NodeDir>& dirs) {
   std::vector<std::string> errors;
-  std::map<std::string, std::vector<std::string>> by_node;
+  std::map<std::string, std::vector<std::string>> made;   // by node: rm -rf
+  std::map<std::string, std::vector<std::string>> maybe;  // by node: rmdir when empty
   for (const auto& d : dirs) {
+    if (!d.created && !d.attempted) continue;  // never this run's
     if (!removable(d.path)) {
       errors.push_back(fmt::format("node {}: refusing to remove '{}'", d.node, d.path));
       continue;
     }
-    by_node[d.node].push_back(d.path);
+    (d.created ? made : maybe)[d.node].push_back(d.path);
   }
-  for (const auto& [node, paths] : by_node) {
+  for (const auto& [node, paths] : made) {
     process::Command command{.argv = {"rm", "-rf", "--one-file-system", "--"}};
     command.argv.insert(command.argv.end(), paths.begin(), paths.end());
     command.timeout = kDirCommandTimeout;
@@ -255,6 +330,16 @@ std::vector<std::string> RunEnvironment::remove_dirs(const std::vector<NodeDir>&
       process::run_checked(runner_of(node), command, "removing the run's directories");
     } catch (Error& e) {
       errors.push_back(e.at("node " + node).describe());
+    }
+  }
+  for (const auto& [node, paths] : maybe) {
+    // Best effort: a missing or non-empty directory is left as it is, without an error.
+    process::Command command{.argv = {"rmdir", "--ignore-fail-on-non-empty", "--"}};
+    command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+    command.timeout = kDirCommandTimeout;
+    try {
+      runner_of(node).run(command);
+    } catch (const std::exception&) {
     }
   }
   return errors;

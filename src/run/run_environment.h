@@ -87,10 +87,20 @@ class RunEnvironment {
   /// prepare_node() of every engine, in parallel. Throws the first failure.
   void prepare_nodes();
 
-  /// Creates (mkdir -p) `dirs` on their nodes. Throws cnfctl::Error naming node and command.
-  void make_dirs(const std::vector<NodeDir>& dirs);
-  /// Removes (rm -rf --one-file-system) `dirs` on their nodes, refusing paths of fewer than two
-  /// components or with "..". Returns the error texts (empty when all are gone). Never throws.
+  /// What make_dirs() found for one directory.
+  enum class DirOutcome { kCreated, kExisted, kFailed };
+  /// Makes `dirs` on their nodes (one command per node), each with a plain mkdir that fails
+  /// when the path exists: exclusive dirs get their missing parents first (`mkdir -p`, left in
+  /// place: cnfctl's shared roots such as /run/cnfctl/sockets); `create: true` mount dirs do
+  /// not. Calls `outcome(dir, what)` for every dir as soon as its node answered (to journal it).
+  /// Throws cnfctl::Error naming the node and the paths when an exclusive dir existed already
+  /// (it is not this run's: it is left alone) or a dir could not be made.
+  void make_dirs(const std::vector<NodeDir>& dirs,
+                 const std::function<void(const NodeDir&, DirOutcome)>& outcome);
+  /// Removes the dirs this run made (`created`: rm -rf --one-file-system) and the ones it may
+  /// have made without recording it (`attempted`: rmdir, only when empty); never a dir that is
+  /// neither, and never a system directory or a path with "..". Returns the error texts (empty
+  /// when all are gone). Never throws.
   std::vector<std::string> remove_dirs(const std::vector<NodeDir>& dirs);
 
  private:

@@ -1,6 +1,7 @@
 #include "run/tear_down.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,19 +14,48 @@ namespace cnfctl::run {
 namespace {
 
 // Runs `work` on each container of `which`, in parallel, collecting errors as "container X:
-// <what>: <error>".
+// <what>: <error>". Containers that fail with the same text (a daemon that is gone says the same
+// long hint for every container) make one error: "containers X, Y: <what>: <error>".
 void each_container(const std::vector<const plan::PlannedContainer*>& which, std::size_t jobs,
                     const std::string& what, std::vector<std::string>& errors,
                     const std::function<void(const plan::PlannedContainer&)>& work) {
   std::mutex mutex;
+  std::vector<std::string> failed(which.size());
   for_each_parallel(which.size(), jobs, [&](std::size_t i) {
     try {
       work(*which[i]);
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex);
-      errors.push_back(fmt::format("container {}: {}: {}", which[i]->name, what, e.what()));
+      // The container's own id in the text would make every error different.
+      std::string text = e.what();
+      for (auto at = text.find(which[i]->id); at != std::string::npos;
+           at = text.find(which[i]->id, at + 4)) {
+        text.replace(at, which[i]->id.size(), "<id>");
+      }
+      failed[i] = text;
     }
   });
+  std::vector<std::pair<std::string, std::vector<std::string>>> grouped;  // error, containers
+  for (std::size_t i = 0; i < which.size(); ++i) {
+    if (failed[i].empty()) continue;
+    auto it = std::find_if(grouped.begin(), grouped.end(),
+                           [&](const auto& g) { return g.first == failed[i]; });
+    if (it == grouped.end()) it = grouped.insert(grouped.end(), {failed[i], {}});
+    it->second.push_back(which[i]->name);
+  }
+  for (auto& [text, names] : grouped) {
+    if (names.size() == 1) {
+      // Alone, the error keeps its container's id.
+      const auto* c = *std::find_if(which.begin(), which.end(),
+                                    [&](const auto* p) { return p->name == names.front(); });
+      for (auto at = text.find("<id>"); at != std::string::npos; at = text.find("<id>", at)) {
+        text.replace(at, 4, c->id);
+      }
+      errors.push_back(fmt::format("container {}: {}: {}", names.front(), what, text));
+    } else {
+      errors.push_back(fmt::format("containers {}: {}: {}", fmt::join(names, ", "), what, text));
+    }
+  }
 }
 
 }  // namespace

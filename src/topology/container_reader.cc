@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, 11> kGroupKeys{"prefix", "count",      "r
 constexpr std::array<KeyHint, 1> kGroupHints{{
     {"name", "containers are named <prefix><n>: write 'prefix'"},
 }};
-constexpr std::array<std::string_view, 3> kMountKeys{"host", "guest", "read_only"};
+constexpr std::array<std::string_view, 4> kMountKeys{"host", "guest", "read_only", "create"};
 
 Mount read_mount(const YamlSource& source, const Field& field) {
   Mount mount;
@@ -37,6 +37,7 @@ Mount read_mount(const YamlSource& source, const Field& field) {
     mount.host = path(host, read_line(host, "a host path"), "host");
     mount.guest = path(guest, read_line(guest, "a guest path"), "guest");
     if (const auto* ro = mapping.find("read_only")) mount.read_only = read_bool(*ro);
+    if (const auto* create = mapping.find("create")) mount.create = read_bool(*create);
   } else {
     const auto text = read_line(field, "host:guest[:ro|rw] or a mapping {host, guest}");
     std::vector<std::string_view> parts;

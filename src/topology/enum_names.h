@@ -53,8 +53,9 @@ inline constexpr std::array<EnumName<TopologyKind>, 9> kTopologyKindNames{{
 inline constexpr std::array<EnumName<RxMode>, 3> kRxModeNames{{
     {"interrupt", RxMode::kInterrupt}, {"polling", RxMode::kPolling},
     {"adaptive", RxMode::kAdaptive}}};
-inline constexpr std::array<EnumName<CpuPolicy>, 3> kCpuPolicyNames{{
-    {"csit", CpuPolicy::kCsit}, {"shared", CpuPolicy::kShared}, {"none", CpuPolicy::kNone}}};
+inline constexpr std::array<EnumName<CpuPolicy>, 4> kCpuPolicyNames{{
+    {"auto", CpuPolicy::kAuto}, {"csit", CpuPolicy::kCsit}, {"shared", CpuPolicy::kShared},
+    {"none", CpuPolicy::kNone}}};
 // clang-format on
 
 /// The spelling of `value` in `table` ("?" if absent, which would be a bug in the table).

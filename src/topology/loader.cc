@@ -1,16 +1,19 @@
 #include "topology/loader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <system_error>
 
 #include "common/error.h"
 #include "common/names.h"
+#include "process/ssh_command.h"
 #include "topology/checks.h"
 #include "topology/enum_names.h"
 #include "topology/readers.h"
@@ -44,6 +47,14 @@ constexpr std::array<std::string_view, 7> kCpuKeys{
     "policy",        "numa",          "vs_data_cores", "nf_data_cores",
     "nf_main_ratio", "nf_data_ratio", "allow_overlap"};
 constexpr std::array<std::string_view, 3> kTrafficKeys{"duration", "frame_size", "rate"};
+
+// The default of a `paths:` key, for messages.
+std::string default_of(std::string_view key) {
+  const Paths defaults;
+  if (key == "socket_dir") return defaults.socket_dir;
+  if (key == "guest_socket_dir") return defaults.guest_socket_dir;
+  return defaults.vpp_socket_base;
+}
 
 // A hint for YAML syntax errors whose yaml-cpp wording is obscure.
 std::string syntax_hint(const std::string& message) {
@@ -397,6 +408,9 @@ SshSpec Loader::read_ssh(const Mapping& node) const {
         fail(option.where, fmt::format("{}: expected Option=value (as for ssh -o), got {}",
                                        option.key, describe(option.node)));
       }
+      if (const auto problem = process::ssh_option_problem(text)) {
+        fail(option.where, fmt::format("{}: {}", option.key, *problem));
+      }
       ssh.ssh_options.push_back(text);
     }
   }
@@ -409,14 +423,30 @@ void Loader::read_paths(const Field* field) {
   const Mapping paths(source_, *field, "paths");
   paths.allow(kPathsKeys);
   paths.record(topo_.paths.where);
+  // cnfctl makes a directory per run (or per container) inside the two host directories and
+  // removes it at `down`, and mounts the socket dir over the guest directory: none of them may
+  // be a directory of the system.
+  auto directory = [&](const Field& f, std::string_view what, std::string_view use) {
+    auto path = read_absolute_path(f, what);
+    if (is_system_directory(path)) {
+      fail(f.where, fmt::format("{}: {} is a system directory; {} (choose a directory of "
+                                "cnfctl's own, e.g. the default {})",
+                                f.key, path, use, default_of(f.key)));
+    }
+    return path;
+  };
   if (const auto* f = paths.find("socket_dir")) {
-    topo_.paths.socket_dir = read_absolute_path(*f, "host directory");
+    topo_.paths.socket_dir =
+        directory(*f, "host directory", "cnfctl makes <socket_dir>/<run> and removes it at down");
   }
   if (const auto* f = paths.find("guest_socket_dir")) {
-    topo_.paths.guest_socket_dir = read_absolute_path(*f, "guest directory");
+    topo_.paths.guest_socket_dir = directory(
+        *f, "guest directory", "the run's socket directory is mounted over it in every container");
   }
   if (const auto* f = paths.find("vpp_socket_base")) {
-    topo_.paths.vpp_socket_base = read_absolute_path(*f, "guest directory");
+    topo_.paths.vpp_socket_base =
+        directory(*f, "host directory",
+                  "cnfctl makes <vpp_socket_base>/<container id> and removes it at down");
   }
 }
 
@@ -588,6 +618,16 @@ void Loader::read_traffic(const Field* field) {
   }
 }
 
+// What a path that is not a regular file is, for the message.
+std::string not_regular_file(mode_t mode) {
+  if (S_ISDIR(mode)) return "it is a directory";
+  if (S_ISFIFO(mode)) return "it is a FIFO (named pipe), not a regular file";
+  if (S_ISCHR(mode)) return "it is a character device, not a regular file";
+  if (S_ISBLK(mode)) return "it is a block device, not a regular file";
+  if (S_ISSOCK(mode)) return "it is a socket, not a regular file";
+  return "it is not a regular file";
+}
+
 }  // namespace
 
 Topology load_topology_text(std::string_view text, std::string source_name) {
@@ -596,23 +636,40 @@ Topology load_topology_text(std::string_view text, std::string source_name) {
 
 Topology load_topology_file(const std::filesystem::path& path) {
   const auto name = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw Error::bad_input(name, "cannot read the topology file: it is a directory");
+  auto refuse = [&](const std::string& why) {
+    throw Error::bad_input(name, "cannot read the topology file: " + why);
+  };
+  // Only a regular file is read: a FIFO or a terminal would block forever, a device could be
+  // endless or act on open. Checked before opening (stat follows symlinks; a loop fails ELOOP)
+  // and again on the open descriptor (the path may change in between).
+  struct stat info {};
+  if (::stat(name.c_str(), &info) != 0) refuse(std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) refuse(not_regular_file(info.st_mode));
+  const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) refuse(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &info) != 0) refuse(std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) refuse(not_regular_file(info.st_mode));
+  if (static_cast<std::uintmax_t>(info.st_size) > kMaxTopologyFileBytes) {
+    throw Error::bad_input(
+        name,
+        fmt::format("the file is {} bytes, larger than {} bytes, the limit for topology files",
+                    info.st_size, kMaxTopologyFileBytes));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int saved = errno;
-    throw Error::bad_input(name, fmt::format("cannot read the topology file: {}",
-                                             saved ? std::strerror(saved) : "open failed"));
-  }
-  // Read at most one byte more than the limit, so a device or a pipe cannot exhaust memory.
+  // At most one byte more than the limit, in case the file grows while it is read.
   std::string text(kMaxTopologyFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    throw Error::bad_input(name, "cannot read the topology file: read error");
+  std::size_t used = 0;
+  while (used < text.size()) {
+    const auto got = ::read(fd, text.data() + used, text.size() - used);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) refuse(std::strerror(errno));
+    if (got == 0) break;
+    used += static_cast<std::size_t>(got);
   }
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  text.resize(used);
   return load_topology_text(text, name);
 }
 

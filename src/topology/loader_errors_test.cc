@@ -131,7 +131,7 @@ TEST(LoaderErrors, UnknownKeysAtEveryLevel) {
   EXPECT_EQ(error_of(with_group("prefix: nf", "paths: {socket_dirs: /x}\n")),
             "t.yaml:3:9: unknown key 'socket_dirs' in paths; did you mean 'socket_dir'?");
   EXPECT_EQ(error_of(with_group("prefix: nf, mounts: [{host: /a, guest: /b, ro: true}]")),
-            "t.yaml:2:49: unknown key 'ro' in mount; known keys: host, guest, read_only");
+            "t.yaml:2:49: unknown key 'ro' in mount; known keys: host, guest, read_only, create");
   EXPECT_EQ(error_of(with_group("prefix: nf", "traffic: {durration: 5s}\n")),
             "t.yaml:3:11: unknown key 'durration' in traffic; did you mean 'duration'?");
 }
@@ -186,7 +186,7 @@ TEST(LoaderErrors, UnknownKindsListTheKnownOnes) {
             "chain_functional, chain_ip4, pipeline_ip4, cross_horiz, chain_vswitch, "
             "chain_ipsec, chain_dma");
   EXPECT_EQ(error_of(with_group("prefix: a", "cpu: {policy: greedy}\n")),
-            "t.yaml:3:15: unknown cpu policy 'greedy'; known cpu policies: csit, shared, none");
+            "t.yaml:3:15: unknown cpu policy 'greedy'; known cpu policies: auto, csit, shared, none");
   EXPECT_EQ(error_of(with_group("prefix: a, role: router")),
             "t.yaml:2:23: unknown role 'router'; known roles: nf, vswitch, generator, sink");
   EXPECT_EQ(error_of(with_group("prefix: a", "engine: {kind: docker, runtime: crun}\n")),
@@ -369,6 +369,38 @@ TEST(LoaderErrors, NodeChecks) {
                      "\n" +
                      with_group("prefix: a")),
             "t.yaml:2:58: interface_names: node 'd' has 1 interfaces but 2 interface names");
+}
+
+TEST(LoaderErrors, SshOptionsOnlyFromTheAllowList) {
+  EXPECT_EQ(error_of("nodes:\n  d: {host: h, ssh_options: [\"ConnectTimeout=3\"]}\n" +
+                     with_group("prefix: a")),
+            "no error");
+  const auto error = error_of("nodes:\n  d: {host: h, ssh_options: [\"ProxyCommand=touch x\"]}\n" +
+                              with_group("prefix: a"));
+  EXPECT_EQ(error.rfind("t.yaml:2:30: ssh_options[0]: ssh option 'ProxyCommand' is refused: it "
+                        "runs a local command; allowed ssh options: ",
+                        0),
+            0U)
+      << error;
+  EXPECT_NE(
+      error_of("nodes:\n  d: {host: h, ssh_options: [\"include=/x\"]}\n" + with_group("prefix: a"))
+          .find("'include' is refused: it reads other configuration files"),
+      std::string::npos);
+}
+
+TEST(LoaderErrors, SystemDirectoriesAsRunDirectories) {
+  EXPECT_EQ(error_of(with_group("prefix: a", "name: lib\npaths: {socket_dir: /var}\n")),
+            "t.yaml:4:21: socket_dir: /var is a system directory; cnfctl makes "
+            "<socket_dir>/<run> and removes it at down (choose a directory of cnfctl's own, e.g. "
+            "the default /run/cnfctl/sockets)");
+  EXPECT_NE(error_of(with_group("prefix: a", "paths: {guest_socket_dir: /}\n"))
+                .find("t.yaml:3:27: guest_socket_dir: / is a system directory"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_group("prefix: a", "paths: {vpp_socket_base: /usr/lib/}\n"))
+                .find("vpp_socket_base: /usr/lib is a system directory"),
+            std::string::npos);
+  EXPECT_EQ(error_of(with_group("prefix: a", "paths: {socket_dir: /var/lib/cnfctl}\n")),
+            "no error");
 }
 
 }  // namespace

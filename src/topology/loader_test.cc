@@ -1,6 +1,8 @@
 #include "topology/loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -337,7 +339,7 @@ TEST(Loader, DefaultsForAMinimalFile) {
   EXPECT_EQ(topo.topology.kind, TopologyKind::kNone);
   EXPECT_FALSE(topo.topology.wired());
   EXPECT_EQ(topo.topology.tg_mac[0], "02:fe:00:00:00:01");
-  EXPECT_EQ(topo.cpu.policy, CpuPolicy::kCsit);
+  EXPECT_EQ(topo.cpu.policy, CpuPolicy::kAuto);
   EXPECT_EQ(topo.cpu.vs_data_cores, 1u);
   EXPECT_EQ(topo.cpu.nf_data_cores, (NfDataCores{1, false}));
   EXPECT_EQ(topo.cpu.nf_main_ratio, 2u);
@@ -473,6 +475,67 @@ TEST(Loader, MissingFileAndDirectoryAreBadInput) {
     EXPECT_EQ(e.exit_code(), 2);
     EXPECT_EQ(e.describe(), "/: cannot read the topology file: it is a directory");
   }
+}
+
+// Only regular files are read: a FIFO would block the reader forever, a device may be endless.
+TEST(Loader, OnlyRegularFilesAreRead) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cnfctl_topology_loader_fifo_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto fifo = dir / "fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto loop = dir / "loop.yaml";
+  std::filesystem::create_symlink(loop, loop);
+  const auto device = dir / "zero.yaml";
+  std::filesystem::create_symlink("/dev/zero", device);
+  const auto big = dir / "big.yaml";
+  std::ofstream(big) << std::string(kMaxTopologyFileBytes + 1, '#');
+  for (const auto& [path, why] : std::vector<std::pair<std::filesystem::path, std::string>>{
+           {fifo, "it is a FIFO (named pipe), not a regular file"},
+           {loop, "Too many levels of symbolic links"},
+           {device, "it is a character device, not a regular file"},
+           {big, "the file is 1048577 bytes, larger than 1048576 bytes"}}) {
+    try {
+      load_topology_file(path);
+      ADD_FAILURE() << path << ": no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_EQ(e.describe().rfind(path.string() + ": ", 0), 0U) << e.describe();
+      EXPECT_NE(e.describe().find(why), std::string::npos) << e.describe();
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// 110,000 keys in one mapping load, each found (an index, not a scan per key). How long it
+// takes is bench/topology_load's business, not a test's.
+TEST(Loader, AHundredThousandKeysLoad) {
+  // "n" and 4 base-36 digits: 9 bytes a key, 990 kB in all (the limit is 1 MiB).
+  auto name = [](int i) {
+    std::string out = "n0000";
+    for (int pos = 4; pos > 0; --pos, i /= 36) {
+      out[static_cast<std::size_t>(pos)] = "0123456789abcdefghijklmnopqrstuvwxyz"[i % 36];
+    }
+    return out;
+  };
+  std::string text = "containers:\n  - {prefix: nf, node: n0000}\nnodes:\n";
+  for (int i = 0; i < 110000; ++i) text += "  " + name(i) + ":\n";
+  ASSERT_LT(text.size(), kMaxTopologyFileBytes);
+  const auto topo = load_topology_text(text, "keys.yaml");
+  EXPECT_EQ(topo.nodes.size(), 110000u);
+  EXPECT_TRUE(topo.nodes.count(name(109999)));
+  EXPECT_EQ(topo.containers.front().node, "n0000");
+}
+
+TEST(Loader, MountCreateKey) {
+  const auto topo = load_topology_text(
+      "containers:\n  - prefix: c\n    mounts:\n      - {host: /srv/new, guest: /data, create: "
+      "true}\n      - /srv/old:/old\n",
+      "m.yaml");
+  const auto& mounts = topo.containers.front().mounts;
+  ASSERT_EQ(mounts.size(), 2u);
+  EXPECT_TRUE(mounts[0].create);
+  EXPECT_FALSE(mounts[1].create);
 }
 
 TEST(ModelNames, RoundTripThroughToString) {

@@ -201,6 +201,9 @@ struct Mount {
   std::string host;
   std::string guest;
   bool read_only = false;
+  /// `create: true`: cnfctl makes `host` (a directory) when it is missing, records it in the
+  /// run's journal and removes it at `down`. Otherwise a missing host path is bad input.
+  bool create = false;
   SourceLocation where;
 };
 
@@ -289,6 +292,7 @@ struct TopologySpec {
 };
 
 enum class CpuPolicy {
+  kAuto,    // csit when CSIT's placement fits the node, else shared with a warning (default)
   kCsit,    // CpuUtils.get_affinity_nf; impossible requests are errors
   kShared,  // the same placement, oversubscription is a warning (small machines)
   kNone,    // no pinning
@@ -308,7 +312,7 @@ struct NfDataCores {
 
 /// `cpu:` — CSIT's placement parameters (vs_dtc, nf_dtc, nf_mtcr, nf_dtcr).
 struct CpuSpec {
-  CpuPolicy policy = CpuPolicy::kCsit;
+  CpuPolicy policy = CpuPolicy::kAuto;
   unsigned numa = 0;
   unsigned vs_data_cores = 1;  // V
   NfDataCores nf_data_cores;   // D

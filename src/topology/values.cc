@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <limits>
 
@@ -241,6 +242,84 @@ bool is_image_reference(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [](char c) {
     return is_alnum(c) || c == '.' || c == '_' || c == '/' || c == ':' || c == '@' || c == '-';
   });
+}
+
+bool is_system_directory(std::string_view path) {
+  // The Filesystem Hierarchy Standard's directories and their well-known children: what a
+  // distribution, a package or a user owns.
+  static constexpr std::array<std::string_view, 62> kSystem = {"/",
+                                                               "/bin",
+                                                               "/boot",
+                                                               "/dev",
+                                                               "/dev/shm",
+                                                               "/dev/pts",
+                                                               "/dev/mqueue",
+                                                               "/dev/hugepages",
+                                                               "/etc",
+                                                               "/home",
+                                                               "/lib",
+                                                               "/lib32",
+                                                               "/lib64",
+                                                               "/libx32",
+                                                               "/lost+found",
+                                                               "/media",
+                                                               "/mnt",
+                                                               "/opt",
+                                                               "/root",
+                                                               "/run",
+                                                               "/run/lock",
+                                                               "/run/user",
+                                                               "/run/systemd",
+                                                               "/run/shm",
+                                                               "/run/mount",
+                                                               "/sbin",
+                                                               "/srv",
+                                                               "/tmp",
+                                                               "/usr",
+                                                               "/usr/bin",
+                                                               "/usr/games",
+                                                               "/usr/include",
+                                                               "/usr/lib",
+                                                               "/usr/lib32",
+                                                               "/usr/lib64",
+                                                               "/usr/libexec",
+                                                               "/usr/libx32",
+                                                               "/usr/local",
+                                                               "/usr/local/bin",
+                                                               "/usr/local/lib",
+                                                               "/usr/local/sbin",
+                                                               "/usr/local/share",
+                                                               "/usr/local/etc",
+                                                               "/usr/sbin",
+                                                               "/usr/share",
+                                                               "/usr/src",
+                                                               "/var",
+                                                               "/var/backups",
+                                                               "/var/cache",
+                                                               "/var/lib",
+                                                               "/var/local",
+                                                               "/var/lock",
+                                                               "/var/log",
+                                                               "/var/mail",
+                                                               "/var/opt",
+                                                               "/var/run",
+                                                               "/var/spool",
+                                                               "/var/tmp",
+                                                               "/var/www",
+                                                               "/etc/default",
+                                                               "/usr/lib/x86_64-linux-gnu",
+                                                               "/lib/x86_64-linux-gnu"};
+  if (std::find(kSystem.begin(), kSystem.end(), path) != kSystem.end()) return true;
+  // The kernel's file systems, whole.
+  for (std::string_view root : {"/proc", "/sys"}) {
+    if (path == root ||
+        (path.starts_with(root) && path.size() > root.size() && path[root.size()] == '/')) {
+      return true;
+    }
+  }
+  // A user's home directory.
+  if (path.starts_with("/home/") && path.find('/', 6) == std::string_view::npos) return true;
+  return false;
 }
 
 }  // namespace cnfctl::topology

@@ -26,6 +26,13 @@ std::optional<std::string> absolute_path_problem(std::string_view path);
 /// Precondition: absolute_path_problem(path) is nullopt.
 std::string normalize_absolute_path(std::string_view path);
 
+/// True for a directory of the operating system that cnfctl must never make a run directory
+/// in place of, mount its own directories over, or remove: "/", the FHS top-level directories
+/// (/etc, /usr, /var, /run, /tmp, /home, /root, /opt, /srv, /boot, /dev, ...), their well-known
+/// children (/var/lib, /var/log, /usr/lib, /usr/local, /run/lock, ...), everything under /proc
+/// and /sys, and /home/<user>. `path` is normalized (normalize_absolute_path).
+bool is_system_directory(std::string_view path);
+
 /// A MAC address "aa:bb:cc:dd:ee:ff" (either case, ':' or '-'), returned in lower case with ':'.
 std::optional<std::string> parse_mac(std::string_view text);
 

@@ -75,11 +75,11 @@ Mapping::Mapping(const YamlSource& source, const Field& field, std::string conte
                                   "keys out",
                                   context_));
     }
-    for (const auto& seen : fields_) {
-      if (seen.key == key.Scalar()) {
-        fail(key_where, fmt::format("duplicate key '{}' in {} (first written at line {})",
-                                    key.Scalar(), context_, seen.key_where.line));
-      }
+    // An index by key keeps loading linear: a mapping may hold 100,000 keys (env).
+    const auto [seen, inserted] = index_.try_emplace(key.Scalar(), fields_.size());
+    if (!inserted) {
+      fail(key_where, fmt::format("duplicate key '{}' in {} (first written at line {})",
+                                  key.Scalar(), context_, fields_[seen->second].key_where.line));
     }
     const YAML::Node value = it->second;
     const bool empty = is_empty(value);
@@ -108,10 +108,8 @@ void Mapping::allow(std::span<const std::string_view> known, std::span<const Key
 }
 
 const Field* Mapping::find(std::string_view key) const {
-  for (const auto& field : fields_) {
-    if (field.key == key) return &field;
-  }
-  return nullptr;
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &fields_[it->second];
 }
 
 const Field& Mapping::require(std::string_view key, std::string_view why) const {

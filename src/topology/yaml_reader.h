@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,6 +91,7 @@ class Mapping {
   std::string context_;
   SourceLocation where_;
   std::vector<Field> fields_;
+  std::map<std::string, std::size_t, std::less<>> index_;  // key -> position in fields_
 };
 
 /// A list's elements, named "<key>[<i>]" (0-based). Null reads as empty.

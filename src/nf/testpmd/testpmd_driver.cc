@@ -85,7 +85,7 @@ class TestpmdDriver : public nf::NfDriver {
     } catch (const Error& e) {
       seen = e.describe();
     }
-    if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
+    if (!pids_.alive(ctx.engine, ctx.container.id)) return exited(ctx);
     return nf::Readiness{false, seen, false};
   }
 
@@ -141,8 +141,23 @@ class TestpmdDriver : public nf::NfDriver {
     if (argv.size() > 3) nf::run_on_node(ctx, argv, "removing the memif sockets it serves");
   }
 
+  // A testpmd that is gone: why, in its own words. Telemetry's view ("answered null", "not
+  // there yet") says nothing then; the log tail itself is printed by whoever reports the
+  // failure (up prints the NF log), so it is not repeated here.
+  static nf::Readiness exited(const nf::NfContext& ctx) {
+    nf::Readiness r;
+    r.fatal = true;
+    const auto reason = testpmd_exit_reason(nf::nf_log_tail(ctx.engine, ctx.container.id, 400));
+    r.detail = "testpmd exited: " + (reason.empty() ? std::string("(its log is empty)") : reason);
+    return r;
+  }
+
   nf::NfPids pids_;
 };
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -178,6 +193,34 @@ nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& lin
   }
   r.ready = true;
   return r;
+}
+
+std::string testpmd_exit_reason(const std::string& log) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < log.size()) {
+    auto end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    auto line = log.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    // Usage text is indented; reasons start at the margin.
+    if (line.empty() || line.front() == ' ' || line.front() == '\t') continue;
+    lines.push_back(std::move(line));
+  }
+  const std::vector<std::vector<std::string_view>> ranked = {
+      {"unrecognized option", "invalid option", "requires an argument", "Invalid "},
+      {"Cause:", "EAL: Error"},
+      {"Error", "error", "Cannot", "cannot", "Fail", "fail"},
+  };
+  for (const auto& needles : ranked) {
+    for (const auto& line : lines) {
+      for (auto needle : needles) {
+        if (contains(line, needle)) return line;
+      }
+    }
+  }
+  return lines.empty() ? "" : lines.back();
 }
 
 std::string telemetry_socket_of(const nf::PlannedContainer& container) {

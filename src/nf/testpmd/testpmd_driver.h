@@ -31,6 +31,12 @@ struct TelemetryView {
 nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& links,
                                        const TelemetryView& view);
 
+/// The line of a testpmd's log that says why it exited ("dpdk-testpmd: unrecognized option
+/// '--bogus'"), from what EAL and testpmd print on a bad option or a failed start (the usage text
+/// is skipped): an option error first, else "EAL: Invalid ..." or "Cause: ...", else an error
+/// line, else the last non-empty line; "" for an empty log. Pure; never throws.
+std::string testpmd_exit_reason(const std::string& log);
+
 /// The telemetry socket of a planned testpmd container: <dpdk_runtime_dir>/dpdk_telemetry.v2.
 /// Throws cnfctl::Error (located at "container <name>") when the plan gives no runtime dir.
 std::string telemetry_socket_of(const nf::PlannedContainer& container);

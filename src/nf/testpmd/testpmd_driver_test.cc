@@ -274,5 +274,33 @@ TEST_F(TestpmdDriverTest, RemoteCountersMatchLocalOnes) {
   EXPECT_EQ(counted[1].tx_dropped, 4u);
 }
 
+// What dpdk-testpmd 22.11 prints for a bad application option and a bad EAL option (stdout and
+// stderr interleaved, usage text shortened).
+TEST(TestpmdExitReason, NamesTheBadOptionNotTheUsageText) {
+  const std::string app_option =
+      "EAL: Detected CPU lcores: 2\n"
+      "testpmd: No probed ethernet devices\n"
+      "dpdk-testpmd: unrecognized option '--bogus-opt'\n"
+      "\n"
+      "Usage: dpdk-testpmd [EAL options] -- [testpmd options]\n"
+      "\n"
+      "EAL: Error - exiting with code: 1\n"
+      "  --record-core-cycles: enable measurement of CPU cycles.\n"
+      "    0x01 - hairpin ports loop, 0x00 - hairpin port self\n";
+  EXPECT_EQ(testpmd_exit_reason(app_option), "dpdk-testpmd: unrecognized option '--bogus-opt'");
+  const std::string eal_option =
+      "dpdk-testpmd: unrecognized option '--bogus-eal'\n"
+      "EAL: Detected CPU lcores: 2\n"
+      "Usage: dpdk-testpmd [options]\n"
+      "\t\t      User must specify this option to enable trace.\n"
+      "EAL: Invalid 'command line' arguments.\n";
+  EXPECT_EQ(testpmd_exit_reason(eal_option), "dpdk-testpmd: unrecognized option '--bogus-eal'");
+  EXPECT_EQ(testpmd_exit_reason("EAL: Detected CPU lcores: 2\nEAL: Error - exiting with code: 1\n"
+                                "  Cause: Cannot init EAL: Permission denied\n"),
+            "EAL: Error - exiting with code: 1");
+  EXPECT_EQ(testpmd_exit_reason("starting\nKilled\n"), "Killed");
+  EXPECT_EQ(testpmd_exit_reason(""), "");
+}
+
 }  // namespace
 }  // namespace cnfctl::testpmd

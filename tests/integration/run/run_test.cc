@@ -523,5 +523,151 @@ TEST_F(RunTest, NginxUpServesWrkWithTheConfiguredBodyAndRmLeavesNothing) {
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
 }
 
+// --- issue 10: safe under hostile input -------------------------------------------------------
+
+// Every pause point of the README has a `:done` form that pauses (journal:done never did).
+INSTANTIATE_TEST_SUITE_P(EveryPausePoint, KillDuringUp,
+                         ::testing::Values("journal:done", "dirs", "prepare", "prepare:done",
+                                           "files", "ready:done"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           for (auto& c : name) {
+                             if (c == ':') c = '_';
+                           }
+                           return name;
+                         });
+
+// A testpmd chain (vswitch + 1 NF) whose NF gets `extra_args`, memif sockets under `socket_dir`.
+std::string testpmd_pair(const std::string& root, const std::string& run,
+                         const std::string& socket_dir, const std::string& extra_args) {
+  const auto path = root + "/" + run + ".yaml";
+  std::ofstream(path) << "name: " << run << "\nengine: oci\nimage: host\n"
+                      << "paths: {socket_dir: " << socket_dir << "}\n"
+                      << "cpu: {policy: shared}\n"
+                      << "containers:\n  - {prefix: vswitch, role: vswitch}\n"
+                      << "  - prefix: nf\n    nf: {kind: testpmd, extra_args: " << extra_args
+                      << "}\ntopology: {kind: chain}\n";
+  return path;
+}
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// Issue 10 items 2 and 10. A testpmd that exits on a bad option fails `up`: the error says
+// "testpmd exited: <its error line>" once, its usage text is printed once (the NF log tail), and
+// the rollback removes the run's socket dir <D>/<run>, which it made, and nothing else of D.
+TEST_F(RunTest, ATestpmdThatExitsOnABadOptionIsReportedOnceAndOnlyTheRunsDirIsRemoved) {
+  if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
+  const std::string run = "itbadopt" + marker_;
+  runs_.push_back(run);
+  const auto sockets = root_ + "/user-sockets";
+  fs::create_directories(sockets);
+  std::ofstream(sockets + "/keep.txt") << "the user's data\n";
+  const auto file = testpmd_pair(root_, run, sockets, "[--bogus-option]");
+  auto up = cnfctl({"up", file, "--timeout-ready", "60s"});
+  EXPECT_EQ(up.exit_code, 1) << up.err;
+  EXPECT_EQ(count_of(up.err, "testpmd exited: dpdk-testpmd: unrecognized option '--bogus-option'"),
+            1U)
+      << up.err;
+  EXPECT_EQ(count_of(up.err, "answered null"), 0U) << up.err;
+  EXPECT_EQ(count_of(up.err, "Usage: dpdk-testpmd"), 1U) << up.err;
+  EXPECT_NE(up.err.find("rolled back, nothing is left"), std::string::npos) << up.err;
+  EXPECT_TRUE(fs::is_regular_file(sockets + "/keep.txt"));
+  EXPECT_FALSE(fs::exists(sockets + "/" + run));
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// Issue 10 item 2. A user's file in <socket_dir>/<run>/ survives: `up` refuses the run dir that
+// exists (exit 2) before anything is touched. Before: the failed `up` (the NF exits at once)
+// rolled back with `rm -rf <socket_dir>/<run>` and the file was gone.
+TEST_F(RunTest, AUsersFileInTheRunsSocketDirSurvivesAFailedUp) {
+  if (::access("/usr/bin/dpdk-testpmd", X_OK) != 0) GTEST_SKIP() << "dpdk-testpmd missing";
+  const std::string run = "itusers" + marker_;
+  runs_.push_back(run);
+  const auto sockets = root_ + "/user-sockets";
+  fs::create_directories(sockets + "/" + run);
+  std::ofstream(sockets + "/" + run + "/users-file") << "the user's data\n";
+  const auto file = testpmd_pair(root_, run, sockets, "[--bogus-option]");
+  auto up = cnfctl({"up", file, "--timeout-ready", "60s"});
+  EXPECT_EQ(up.exit_code, 2) << up.err;
+  EXPECT_NE(up.err.find(run + ".yaml:4:"), std::string::npos) << up.err;
+  EXPECT_NE(up.err.find("exists already on node local and is not cnfctl's"), std::string::npos)
+      << up.err;
+  EXPECT_TRUE(fs::is_regular_file(sockets + "/" + run + "/users-file"));
+  EXPECT_FALSE(fs::exists(root_ + "/state/runs/" + run));
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// Issue 10 item 3. A mount written with `create: true` gets its host dir made by `up` (recorded
+// in the journal) and removed by `down`; one that existed is used and kept; a missing host path
+// without `create` is bad input (tests/bad_input/mount_host_path_missing.yaml).
+TEST_F(RunTest, ACreateTrueMountDirIsMadeJournalledAndRemovedByDown) {
+  const std::string run = "itcreate" + marker_;
+  runs_.push_back(run);
+  const auto made = root_ + "/mounts/made";
+  const auto kept = root_ + "/mounts/kept";
+  fs::create_directories(kept);
+  std::ofstream(kept + "/data") << "kept\n";
+  const auto path = root_ + "/" + run + ".yaml";
+  std::ofstream(path) << "name: " << run << "\nengine: oci\nimage: host\ncpu: {policy: none}\n"
+                      << "containers:\n  - prefix: c\n"
+                      << "    nf: {kind: command, argv: [sleep, '" << marker_ << "']}\n"
+                      << "    mounts:\n      - {host: " << made
+                      << ", guest: /made, create: true}\n      - {host: " << kept
+                      << ", guest: /kept, create: true}\n";
+  auto up = cnfctl({"up", path});
+  ASSERT_TRUE(up.ok()) << up.err;
+  EXPECT_TRUE(fs::is_directory(made));
+  auto seen = cnfctl({"exec", run, "c1", "--", "sh", "-c", "touch /made/x && cat /kept/data"});
+  EXPECT_TRUE(seen.ok()) << seen.err;
+  EXPECT_EQ(seen.out, "kept\n");
+  const auto journal = journal_of(run);
+  ASSERT_TRUE(journal.is_object());
+  bool made_recorded = false;
+  for (const auto& d : journal["node_dirs"]) {
+    if (d["path"] == made) made_recorded = d["created"] == true;
+    if (d["path"] == kept) EXPECT_EQ(d["created"], false) << d.dump();
+  }
+  EXPECT_TRUE(made_recorded) << journal["node_dirs"].dump();
+  auto down = cnfctl({"down", run});
+  ASSERT_TRUE(down.ok()) << down.err;
+  EXPECT_FALSE(fs::exists(made));
+  EXPECT_TRUE(fs::is_regular_file(kept + "/data"));
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// Issue 10 item 10: `ps` keeps a multi-line reason (an NF log tail) out of its table.
+TEST_F(RunTest, PsShowsAMultiLineReasonAfterTheTable) {
+  const std::string run = "itps" + marker_;
+  runs_.push_back(run);
+  const auto path = root_ + "/" + run + ".yaml";
+  std::ofstream(path) << "name: " << run << "\nengine: oci\nimage: host\ncpu: {policy: none}\n"
+                      << "containers:\n  - prefix: c\n    nf:\n      kind: command\n"
+                      << "      argv: [sh, -c, 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "
+                      << "log-line-$i; done; sleep 3; exit 3']\n";
+  auto up = cnfctl({"up", path});
+  ASSERT_TRUE(up.ok()) << up.err;
+  std::string out;
+  for (int i = 0; i < 100; ++i) {  // until the NF has exited (about 3 s)
+    out = cnfctl({"ps", run}).out;
+    if (out.find("is not ready:") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const auto details = out.find("  c1 is not ready:");
+  ASSERT_NE(details, std::string::npos) << out;
+  const auto row = out.find("  c1 ");
+  ASSERT_LT(row, details) << out;
+  const auto row_text = out.substr(row, out.find('\n', row) - row);
+  EXPECT_NE(row_text.find("(see below)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("log-line-"), out.find("log-line-", details)) << out;
+  EXPECT_NE(out.find("log-line-10", details), std::string::npos) << out;
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace cnfctl
