@@ -19,6 +19,16 @@ bool is_no_such_container(const process::Outcome& outcome) {
          text.find("no container with name or id") != std::string::npos;
 }
 
+// `run` must finish even when cnfctl dies half-way (kill -9): a CLI killed between "container
+// made" and "container recorded" leaves what its `rm` cannot see (podman: a runc container in
+// state `created` with a live conmon, a storage-only container). So the CLI runs as a child of
+// this script's background job: our runner's parent-death signal stops at the script, the
+// CLI's output goes to a file (no pipe to a dead reader), and it holds the container's lock
+// file ($0, flock) until it ends, which destroy() waits for. $1 is the log, "$@" the CLI argv.
+// The runner's deadline still kills the whole process group.
+const char* const kDetachedCreateScript =
+    "log=$1; shift; flock \"$0\" \"$@\" </dev/null >\"$log\" 2>&1 & wait $!";
+
 }  // namespace
 
 std::vector<std::string> cli_run_args(const ContainerSpec& spec, const CliRunSettings& settings) {
@@ -146,7 +156,19 @@ void CliEngine::create(const ContainerSpec& spec) {
                     "system paths, and all devices instead",
                     fmt::join(capabilities_missing(settings.capability_bounding_set), ", ")));
   }
-  run_cli_checked(run_args(spec, settings), "starting the container", spec.name);
+  process::Command command{.argv = {"/bin/sh", "-c", kDetachedCreateScript, create_lock(spec.name),
+                                    create_log(spec.name)}};
+  auto argv = cli(run_args(spec, settings));
+  command.argv.insert(command.argv.end(), argv.begin(), argv.end());
+  make_dirs({state_root_}, spec.name);
+  auto outcome = run(command, spec.name);
+  // The CLI's complaint (and its daemon diagnosis) is in the log.
+  outcome.err = read_file(create_log(spec.name)).value_or("");
+  run({.argv = {"rm", "-f", "--", create_log(spec.name)}});
+  check_daemon({.argv = argv}, outcome, spec.name);
+  if (!outcome.ok()) {
+    throw command_error("starting the container", spec.name, {.argv = argv}, outcome);
+  }
 }
 
 process::Outcome CliEngine::exec(const std::string& name, const ExecRequest& request) {
@@ -161,18 +183,31 @@ void CliEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
 }
 
 void CliEngine::destroy(const std::string& name) {
-  ContainerInfo info = inspect(name);
-  if (!info.present) {
-    after_remove(name, {});
-    return;
-  }
+  // A `run` of this name that outlived a killed cnfctl finishes first (see create()).
+  run({.argv = {"flock", "--wait", std::to_string(grace_seconds(options_.command_timeout)),
+                create_lock(name), "true"}},
+      name);
+  const std::vector<std::string> ids = ids_named(name);
+  // Always by name, even when inspect knows no such container: `rm --force` also removes what
+  // only the engine's storage knows (podman's external containers).
   auto outcome = run_cli({"rm", "--force", name}, name);
   if (!outcome.ok() && !is_no_such_container(outcome)) {
     throw command_error("removing the container", name, {.argv = cli({"rm", "--force", name})},
                         outcome);
   }
-  after_remove(name, info.id);
+  remove_remains(name, ids);
+  after_remove(name, ids.empty() ? std::string{} : ids.front());
+  for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
+  run({.argv = {"rm", "-f", "--", create_lock(name), create_log(name)}}, name);
 }
+
+std::vector<std::string> CliEngine::ids_named(const std::string& name) {
+  ContainerInfo info = inspect(name);
+  return info.id.empty() ? std::vector<std::string>{} : std::vector<std::string>{info.id};
+}
+
+void CliEngine::remove_remains(const std::string& /*name*/,
+                               const std::vector<std::string>& /*ids*/) {}
 
 ContainerInfo CliEngine::inspect(const std::string& name) {
   ContainerInfo info{.name = name};

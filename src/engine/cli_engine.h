@@ -39,6 +39,8 @@ class CliEngine : public EngineBase {
   void create(const ContainerSpec& spec) override;
   process::Outcome exec(const std::string& name, const ExecRequest& request) override;
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
+  /// Waits for a `run` of `name` still running (its cnfctl killed), then `rm --force` by name
+  /// whatever inspect says, then remove_remains() and after_remove() for its ids.
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
   std::string logs(const std::string& name) override;
@@ -58,6 +60,15 @@ class CliEngine : public EngineBase {
   }
   /// Called after a container is removed, with its id (cleanup of engine leftovers).
   virtual void after_remove(const std::string& name, const std::string& id);
+  /// The engine ids of every container named `name`, including what only the engine's storage
+  /// or runtime knows (podman's external containers); inspect's id by default.
+  virtual std::vector<std::string> ids_named(const std::string& name);
+  /// After `rm --force name`: removes what of the containers `ids` the engine's rm left (a
+  /// runtime container in state `created`, its monitor process, storage). Nothing by default.
+  virtual void remove_remains(const std::string& name, const std::vector<std::string>& ids);
+  /// The lock a `run` of `name` holds while it runs, and its output file (in the state root).
+  std::string create_lock(const std::string& name) const { return state_dir(name) + ".lock"; }
+  std::string create_log(const std::string& name) const { return state_dir(name) + ".run.log"; }
   /// Throws a clearer error when `outcome` says the daemon is unreachable (docker).
   virtual void check_daemon(const process::Command& command, const process::Outcome& outcome,
                             const std::string& container) const;

@@ -52,7 +52,9 @@ std::string debian_package_for(const std::string& program) {
                                                               {"tar", "tar"},
                                                               {"mount", "mount"},
                                                               {"umount", "mount"},
-                                                              {"busybox", "busybox-static"}};
+                                                              {"busybox", "busybox-static"},
+                                                              {"flock", "util-linux"},
+                                                              {"ctr", "containerd"}};
   auto it = packages.find(name);
   return it == packages.end() ? std::string{} : it->second;
 }
@@ -301,6 +303,11 @@ NodePreparation EngineBase::prepare_node() {
   if (const std::string mount = node.cpuset_v1_mount(); !mount.empty()) {
     // v1: a new cpuset cgroup starts with empty cpus/mems, and an exclusive parent forbids
     // overlapping siblings; give every parent the root's CPUs and memory nodes, non-exclusive.
+    // Whoever made a parent first (cnfctl of an older version, another engine, a user), its
+    // clone_children flag decides whether directories the engine makes below it start usable:
+    // LXC makes <name>.monitor and <name>.pivot with mkdir and no copy, so they get empty mems
+    // ("No space left on device - Failed to enter cgroup") unless the flag is 1. Checked on
+    // every `up`: one grep per level when nothing needs fixing.
     auto root = parse_grep_files(
         run_checked({.argv = {"grep", "-H", "", mount + "/cpuset.cpus", mount + "/cpuset.mems"}},
                     "reading the root cpuset")
@@ -320,7 +327,8 @@ NodePreparation EngineBase::prepare_node() {
         }
         auto files = parse_grep_files(
             run({.argv = {"grep", "-H", "", path + "/cpuset.cpus", path + "/cpuset.mems",
-                          path + "/cpuset.cpu_exclusive", path + "/cpuset.mem_exclusive"}})
+                          path + "/cpuset.cpu_exclusive", path + "/cpuset.mem_exclusive",
+                          path + "/cgroup.clone_children"}})
                 .out);
         auto set = [&](const std::string& file, const std::string& want) {
           if (trim(files[path + "/" + file]) == want) return;
@@ -331,6 +339,7 @@ NodePreparation EngineBase::prepare_node() {
         set("cpuset.mem_exclusive", "0");
         set("cpuset.cpus", all_cpus);
         set("cpuset.mems", all_mems);
+        set("cgroup.clone_children", "1");
       }
     }
     if (report.actions.size() == 1) report.actions.push_back("cpuset parents already usable");

@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
-namespace cnfctl::engine {
+#include <sstream>
 
+namespace cnfctl::engine {
 PodmanEngine::PodmanEngine(process::Runner& runner, EngineOptions options)
     : CliEngine("podman", runner, std::move(options)) {}
 
@@ -68,6 +69,39 @@ void PodmanEngine::after_remove(const std::string& /*name*/, const std::string& 
     dirs.push_back(parent + "/conmon");
   }
   remove_cgroup_dirs(dirs);
+}
+
+std::string PodmanEngine::runtime() const {
+  return options_.podman_runtime.empty() ? std::string("runc") : options_.podman_runtime;
+}
+
+std::vector<std::string> PodmanEngine::ids_named(const std::string& name) {
+  std::vector<std::string> ids;
+  auto listed =
+      run_cli({"ps", "--all", "--external", "--no-trunc", "--format", "{{.ID}} {{.Names}}"}, name);
+  if (!listed.ok()) return CliEngine::ids_named(name);
+  std::istringstream lines(listed.out);
+  std::string id, names;
+  while (lines >> id && std::getline(lines, names)) {
+    // Names are comma-separated; ours has no comma (safe names).
+    std::istringstream each(names);
+    std::string one;
+    while (std::getline(each, one, ',')) {
+      one.erase(0, one.find_first_not_of(' '));
+      if (one == name) ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
+void PodmanEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    // Idempotent: "does not exist" is fine.
+    // Its init killed, the conmon that watched it exits by itself.
+    run({.argv = {runtime(), "delete", "--force", id}}, name);
+    auto external = run_cli({"rm", "--force", id}, name);
+    (void)external;  // gone already: "no such container"
+  }
 }
 
 SystemInfo PodmanEngine::system_info() {

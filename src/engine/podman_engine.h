@@ -19,6 +19,17 @@ class PodmanEngine : public CliEngine {
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
   void after_remove(const std::string& name, const std::string& id) override;
+  /// Ids from `ps --all --external`: a `run` killed half-way may leave a container only the
+  /// storage knows (inspect says "no such container").
+  std::vector<std::string> ids_named(const std::string& name) override;
+  /// For each id: `<runtime> delete --force` (a runc container left in state `created` when
+  /// podman died before recording it; its conmon then exits), `rm --force <id>` for a
+  /// storage-only remain.
+  void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
+
+ private:
+  /// The OCI runtime podman runs ("runc" unless configured).
+  std::string runtime() const;
 };
 
 }  // namespace cnfctl::engine

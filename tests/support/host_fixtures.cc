@@ -85,7 +85,26 @@ std::string PrivateDockerd::log() const {
   return read_host_file(root_ + "/dockerd.log");
 }
 
+void PrivateDockerd::kill_daemon() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  old_sessions_.push_back(pid_);
+  pid_ = -1;
+}
+
+void PrivateDockerd::restart() {
+  kill_daemon();
+  if (!start(storage_driver_)) {
+    std::string text = log();
+    if (text.size() > 2000) text = text.substr(text.size() - 2000);
+    throw std::runtime_error("dockerd did not start again; the end of its log:\n" + text);
+  }
+}
+
 bool PrivateDockerd::start(const std::string& storage_driver) {
+  storage_driver_ = storage_driver;
   std::vector<std::string> argv = {"dockerd",
                                    "--iptables=false",
                                    "--ip6tables=false",
@@ -167,7 +186,15 @@ std::vector<pid_t> session_members(pid_t sid) {
 
 void PrivateDockerd::stop() {
   // containerd writes /tmp/containerd.<pid>.stacks.log when dockerd stops it: removed below.
-  const auto members = pid_ > 0 ? session_members(pid_) : std::vector<pid_t>{};
+  auto members = pid_ > 0 ? session_members(pid_) : std::vector<pid_t>{};
+  // A killed daemon's containerd (if it outlived it) keeps the old session.
+  for (pid_t old : old_sessions_) {
+    for (pid_t member : session_members(old)) {
+      ::kill(member, SIGKILL);
+      members.push_back(member);
+    }
+  }
+  old_sessions_.clear();
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

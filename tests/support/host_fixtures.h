@@ -38,6 +38,15 @@ class PrivateDockerd {
   std::string host() const { return "unix://" + root_ + "/docker.sock"; }
   /// Everything dockerd wrote so far.
   std::string log() const;
+  /// Its --exec-root (its managed containerd's socket and state live below).
+  std::string exec_root() const { return root_ + "/exec"; }
+
+  /// Kills dockerd alone with SIGKILL, as a crash would: its containerd, shims and containers
+  /// stay. Reaps it.
+  void kill_daemon();
+  /// Starts dockerd again on the same roots and storage driver (after kill_daemon) and waits
+  /// until it answers. Throws std::runtime_error when it does not.
+  void restart();
 
  private:
   bool start(const std::string& storage_driver);
@@ -45,6 +54,8 @@ class PrivateDockerd {
   std::string root_;
   std::function<bool()> cancelled_;
   pid_t pid_ = -1;
+  std::string storage_driver_;
+  std::vector<pid_t> old_sessions_;  // sessions of killed daemons (their containerd)
 };
 
 }  // namespace cnfctl::host_fixtures
