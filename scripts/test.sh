@@ -17,3 +17,35 @@ mapfile -t sources < <(cd "$root" && git ls-files --cached --others --exclude-st
 echo "test: running ctest" >&2
 cd "$build"
 ctest --output-on-failure --timeout 600 "$@"
+
+# Then the sanitizer checks (fuzz/README.md), in a clang build of their own with ASan + UBSan: a
+# short smoke run of each libFuzzer fuzzer from its committed corpus (CNFCTL_FUZZ_SECONDS each,
+# 20 by default). CNFCTL_SANITIZE=0 skips them.
+[ "${CNFCTL_SANITIZE:-1}" = 0 ] && exit 0
+sanitize=${CNFCTL_SANITIZE_BUILD_DIR:-$build-sanitize}
+fuzzers=(topology lscpu template node_survey vpp_wire vpp_api_client)
+fuzz_targets=()
+for f in "${fuzzers[@]}"; do fuzz_targets+=("${f}_fuzzer"); done
+# CNFCTL_SANITIZE_TESTS=1 adds every unit test under the sanitizers (those under src/, and the
+# bad-input and CLI tests, which run the cnfctl program; not tests/integration, which drive
+# engines). Its ctest run comes last, so the closing lines are its summary.
+unit_labels=()
+if [ "${CNFCTL_SANITIZE_TESTS:-0}" = 1 ]; then
+  mapfile -t unit_labels < <(cd "$root" && grep -rhoE 'cnfctl_tests\(NAME [a-z0-9_]+' \
+    --include=CMakeLists.txt src tests/bad_input tests/cli | awk '{print $2}' | sort -u)
+fi
+unit_targets=()
+for label in "${unit_labels[@]}"; do unit_targets+=("cnfctl_${label}_tests"); done
+((${#unit_targets[@]})) && unit_targets+=(cnfctl)
+echo "test: building with clang, ASan and UBSan in $sanitize" >&2
+CC=clang CXX=clang++ cmake -S "$root" -B "$sanitize" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCNFCTL_FUZZ=ON -DCNFCTL_TESTS="$(((${#unit_labels[@]})) && echo ON || echo OFF)" \
+  -DCNFCTL_WERROR=ON >/dev/null
+cmake --build "$sanitize" -j "$(nproc)" --target "${fuzz_targets[@]}" "${unit_targets[@]}"
+cd "$sanitize"
+echo "test: fuzzer smoke runs: ${fuzzers[*]}" >&2
+ctest -R "^fuzz_($(IFS='|'; echo "${fuzzers[*]}"))\$" -j 2 --output-on-failure
+if ((${#unit_labels[@]})); then
+  echo "test: unit tests under ASan+UBSan" >&2
+  ctest -L "^($(IFS='|'; echo "${unit_labels[*]}"))\$" --output-on-failure --timeout 600
+fi

@@ -173,6 +173,11 @@ Machine::Machine(std::vector<LogicalCpu> cpus) : cpus_(std::move(cpus)) {
                     fmt::format("cpus {} and {} disagree about their SMT siblings ({} vs {})",
                                 cpu.id, sibling, format_cpu_list(cpu.siblings),
                                 format_cpu_list(find(sibling)->siblings)));
+      // One physical core sits on one NUMA node; placement per node relies on it.
+      require_input(
+          find(sibling)->node == cpu.node, where,
+          fmt::format("cpus {} and {} are threads of one core but on NUMA nodes {} and {}", cpu.id,
+                      sibling, cpu.node, find(sibling)->node));
     }
     if (cpu.siblings.size() > 1) smt_ = true;
   }

@@ -29,7 +29,8 @@ class Machine {
   /// Builds a machine. Cpus with an empty `siblings` list get the cpus sharing their (socket,
   /// core); given sibling lists are trimmed to the cpus present.
   /// Throws Error::bad_input("machine", ...) when there is no cpu, a cpu id is negative or
-  /// repeated, or two sibling lists disagree (cpu a lists b but b's list differs).
+  /// repeated, two sibling lists disagree (cpu a lists b but b's list differs), or two siblings
+  /// are on different NUMA nodes.
   explicit Machine(std::vector<LogicalCpu> cpus);
 
   /// Parses `lscpu -p` output. Lines starting with '#' are comments, except that a header comment

@@ -107,6 +107,15 @@ TEST(Machine, RejectsInconsistentSiblings) {
   EXPECT_THROW(Machine{cpus}, Error);
 }
 
+// Found by fuzz/lscpu_fuzzer: a core whose threads lscpu puts on two NUMA nodes left cpu 3 in
+// no core of its node (cores_on_node, cpus_by_thread_rank, so placement never saw it).
+TEST(MachineLscpu, ThreadsOfOneCoreOnTwoNumaNodesAreBadInput) {
+  const Error e = lscpu_error("# CPU,Core,Socket,Node\n0,0,0,0\n1,1,0,0\n2,0,0,0\n3,1,0,8\n");
+  EXPECT_EQ(e.exit_code(), 2);
+  EXPECT_THAT(e.describe(),
+              HasSubstr("cpus 1 and 3 are threads of one core but on NUMA nodes 0 and 8"));
+}
+
 // A fake sysfs tree in a temporary folder, removed at the end.
 class FakeSysfs : public ::testing::Test {
  protected:

@@ -106,7 +106,10 @@ struct Builder {
   }
 
   void plan_nodes() {
-    for (const auto& [name, node] : topo.nodes) {
+    for (const auto& entry : topo.nodes) {
+      // Not a structured binding: clang before 16 cannot capture one in the lambdas below.
+      const std::string& name = entry.first;
+      const topology::Node& node = entry.second;
       const bool used = std::any_of(topo.containers.begin(), topo.containers.end(),
                                     [&](const auto& g) { return g.node == name; });
       if (!used) continue;

@@ -305,8 +305,9 @@ class SshSessionLoop {
     now = Clock::now();
     for (std::size_t i = 0; ready > 0 && i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
-      auto [s, stream] = owners[i];
-      switch (stream) {
+      // Not a structured binding: clang before 16 cannot capture one in the lambdas below.
+      auto* s = owners[i].first;
+      switch (owners[i].second) {
         case Stream::kStdin:
           write_input(*s);
           break;
