@@ -13,6 +13,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "nf/vpp/api_client.h"
 #include "nf/vpp/interface_dump.h"
@@ -92,7 +93,8 @@ class VppUpTest : public ::testing::Test {
   }
 
   // Reads every VPP container's memifs through its API: each planned memif must exist, be
-  // admin-up and connected. Prints the link states (the `show memif` of this moment).
+  // admin-up and, when its peer is in the plan (and so running), connected. Prints the link states
+  // (the `show memif` of this moment).
   void expect_every_memif_connected(const plan::Plan& plan) {
     for (const auto& c : plan.containers) {
       if (c.nf.kind != topology::NfKind::kVpp) continue;
@@ -123,7 +125,10 @@ class VppUpTest : public ::testing::Test {
                   << (admin_up ? "up" : "DOWN") << ", "
                   << (m->connected ? "connected" : "NOT CONNECTED") << "\n";
         EXPECT_TRUE(admin_up) << c.name << " " << name;
-        EXPECT_TRUE(m->connected) << c.name << " " << name;
+        // A link to a peer outside the plan (CSIT's vswitch on the host) has no other end here.
+        if (!link.peer.empty()) {
+          EXPECT_TRUE(m->connected) << c.name << " " << name;
+        }
         EXPECT_EQ(m->master, link.is_server()) << c.name << " " << name;
       }
     }
@@ -168,15 +173,30 @@ class VppUpTest : public ::testing::Test {
     std::error_code ec;
     EXPECT_FALSE(fs::exists(plan.host_socket_dir, ec)) << plan.host_socket_dir;
     for (const auto& c : plan.containers) {
-      if (c.vpp_sockets) EXPECT_FALSE(fs::exists(c.vpp_sockets->host_dir, ec)) << c.name;
-    }
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      const auto cgroup = read_file(e.path().string() + "/cgroup");
-      if (cgroup.find(run + "-") != std::string::npos) {
-        ADD_FAILURE() << "process " << e.path().filename() << " of " << run
-                      << " left: " << read_file(e.path().string() + "/comm");
+      if (c.vpp_sockets) {
+        EXPECT_FALSE(fs::exists(c.vpp_sockets->host_dir, ec)) << c.name;
       }
     }
+    // Processes of the run's containers (by cgroup), zombies aside; a container's last processes
+    // may take a moment to be reaped after `down` returned.
+    std::vector<std::string> left;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      left.clear();
+      for (const auto& e : fs::directory_iterator("/proc", ec)) {
+        const auto stat = read_file(e.path().string() + "/stat");
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z') {
+          continue;
+        }
+        if (read_file(e.path().string() + "/cgroup").find(run + "-") != std::string::npos) {
+          left.push_back(e.path().filename().string() + " " +
+                         read_file(e.path().string() + "/comm"));
+        }
+      }
+      if (left.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    for (const auto& p : left) ADD_FAILURE() << "process of " << run << " left: " << p;
   }
 
   std::string write_file(const std::string& name, const std::string& text) {
