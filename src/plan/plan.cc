@@ -286,7 +286,11 @@ struct Builder {
         const auto& r = placement.reserved;
         if (group.role == Role::kVswitch) {
           c.cpus = r.vswitch_main;
-          c.cpus.insert(c.cpus.end(), r.vswitch_data.begin(), r.vswitch_data.end());
+          // On a small machine the data cores fall back onto the main core: list it once (a
+          // VPP vswitch then runs its main thread only, never a worker on the main core).
+          for (int cpu : r.vswitch_data) {
+            if (std::find(c.cpus.begin(), c.cpus.end(), cpu) == c.cpus.end()) c.cpus.push_back(cpu);
+          }
         } else {
           c.cpus = r.vswitch_data.empty() ? r.vswitch_main : r.vswitch_data;
         }

@@ -219,7 +219,8 @@ TEST(WiringPlan, VswitchWithoutTrafficEndsKeepsItsOuterPorts) {
 TEST(WiringPlan, PipelineSnakeUsesOnlyChainEnds) {
   WiringRequest r = chain_request(TopologyKind::kPipelineIp4, 2, 2);
   r.vswitches = {{"vs1", ""}};
-  const ContainerWiring& vs = build_wiring_plan(r).at("vs1");
+  const WiringPlan plan = build_wiring_plan(r);
+  const ContainerWiring& vs = plan.at("vs1");
   // Per chain: an outer port, the chain's two ends, an outer port.
   ASSERT_EQ(vs.links.size(), 8u);
   EXPECT_EQ(vs.links[0].socket_file, "memif-vs1-1");

@@ -1,0 +1,231 @@
+// Every VPP topology kind without NICs, for real: `cnfctl up` with real VPP NFs (and testpmd
+// generator, sink, vswitch where the kind has them) in oci containers made from the host's root
+// filesystem, `cnfctl traffic --json` for a short window, then checks that the sink received
+// frames and that every port of every hop counted them (each port of a one-way snake receives
+// or sends), and that `cnfctl down` leaves nothing of the run on this machine.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "integration/engines/engine_harness.h"
+#include "process/local_runner.h"
+#include "support/vpp_build.h"
+
+namespace cnfctl {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::testing::cgroup_dirs_matching;
+using engine::testing::mounts_under;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// How the NFs of a topology are wired to the traffic ends.
+enum class Vswitch { kNone, kTestpmd, kVpp };
+
+struct Topology {
+  std::string kind;
+  int chains = 1;
+  int nodes = 1;
+  Vswitch vswitch = Vswitch::kTestpmd;
+};
+
+class VppTopologiesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    const auto vpp = test_support::find_vpp_build();  // throws (fails) when broken
+    if (!vpp) GTEST_SKIP() << test_support::kNoVppBuild;
+    vpp_ = *vpp;
+    char pattern[] = "/tmp/cnfctl-vt.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    setenv("CNFCTL_STATE_DIR", (root_ + "/state").c_str(), 1);
+    setenv("CNFCTL_RUN_DIR", (root_ + "/run").c_str(), 1);
+  }
+
+  void TearDown() override {
+    if (root_.empty()) return;
+    for (const auto& run : runs_) cnfctl({"down", "-q", run});
+    engine::testing::remove_tree_with_mounts(root_);
+    unsetenv("CNFCTL_STATE_DIR");
+    unsetenv("CNFCTL_RUN_DIR");
+  }
+
+  process::Outcome cnfctl(std::vector<std::string> args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(180)) {
+    process::Command command;
+    command.argv = {CNFCTL_PROGRAM};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    command.timeout = timeout;
+    return runner_.run(command);
+  }
+
+  std::string vpp_nf() const {
+    // As the examples write it (VPP where a package installs it); `up --vpp-prefix` points
+    // it at the extracted build.
+    return "{kind: vpp, binary: /usr/bin/vpp, vppctl: /usr/bin/vppctl, page_size: 4K, "
+           "main_heap_size: 256M, statseg_size: 64M, buffers_per_numa: 16384}";
+  }
+
+  // Writes the topology file of run `run`; returns its path.
+  std::string write_topology(const std::string& run, const Topology& t) {
+    runs_.push_back(run);
+    const auto path = root_ + "/" + run + ".yaml";
+    std::ofstream out(path);
+    out << "name: " << run << "\nengine: oci\nimage: host\n"
+        << "paths:\n  socket_dir: " << root_ << "/sockets\n"
+        << "  vpp_socket_base: " << root_ << "/vpp\n"
+        << "cpu:\n  policy: shared\n"
+        << "containers:\n"
+        << "  - {prefix: gen, role: generator, nf: testpmd}\n";
+    if (t.vswitch == Vswitch::kTestpmd) out << "  - {prefix: vs, role: vswitch, nf: testpmd}\n";
+    if (t.vswitch == Vswitch::kVpp)
+      out << "  - {prefix: vs, role: vswitch, nf: " << vpp_nf() << "}\n";
+    out << "  - {prefix: nf, count: " << t.chains * t.nodes << ", nf: " << vpp_nf() << "}\n"
+        << "  - {prefix: sink, role: sink, nf: testpmd}\n"
+        << "topology:\n  kind: " << t.kind << "\n  chains: " << t.chains
+        << "\n  nodes_per_chain: " << t.nodes << "\n";
+    return path;
+  }
+
+  // Everything of `run` still on this machine; empty when nothing is left.
+  std::vector<std::string> leftovers(const std::string& run) {
+    std::vector<std::string> found;
+    for (const auto& m : mounts_under("/")) {
+      if (m.find(run + "-") != std::string::npos) found.push_back("mount " + m);
+    }
+    for (const auto& d : cgroup_dirs_matching({run + "-"})) found.push_back("cgroup " + d);
+    std::error_code ec;
+    for (const auto& dir : {root_ + "/state/runs/" + run, root_ + "/sockets/" + run}) {
+      if (fs::exists(dir, ec)) found.push_back("dir " + dir);
+    }
+    for (const auto& base :
+         {root_ + "/run/engines/oci", root_ + "/vpp", std::string("/var/run/dpdk")}) {
+      for (const auto& e : fs::directory_iterator(base, ec)) {
+        if (e.path().filename().string().rfind(run + "-", 0) == 0) {
+          found.push_back("dir " + e.path().string());
+        }
+      }
+    }
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+      auto cmdline = read_file(e.path().string() + "/cmdline");
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (cmdline.find("--file-prefix=" + run + "-") != std::string::npos) {
+        found.push_back("process " + e.path().filename().string() + ": " + cmdline);
+      }
+      if (cmdline.rfind(vpp_.vpp() + " ", 0) == 0 &&
+          read_file(e.path().string() + "/environ").find("MICROSERVICE_LABEL=") !=
+              std::string::npos) {
+        // A VPP of this build still running in a container of some run: ours when the run's
+        // socket dir is what it serves.
+        const auto mountinfo = read_file(e.path().string() + "/mountinfo");
+        if (mountinfo.find(root_ + "/vpp/" + run + "-") != std::string::npos) {
+          found.push_back("vpp " + e.path().filename().string());
+        }
+      }
+    }
+    return found;
+  }
+
+  // up, traffic, checks, down, checks. Returns the traffic report.
+  nlohmann::json run_topology(const std::string& run, const Topology& t) {
+    const auto file = write_topology(run, t);
+    const auto start = std::chrono::steady_clock::now();
+    auto up =
+        cnfctl({"up", file, "--name", run, "--timeout-ready", "60s", "--vpp-prefix", vpp_.prefix});
+    const auto up_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+    if (up.exit_code != 0) return {};
+    std::cerr << "[ up " << t.kind << " ] " << up_ms << " ms\n";
+
+    auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
+    EXPECT_EQ(traffic.exit_code, 0) << traffic.out << traffic.err;
+    nlohmann::json report;
+    if (traffic.exit_code == 0) {
+      report = nlohmann::json::parse(traffic.out);
+      check_crossed(report);
+      auto text = cnfctl({"traffic", run, "--duration", "1s"});
+      std::cerr << text.out;
+    }
+    auto down = cnfctl({"down", run});
+    EXPECT_EQ(down.exit_code, 0) << down.out << down.err;
+    EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+    return report;
+  }
+
+  static void check_crossed(const nlohmann::json& report) {
+    ASSERT_TRUE(report["end_to_end_mpps"].is_number()) << report.dump(2);
+    EXPECT_GT(report["end_to_end_mpps"].get<double>(), 0.0) << report.dump(2);
+    ASSERT_FALSE(report["hops"].empty());
+    for (const auto& hop : report["hops"]) {
+      const auto rx = hop["rx_packets"].get<std::uint64_t>();
+      const auto tx = hop["tx_packets"].get<std::uint64_t>();
+      EXPECT_GT(rx + tx, 0u) << hop["container"] << " port " << hop["port"] << " counted "
+                             << "nothing:\n"
+                             << report.dump(2);
+      EXPECT_TRUE(hop.contains("reasons")) << hop.dump();
+    }
+  }
+
+  test_support::VppBuild vpp_;
+  std::string root_;
+  std::vector<std::string> runs_;
+  process::LocalRunner runner_;
+};
+
+// CSIT's chain_ip4: the NFs route; the generator's frames go to nf1's memif MAC, 10/8 -> 20/8.
+TEST_F(VppTopologiesTest, ChainIp4ThroughTestpmdVswitch) {
+  run_topology("vt-cip4-" + std::to_string(::getpid()), {"chain_ip4", 1, 2, Vswitch::kTestpmd});
+}
+
+// CSIT's pipeline_ip4: NFs connected directly; generator and sink on the pipeline's ends.
+TEST_F(VppTopologiesTest, PipelineIp4GeneratorToSink) {
+  run_topology("vt-pip4-" + std::to_string(::getpid()), {"pipeline_ip4", 1, 3, Vswitch::kNone});
+}
+
+// CSIT's chain (l2 cross-connect) snaked by a testpmd vswitch.
+TEST_F(VppTopologiesTest, ChainThroughTestpmdVswitch) {
+  run_topology("vt-chain-" + std::to_string(::getpid()), {"chain", 1, 2, Vswitch::kTestpmd});
+}
+
+// A chain of VPP needs testpmd only as generator and sink: the vswitch is VPP too.
+TEST_F(VppTopologiesTest, ChainThroughVppVswitch) {
+  run_topology("vt-vppvs-" + std::to_string(::getpid()), {"chain", 1, 2, Vswitch::kVpp});
+}
+
+// CSIT's chain_functional: the NFs' memifs in rx-mode interrupt, behind a VPP vswitch.
+TEST_F(VppTopologiesTest, ChainFunctionalInterruptMode) {
+  run_topology("vt-func-" + std::to_string(::getpid()), {"chain_functional", 1, 2, Vswitch::kVpp});
+}
+
+// Two chains: the generator and the sink have a port per chain, each chain its own stretch of
+// the VPP vswitch's ports; each generator port addresses its own chain's first NF.
+TEST_F(VppTopologiesTest, ChainIp4TwoChainsThroughVppVswitch) {
+  const auto report =
+      run_topology("vt-2ch-" + std::to_string(::getpid()), {"chain_ip4", 2, 1, Vswitch::kVpp});
+  int sink_ports = 0;
+  for (const auto& hop : report.value("hops", nlohmann::json::array())) {
+    if (hop["container"] == "sink1") {
+      ++sink_ports;
+      EXPECT_GT(hop["rx_packets"].get<std::uint64_t>(), 0u) << "sink port " << hop["port"];
+    }
+  }
+  EXPECT_EQ(sink_ports, 2);
+}
+
+}  // namespace
+}  // namespace cnfctl
