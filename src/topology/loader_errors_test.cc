@@ -185,8 +185,9 @@ TEST(LoaderErrors, UnknownKindsListTheKnownOnes) {
             "t.yaml:3:18: unknown topology kind 'ring'; known topology kinds: none, chain, "
             "chain_functional, chain_ip4, pipeline_ip4, cross_horiz, chain_vswitch, "
             "chain_ipsec, chain_dma");
-  EXPECT_EQ(error_of(with_group("prefix: a", "cpu: {policy: greedy}\n")),
-            "t.yaml:3:15: unknown cpu policy 'greedy'; known cpu policies: auto, csit, shared, none");
+  EXPECT_EQ(
+      error_of(with_group("prefix: a", "cpu: {policy: greedy}\n")),
+      "t.yaml:3:15: unknown cpu policy 'greedy'; known cpu policies: auto, csit, shared, none");
   EXPECT_EQ(error_of(with_group("prefix: a, role: router")),
             "t.yaml:2:23: unknown role 'router'; known roles: nf, vswitch, generator, sink");
   EXPECT_EQ(error_of(with_group("prefix: a", "engine: {kind: docker, runtime: crun}\n")),

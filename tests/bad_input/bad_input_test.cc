@@ -159,7 +159,9 @@ TEST_P(BadInput, ExitsTwoWithAClearMessageAndTouchesNothing) {
     EXPECT_FALSE(fs::exists(fs::symlink_status(user / path))) << "bad input created " << path;
   }
   for (const auto& [kind, path] : c.setup) {
-    if (kind == "file") EXPECT_TRUE(fs::is_regular_file(user / path)) << path << " is gone";
+    if (kind == "file") {
+      EXPECT_TRUE(fs::is_regular_file(user / path)) << path << " is gone";
+    }
   }
   fs::remove_all(scratch);
 }
