@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "engine/docker_engine.h"
 #include "engine_contract.h"
 
 namespace cnfctl::engine::testing {
@@ -251,6 +252,40 @@ TEST_F(Docker, MissingCliOrDaemonIsAClearError) {
     EXPECT_NE(text.find("no-daemon.sock"), std::string::npos) << text;
     EXPECT_NE(text.find("apt-get install docker.io"), std::string::npos) << text;
   }
+}
+
+// Issue 10 item 9: a dockerd killed while it started a container comes back with the container
+// recorded as not running while containerd still runs its task (a live shim, the container's
+// processes and cgroup): `rm --force` then drops the record and leaves the task. Made here on
+// purpose: a container docker created, and a task of that id in containerd's `moby` namespace.
+// destroy() must leave no containerd container, task, shim or cgroup dir of that id.
+TEST_F(Docker, DestroyRemovesATaskContainerdRunsForAContainerTheDaemonThinksStopped) {
+  process::LocalRunner runner;
+  if (!runner.run({.argv = {"sh", "-c", "command -v ctr"}}).ok()) GTEST_SKIP() << "ctr missing";
+  auto spec = test_spec(busybox(), "run");
+  engine_->acquire(spec, true);
+  const std::string image = DockerEngine::imported_tag(root_.path() + "/busybox");
+  docker_lines({"create", "--name", spec.name, image, "sleep", "600"});
+  const std::string id = engine_->inspect(spec.name).id;
+  ASSERT_FALSE(id.empty());
+  const std::string socket = host_fixtures::managed_containerd_socket(dockerd_.exec_root());
+  auto ctr = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"ctr", "--address", socket, "--namespace", "moby"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runner.run({.argv = argv, .timeout = std::chrono::seconds(60)});
+  };
+  auto started = ctr({"run", "--detach", "--rootfs", "--cgroup", "/cnfctl/docker/" + id,
+                      root_.path() + "/busybox", id, "/bin/sleep", "600"});
+  ASSERT_TRUE(started.ok()) << started.describe_status() << started.err;
+  ASSERT_FALSE(ctr({"tasks", "list", "--quiet"}).out.empty());
+
+  engine_->destroy(spec.name);
+  EXPECT_EQ(containers(), std::vector<std::string>{});
+  EXPECT_EQ(ctr({"containers", "list", "--quiet"}).out, "");
+  EXPECT_EQ(ctr({"tasks", "list", "--quiet"}).out, "");
+  EXPECT_EQ(host_fixtures::docker_leftovers(dockerd_.host(), socket, spec.name),
+            std::vector<std::string>{});
+  EXPECT_EQ(cgroup_dirs_matching({id}), std::vector<std::string>{});
 }
 
 }  // namespace

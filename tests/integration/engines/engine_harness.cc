@@ -34,24 +34,6 @@ std::string TestRoot::name(const std::string& suffix) const {
   return engine_ + "-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
-std::vector<std::string> cgroup_dirs_matching(const std::vector<std::string>& needles) {
-  std::vector<std::string> result;
-  std::error_code error;
-  for (auto it = fs::recursive_directory_iterator(
-           "/sys/fs/cgroup", fs::directory_options::skip_permission_denied, error);
-       it != fs::recursive_directory_iterator(); it.increment(error)) {
-    if (error) break;
-    if (!it->is_directory(error) || it->is_symlink(error)) continue;
-    std::string base = it->path().filename().string();
-    for (const auto& needle : needles) {
-      if (!needle.empty() && base.find(needle) != std::string::npos) {
-        result.push_back(it->path().string());
-      }
-    }
-  }
-  return result;
-}
-
 std::string random_bytes(std::size_t size) {
   std::mt19937 generator(42);
   std::string bytes(size, '\0');

@@ -1,6 +1,6 @@
 // What the engine integration tests need around the engines: unique names and state roots, a
 // busybox root filesystem made locally, a private dockerd, and leftover checks (mounts, cgroup
-// directories, state directories).
+// directories, state directories: tests/support/leftovers.h).
 #pragma once
 
 #include <sys/types.h>
@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "engine/registry.h"
 #include "host_fixtures.h"
+#include "leftovers.h"
 #include "process/local_runner.h"
 
 namespace cnfctl::engine::testing {
@@ -39,8 +40,7 @@ using host_fixtures::PrivateDockerd;
 using host_fixtures::read_host_file;
 using host_fixtures::remove_tree_with_mounts;
 
-/// Cgroup directories (any hierarchy) whose base name contains one of `needles`.
-std::vector<std::string> cgroup_dirs_matching(const std::vector<std::string>& needles);
+using host_fixtures::cgroup_dirs_matching;
 
 /// Random bytes (deterministic seed), every byte value included.
 std::string random_bytes(std::size_t size);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -155,14 +156,21 @@ class KillTest : public ::testing::TestWithParam<const char*> {
 
   // Kills `pid` with SIGKILL `after` its start (or reaps it when it ended before). Returns true
   // when it was killed, false when it had already exited.
+  // last_exit_ is then its exit code (-1 when killed).
   bool kill_after(pid_t pid, Clock::time_point started, milliseconds after) {
     const auto at = started + after;
     int status = 0;
+    last_exit_ = -1;
+    auto ended = [&] {
+      if (::waitpid(pid, &status, WNOHANG) != pid) return false;
+      last_exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      return true;
+    };
     while (Clock::now() < at) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+      if (ended()) return false;
       std::this_thread::sleep_for(milliseconds(2));
     }
-    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    if (ended()) return false;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
     return true;
@@ -220,6 +228,7 @@ class KillTest : public ::testing::TestWithParam<const char*> {
   std::uint64_t seed_ = 0;
   std::mt19937_64 random_;
   int dirty_ = 0;
+  int last_exit_ = -1;
   process::LocalRunner runner_;
 };
 
@@ -244,20 +253,26 @@ TEST_P(KillTest, RandomKillsOfUpAndDownLeaveNothing) {
             << " ms (" << kContainers << " containers)" << std::endl;
 
   int killed = 0;
-  std::uniform_int_distribution<long long> up_moment(0, ms(up_time) * 11 / 10);
+  // Moments are drawn as fractions of a whole `up` (so a seed replays the same points of it on
+  // another machine); an `up` that ends sooner than the measured one (a loaded machine measured
+  // slowly) shortens the whole for the next draws.
+  std::uniform_real_distribution<double> up_fraction(0.0, 1.1);
+  long long whole_up = ms(up_time);
   for (int i = 1; i <= kUpKills; ++i) {
     const std::string run = base + "u" + std::to_string(i);
     const auto path = topology(run);
-    const milliseconds at(up_moment(random_));
+    const milliseconds at(static_cast<long long>(up_fraction(random_) * whole_up));
     const auto started = Clock::now();
     const pid_t pid =
         start({"up", path, "--name", run, "--timeout-ready", "120s"}, root_ + "/" + run + ".log");
     ASSERT_GT(pid, 0);
     const bool was_killed = kill_after(pid, started, at);
     killed += was_killed ? 1 : 0;
-    down_and_check(run, "kill of up " + std::to_string(i) + "/" + std::to_string(kUpKills) +
-                            " at " + std::to_string(at.count()) + " ms" +
-                            (was_killed ? "" : " (up had ended)"));
+    if (!was_killed && last_exit_ == 0) whole_up = std::min(whole_up, ms(Clock::now() - started));
+    down_and_check(
+        run, "kill of up " + std::to_string(i) + "/" + std::to_string(kUpKills) + " at " +
+                 std::to_string(at.count()) + " ms" +
+                 (was_killed ? "" : " (up had ended, exit " + std::to_string(last_exit_) + ")"));
   }
 
   std::uniform_int_distribution<long long> down_moment(0, ms(down_time));
@@ -272,9 +287,10 @@ TEST_P(KillTest, RandomKillsOfUpAndDownLeaveNothing) {
     ASSERT_GT(pid, 0);
     const bool was_killed = kill_after(pid, started, at);
     killed += was_killed ? 1 : 0;
-    down_and_check(run, "kill of down " + std::to_string(i) + "/" + std::to_string(kDownKills) +
-                            " at " + std::to_string(at.count()) + " ms" +
-                            (was_killed ? "" : " (down had ended)"));
+    down_and_check(
+        run, "kill of down " + std::to_string(i) + "/" + std::to_string(kDownKills) + " at " +
+                 std::to_string(at.count()) + " ms" +
+                 (was_killed ? "" : " (down had ended, exit " + std::to_string(last_exit_) + ")"));
   }
 
   // The name of a run killed during `up` is usable again (podman: "name is already in use").

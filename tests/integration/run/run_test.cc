@@ -18,13 +18,12 @@
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
 #include "support/host_fixtures.h"
+#include "support/leftovers.h"
 
 namespace cnfctl {
 namespace {
 
 namespace fs = std::filesystem;
-using engine::testing::cgroup_dirs_matching;
-using engine::testing::mounts_under;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -81,32 +80,11 @@ class RunTest : public ::testing::Test {
 
   // Everything of `run` still on this machine; empty when nothing is left.
   std::vector<std::string> leftovers(const std::string& run) {
-    std::vector<std::string> found;
-    for (const auto& m : mounts_under("/")) {
-      if (m.find(run + "-") != std::string::npos) found.push_back("mount " + m);
-    }
-    for (const auto& d : cgroup_dirs_matching({run + "-"})) found.push_back("cgroup " + d);
-    std::error_code ec;
-    for (const auto& dir : {root_ + "/state/runs/" + run, root_ + "/sockets/" + run}) {
-      if (fs::exists(dir, ec)) found.push_back("dir " + dir);
-    }
-    for (const auto& base : {root_ + "/run/engines/oci", root_ + "/run/engines/oci/runtime",
-                             root_ + "/run/engines/lxc", std::string("/var/run/dpdk")}) {
-      for (const auto& e : fs::directory_iterator(base, ec)) {
-        if (e.path().filename().string().rfind(run + "-", 0) == 0) {
-          found.push_back("dir " + e.path().string());
-        }
-      }
-    }
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      auto cmdline = read_file(e.path().string() + "/cmdline");
-      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-      if (cmdline.find("sleep " + marker_) != std::string::npos ||
-          cmdline.find("--file-prefix=" + run + "-") != std::string::npos) {
-        found.push_back("process " + e.path().filename().string() + ": " + cmdline);
-      }
-    }
-    return found;
+    return host_fixtures::run_leftovers({.run = run,
+                                         .state_dir = root_ + "/state",
+                                         .run_dir = root_ + "/run",
+                                         .dirs = {root_ + "/sockets/" + run},
+                                         .process_markers = {"sleep " + marker_}});
   }
 
   // Starts `cnfctl up FILE --name RUN EXTRA...` paused at `point` (CNFCTL_TEST_PAUSE_AT), waits
