@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstring>
 #include <iterator>
+#include <sstream>
 #include <system_error>
 
 #include "common/error.h"
@@ -84,6 +86,41 @@ std::optional<SourceLocation> indentation_tab(std::string_view text, int last_li
   return std::nullopt;
 }
 
+// yaml-cpp 0.7's YAML::LoadAll() never returns on some malformed text (a lone ',': yaml-cpp
+// issue 1040): the parser yields an empty document without consuming anything, forever, and
+// LoadAll keeps appending them (found by fuzz/topology_fuzzer). As yaml-cpp 0.8 does, documents
+// are counted up to the first empty one; each counted document consumed text, so this ends.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> roots;  // where each non-empty document's root starts
+  bool content = false;           // the current document has a node other than a null
+
+  void OnDocumentStart(const YAML::Mark&) override { content = false; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (!content) roots.push_back(mark);
+    content = true;
+  }
+};
+
 class Loader {
  public:
   explicit Loader(std::string source_name) : source_(std::move(source_name)) {}
@@ -153,9 +190,14 @@ Topology Loader::load(std::string_view text) {
 }
 
 YAML::Node Loader::parse(std::string_view text) const {
-  std::vector<YAML::Node> documents;
+  DocumentCounter counter;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(counter) && counter.content) {
+    }
+    if (counter.roots.size() == 1) document = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
     if (const auto tab = indentation_tab(text, e.mark.line, source_.file())) {
       fail(*tab,
@@ -167,15 +209,15 @@ YAML::Node Loader::parse(std::string_view text) const {
   } catch (const YAML::Exception& e) {
     fail(source_.at(e.mark, start()), fmt::format("YAML error: {}", e.msg));
   }
-  if (documents.size() > 1) {
-    fail(source_.at(documents[1].Mark(), start()),
+  if (counter.roots.size() > 1) {
+    fail(source_.at(counter.roots[1], start()),
          fmt::format("the file holds {} YAML documents ('---'); a topology file is one",
-                     documents.size()));
+                     counter.roots.size()));
   }
-  if (documents.empty() || is_empty(documents.front())) {
+  if (counter.roots.empty() || is_empty(document)) {
     fail(start(), "the file is empty; a topology needs at least a 'containers:' list");
   }
-  return documents.front();
+  return document;
 }
 
 void Loader::read_name(const Mapping& top) {

@@ -21,6 +21,18 @@ std::string error_of(std::string_view text) {
   return "no error";
 }
 
+// Found by fuzz/topology_fuzzer: yaml-cpp 0.7's LoadAll() looped forever (allocating) on a
+// stray ',' where a node starts; the loader now stops at the first empty document.
+TEST(LoaderErrors, StrayCommaEndsAsAnEmptyFile) {
+  const std::string empty =
+      "t.yaml:1:1: the file is empty; a topology needs at least a "
+      "'containers:' list";
+  EXPECT_EQ(error_of(","), empty);
+  EXPECT_EQ(error_of("# expect: a list\n, where: x\n- prefix: nf\n  count: 3\n"), empty);
+  EXPECT_EQ(error_of("- a\n,\n- b\n"),
+            "t.yaml:1:1: expected a mapping (key: value lines) at the top level, got a list");
+}
+
 // A file whose single group is `group` (a flow mapping's contents) plus `rest`.
 std::string with_group(std::string_view group, std::string_view rest = "") {
   return "containers:\n  - {" + std::string(group) + "}\n" + std::string(rest);
