@@ -1,6 +1,6 @@
-// Test support: cnfctl-gen processes over real memif sockets, without containers. A GenProcess
-// runs the program with the EAL arguments cnfctl renders for containers (two memif ports, one
-// CPU), kills it (SIGTERM, then SIGKILL) and removes its DPDK runtime dir on destruction.
+// Test and benchmark support: cnfctl-gen (and testpmd) processes over real memif sockets,
+// without containers, with the EAL arguments cnfctl renders for containers. Each process is
+// stopped (SIGTERM, then SIGKILL) and its DPDK runtime dir removed on destruction.
 #pragma once
 
 #include <fcntl.h>
@@ -26,27 +26,12 @@ struct Port {
   std::string socket;
 };
 
-class GenProcess {
+/// A DPDK program started with `argv` (stdout and stderr appended to `log`), stopped with
+/// SIGTERM (then SIGKILL) on destruction; its runtime dir /var/run/dpdk/<prefix> is removed.
+class DpdkProcess {
  public:
-  GenProcess(const std::string& prefix, int cpu, const std::vector<Port>& ports,
-             const std::vector<std::string>& app_args, const std::string& log)
+  DpdkProcess(const std::string& prefix, std::vector<std::string> argv, const std::string& log)
       : prefix_(prefix) {
-    std::vector<std::string> argv = {gen_binary(),
-                                     "--no-huge",
-                                     "-m",
-                                     "512",
-                                     "--no-pci",
-                                     "--file-prefix=" + prefix,
-                                     "--lcores",
-                                     "0@" + std::to_string(cpu) + ",1@" + std::to_string(cpu),
-                                     "--log-level=lib.eal:warning"};
-    for (std::size_t k = 0; k < ports.size(); ++k) {
-      // rsize=14: on a loaded 2-core machine a descheduled peer must not overflow the ring.
-      argv.push_back("--vdev=net_memif" + std::to_string(k) + ",role=" + ports[k].role +
-                     ",socket=" + ports[k].socket + ",id=0,socket-abstract=no,rsize=14");
-    }
-    argv.push_back("--");
-    argv.insert(argv.end(), app_args.begin(), app_args.end());
     pid_ = ::fork();
     if (pid_ == 0) {
       std::vector<char*> raw;
@@ -61,9 +46,9 @@ class GenProcess {
       ::_exit(127);
     }
   }
-  ~GenProcess() { stop(); }
-  GenProcess(const GenProcess&) = delete;
-  GenProcess& operator=(const GenProcess&) = delete;
+  ~DpdkProcess() { stop(); }
+  DpdkProcess(const DpdkProcess&) = delete;
+  DpdkProcess& operator=(const DpdkProcess&) = delete;
 
   /// Stops the program; returns its exit status (or -1 when it was killed).
   int stop() {
@@ -109,6 +94,47 @@ class GenProcess {
   std::string prefix_;
   pid_t pid_ = -1;
   int status_ = -1;
+};
+
+/// The EAL arguments cnfctl renders for containers: no hugepages, both lcores on `cpu`, one
+/// memif port per entry of `ports` (rsize=`ring_log2` when non-zero).
+inline std::vector<std::string> eal_args(const std::string& binary, const std::string& prefix,
+                                         int cpu, const std::vector<Port>& ports,
+                                         int ring_log2 = 14) {
+  std::vector<std::string> argv = {binary,
+                                   "--no-huge",
+                                   "-m",
+                                   "512",
+                                   "--no-pci",
+                                   "--file-prefix=" + prefix,
+                                   "--lcores",
+                                   "0@" + std::to_string(cpu) + ",1@" + std::to_string(cpu),
+                                   "--log-level=lib.eal:warning"};
+  for (std::size_t k = 0; k < ports.size(); ++k) {
+    std::string vdev = "--vdev=net_memif" + std::to_string(k) + ",role=" + ports[k].role +
+                       ",socket=" + ports[k].socket + ",id=0,socket-abstract=no";
+    if (ring_log2 != 0) vdev += ",rsize=" + std::to_string(ring_log2);
+    argv.push_back(std::move(vdev));
+  }
+  argv.push_back("--");
+  return argv;
+}
+
+/// cnfctl-gen with `app_args`. rsize=14 by default: on a loaded 2-core machine a descheduled
+/// peer must not overflow the ring.
+class GenProcess : public DpdkProcess {
+ public:
+  GenProcess(const std::string& prefix, int cpu, const std::vector<Port>& ports,
+             const std::vector<std::string>& app_args, const std::string& log, int ring_log2 = 14)
+      : DpdkProcess(prefix, with(eal_args(gen_binary(), prefix, cpu, ports, ring_log2), app_args),
+                    log) {}
+
+ private:
+  static std::vector<std::string> with(std::vector<std::string> argv,
+                                       const std::vector<std::string>& more) {
+    argv.insert(argv.end(), more.begin(), more.end());
+    return argv;
+  }
 };
 
 }  // namespace cnfctl::trafficgen::testing
