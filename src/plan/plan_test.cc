@@ -316,3 +316,44 @@ cpu: {policy: shared}
 
 }  // namespace
 }  // namespace cnfctl::plan
+
+namespace cnfctl::plan {
+namespace {
+
+TEST(PlanTrafficgen, GeneratorOwnsBothEndsAndTheNfForwardsWithItsLimit) {
+  const Plan plan = plan_of_example("trafficgen-chain.yaml");
+  const PlannedContainer& gen = *plan.find("gen1");
+  EXPECT_EQ(gen.nf.kind, topology::NfKind::kTrafficgen);
+  EXPECT_TRUE(gen.nf.argv.front().ends_with("/cnfctl-gen"));
+  // Port 0: its own link to the vswitch; port 1: the sink's link (a client of the vswitch too).
+  EXPECT_TRUE(has_arg_starting(gen.nf.argv,
+                               "--vdev=net_memif0,role=client,socket=/run/cnfctl/"
+                               "memif/"));
+  EXPECT_TRUE(has_arg_starting(gen.nf.argv,
+                               "--vdev=net_memif1,role=client,socket=/run/cnfctl/"
+                               "memif/"));
+  const auto control = std::find(gen.nf.argv.begin(), gen.nf.argv.end(), "--control");
+  ASSERT_NE(control, gen.nf.argv.end());
+  EXPECT_EQ(*(control + 1), "/run/cnfctl/memif/gen1.gen.sock");
+  EXPECT_EQ(*(control - 1), "gen");
+  const PlannedContainer& nf1 = *plan.find("nf1");
+  EXPECT_EQ(*(std::find(nf1.nf.argv.begin(), nf1.nf.argv.end(), "--limit") + 1), "1000000");
+  EXPECT_TRUE(plan.find("sink1")->nf.argv.empty()) << "the sink runs nothing";
+}
+
+TEST(PlanTrafficgen, SinkModeNeedsAGeneratorInModeGen) {
+  const auto message = error_of(R"(
+name: t
+containers:
+  - {prefix: gen, role: generator, nf: testpmd}
+  - {prefix: vswitch, role: vswitch, nf: testpmd}
+  - {prefix: nf, nf: testpmd}
+  - {prefix: sink, role: sink, nf: trafficgen}
+topology: {kind: chain, chains: 1, nodes_per_chain: 1}
+cpu: {policy: shared}
+)");
+  EXPECT_NE(message.find("trafficgen mode sink"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace cnfctl::plan

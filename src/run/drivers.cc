@@ -3,6 +3,7 @@
 #include "nf/driver.h"
 #include "nf/nginx/nginx_driver.h"
 #include "nf/testpmd/testpmd_driver.h"
+#include "nf/trafficgen/trafficgen_driver.h"
 #include "nf/vpp/vpp_driver.h"
 
 namespace cnfctl::nf {
@@ -17,6 +18,8 @@ std::unique_ptr<NfDriver> make_driver(topology::NfKind kind) {
       return vpp::make_vpp_driver();
     case topology::NfKind::kNginx:
       return nginx::make_nginx_driver();
+    case topology::NfKind::kTrafficgen:
+      return trafficgen::make_trafficgen_driver();
   }
   return make_command_driver();  // unreachable: every kind is handled above
 }

@@ -31,9 +31,12 @@ inline constexpr std::array<EnumName<NodeKind>, 2> kNodeKindNames{{
     {"local", NodeKind::kLocal}, {"ssh", NodeKind::kSsh}}};
 inline constexpr std::array<EnumName<SudoMode>, 3> kSudoModeNames{{
     {"auto", SudoMode::kAuto}, {"true", SudoMode::kAlways}, {"false", SudoMode::kNever}}};
-inline constexpr std::array<EnumName<NfKind>, 4> kNfKindNames{{
+inline constexpr std::array<EnumName<NfKind>, 5> kNfKindNames{{
     {"testpmd", NfKind::kTestpmd}, {"vpp", NfKind::kVpp}, {"nginx", NfKind::kNginx},
-    {"command", NfKind::kCommand}}};
+    {"command", NfKind::kCommand}, {"trafficgen", NfKind::kTrafficgen}}};
+inline constexpr std::array<EnumName<TrafficgenMode>, 3> kTrafficgenModeNames{{
+    {"gen", TrafficgenMode::kGen}, {"forward", TrafficgenMode::kForward},
+    {"sink", TrafficgenMode::kSink}}};
 inline constexpr std::array<EnumName<ForwardMode>, 5> kForwardModeNames{{
     {"io", ForwardMode::kIo}, {"mac", ForwardMode::kMac}, {"txonly", ForwardMode::kTxonly},
     {"rxonly", ForwardMode::kRxonly}, {"macswap", ForwardMode::kMacswap}}};

@@ -94,6 +94,9 @@ std::string_view to_string(ForwardMode mode) {
 std::string_view to_string(NginxMode mode) {
   return name_in(kNginxModeNames, mode);
 }
+std::string_view to_string(TrafficgenMode mode) {
+  return name_in(kTrafficgenModeNames, mode);
+}
 std::string_view to_string(Role role) {
   return name_in(kRoleNames, role);
 }

@@ -132,9 +132,12 @@ struct Paths {
 
 // --- network functions ---------------------------------------------------------------------
 
-enum class NfKind { kTestpmd, kVpp, kNginx, kCommand };
+enum class NfKind { kTestpmd, kVpp, kNginx, kCommand, kTrafficgen };
 enum class ForwardMode { kIo, kMac, kTxonly, kRxonly, kMacswap };
 enum class NginxMode { kRps, kCps };
+/// cnfctl-gen's modes: `gen` owns both traffic ends, `forward` is the reference NF, `sink` marks
+/// the sink container whose link the generator's process owns (nothing runs there).
+enum class TrafficgenMode { kGen, kForward, kSink };
 
 /// `nf: {kind: testpmd, …}`.
 struct TestpmdOptions {
@@ -177,10 +180,23 @@ struct CommandOptions {
   std::optional<std::vector<std::string>> probe;
 };
 
+/// `nf: {kind: trafficgen, …}`: cnfctl's own generator / reference NF (src/trafficgen).
+struct TrafficgenOptions {
+  std::string binary;  // empty: cnfctl-gen beside the cnfctl program
+  /// Default by role: generator gen, sink sink, nf and vswitch forward.
+  TrafficgenMode mode = TrafficgenMode::kForward;
+  std::uint64_t limit_pps = 0;          // forward: pass at most this rate (0: unlimited)
+  std::uint32_t delay_us = 0;           // forward: hold every frame this long
+  unsigned memory_mb = 512;             // EAL -m
+  unsigned mbufs = 32768;               // per mbuf pool
+  unsigned ring_size = 0;               // memif rsize (log2, 1..14); 0 = automatic
+  std::vector<std::string> extra_args;  // appended to the application arguments
+};
+
 /// What a container runs. `options` holds the alternative matching `kind`.
 struct NfSpec {
   NfKind kind = NfKind::kTestpmd;
-  std::variant<TestpmdOptions, VppOptions, NginxOptions, CommandOptions> options;
+  std::variant<TestpmdOptions, VppOptions, NginxOptions, CommandOptions, TrafficgenOptions> options;
   Locations where;
 
   // Accessors; each requires the matching kind (std::bad_variant_access otherwise).
@@ -188,8 +204,11 @@ struct NfSpec {
   const VppOptions& vpp() const { return std::get<VppOptions>(options); }
   const NginxOptions& nginx() const { return std::get<NginxOptions>(options); }
   const CommandOptions& command() const { return std::get<CommandOptions>(options); }
-  /// testpmd and vpp speak memif; nginx and command cannot be wired.
-  bool speaks_memif() const { return kind == NfKind::kTestpmd || kind == NfKind::kVpp; }
+  const TrafficgenOptions& trafficgen() const { return std::get<TrafficgenOptions>(options); }
+  /// testpmd, vpp and trafficgen speak memif; nginx and command cannot be wired.
+  bool speaks_memif() const {
+    return kind == NfKind::kTestpmd || kind == NfKind::kVpp || kind == NfKind::kTrafficgen;
+  }
 };
 
 // --- container groups ----------------------------------------------------------------------
@@ -379,6 +398,7 @@ std::string_view to_string(SudoMode mode);
 std::string_view to_string(NfKind kind);
 std::string_view to_string(ForwardMode mode);
 std::string_view to_string(NginxMode mode);
+std::string_view to_string(TrafficgenMode mode);
 std::string_view to_string(Role role);
 std::string_view to_string(Protocol protocol);
 std::string_view to_string(TopologyKind kind);

@@ -20,6 +20,8 @@ constexpr std::array<std::string_view, 10> kVppKeys{
 constexpr std::array<std::string_view, 7> kNginxKeys{"kind", "binary",    "port",      "body_size",
                                                      "mode", "ldpreload", "vcl_config"};
 constexpr std::array<std::string_view, 3> kCommandKeys{"kind", "argv", "probe"};
+constexpr std::array<std::string_view, 9> kTrafficgenKeys{
+    "kind", "binary", "mode", "limit", "delay", "memory_mb", "mbufs", "ring_size", "extra_args"};
 constexpr std::array<std::string_view, 6> kVppPageSizes{"4K", "64K",     "2M",
                                                         "1G", "default", "default-hugepage"};
 
@@ -38,11 +40,12 @@ TestpmdOptions testpmd_defaults(Role role) {
 
 // Rejects keys of `nf` that its kind does not take, naming the kind that does take them.
 void allow_nf_keys(const Mapping& nf, std::span<const std::string_view> known) {
-  const std::array<std::pair<std::string_view, std::span<const std::string_view>>, 4> kinds{{
+  const std::array<std::pair<std::string_view, std::span<const std::string_view>>, 5> kinds{{
       {"testpmd", kTestpmdKeys},
       {"vpp", kVppKeys},
       {"nginx", kNginxKeys},
       {"command", kCommandKeys},
+      {"trafficgen", kTrafficgenKeys},
   }};
   std::vector<std::string> messages;
   std::vector<std::string_view> hinted;
@@ -161,6 +164,75 @@ CommandOptions read_command(const Mapping& nf) {
   return options;
 }
 
+// cnfctl-gen's defaults for a container of `role`: the generator owns both traffic ends, the
+// sink's link is the generator's, every other container forwards.
+TrafficgenOptions trafficgen_defaults(Role role) {
+  TrafficgenOptions options;
+  if (role == Role::kGenerator) options.mode = TrafficgenMode::kGen;
+  if (role == Role::kSink) options.mode = TrafficgenMode::kSink;
+  return options;
+}
+
+// A delay in microseconds: "50us", "2ms", "0" or a plain number of microseconds.
+std::optional<std::uint32_t> parse_delay_us(std::string_view text) {
+  std::uint64_t scale = 1;
+  if (text.ends_with("us")) {
+    text.remove_suffix(2);
+  } else if (text.ends_with("ms")) {
+    text.remove_suffix(2);
+    scale = 1000;
+  }
+  const auto value = parse_unsigned(text);
+  if (!value || *value > 1'000'000 / scale) return std::nullopt;
+  return static_cast<std::uint32_t>(*value * scale);
+}
+
+TrafficgenOptions read_trafficgen(const Mapping& nf, Role role) {
+  allow_nf_keys(nf, kTrafficgenKeys);
+  auto options = trafficgen_defaults(role);
+  if (const auto* f = nf.find("binary")) options.binary = read_absolute_path(*f, "program");
+  if (const auto* f = nf.find("mode")) {
+    options.mode = read_enum(*f, kTrafficgenModeNames, "trafficgen mode", "trafficgen modes");
+  }
+  if (const auto* f = nf.find("limit")) {
+    const auto rate = parse_rate_pps(read_scalar(*f, "a rate"));
+    if (!rate || *rate == 0) {
+      fail(f->where, fmt::format("limit: expected a rate like 200000, 200kpps or 1Mpps, got {}",
+                                 describe(f->node)));
+    }
+    options.limit_pps = *rate;
+  }
+  if (const auto* f = nf.find("delay")) {
+    const auto delay = parse_delay_us(read_scalar(*f, "a delay"));
+    if (!delay) {
+      fail(f->where, fmt::format("delay: expected a delay like 50us or 2ms (at most 1 s), got {}",
+                                 describe(f->node)));
+    }
+    options.delay_us = *delay;
+  }
+  if ((options.limit_pps != 0 || options.delay_us != 0) &&
+      options.mode != TrafficgenMode::kForward) {
+    fail(nf.find("limit") ? nf.find("limit")->where : nf.find("delay")->where,
+         fmt::format("limit and delay are options of trafficgen mode forward; this container's "
+                     "mode is {}",
+                     to_string(options.mode)));
+  }
+  if (const auto* f = nf.find("memory_mb")) {
+    options.memory_mb =
+        static_cast<unsigned>(read_unsigned(*f, 64, 1 << 20, "a memory size in MB (64..1048576)"));
+  }
+  if (const auto* f = nf.find("mbufs")) {
+    options.mbufs = static_cast<unsigned>(
+        read_unsigned(*f, 1024, 1 << 22, "a number of mbufs (1024..4194304)"));
+  }
+  if (const auto* f = nf.find("ring_size")) {
+    options.ring_size = static_cast<unsigned>(
+        read_unsigned(*f, 0, 14, "a memif ring size as log2 (1..14), or 0 for automatic"));
+  }
+  if (const auto* f = nf.find("extra_args")) options.extra_args = read_argv(nf.source(), *f, true);
+  return options;
+}
+
 }  // namespace
 
 NfSpec read_nf(const YamlSource& source, const Field* field, Role role,
@@ -184,6 +256,9 @@ NfSpec read_nf(const YamlSource& source, const Field* field, Role role,
       case NfKind::kNginx:
         nf.options = NginxOptions{};
         break;
+      case NfKind::kTrafficgen:
+        nf.options = trafficgen_defaults(role);
+        break;
       case NfKind::kCommand:
         fail(field->where,
              "nf: kind command needs an argv: write nf: {kind: command, argv: "
@@ -193,8 +268,8 @@ NfSpec read_nf(const YamlSource& source, const Field* field, Role role,
   }
   Mapping mapping(source, *field, "nf", "an NF kind or a mapping with 'kind'");
   mapping.record(nf.where);
-  nf.kind = read_enum(mapping.require("kind", "testpmd, vpp, nginx or command"), kNfKindNames,
-                      "NF kind", "NF kinds");
+  nf.kind = read_enum(mapping.require("kind", "testpmd, vpp, nginx, command or trafficgen"),
+                      kNfKindNames, "NF kind", "NF kinds");
   mapping.set_context(fmt::format("nf (kind {})", to_string(nf.kind)));
   switch (nf.kind) {
     case NfKind::kTestpmd:
@@ -208,6 +283,9 @@ NfSpec read_nf(const YamlSource& source, const Field* field, Role role,
       break;
     case NfKind::kCommand:
       nf.options = read_command(mapping);
+      break;
+    case NfKind::kTrafficgen:
+      nf.options = read_trafficgen(mapping, role);
       break;
   }
   return nf;

@@ -1,0 +1,114 @@
+#include "nf/trafficgen/trafficgen_args.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/names.h"
+
+namespace cnfctl::trafficgen {
+
+namespace {
+
+constexpr int kMaxRingSizeLog2 = 14;
+constexpr int kSharedCoreRingSizeLog2 = 14;
+
+void validate(const GenArgsOptions& o, std::size_t ports, const std::string& where) {
+  auto bad = [&](std::string what) { throw Error::bad_input(where, std::move(what)); };
+  if (o.mode == GenMode::kGen && (ports < 1 || ports > 2)) {
+    bad(
+        fmt::format("cnfctl-gen in mode gen needs 1 or 2 memif ports (its link and the sink's), "
+                    "the wiring gives {}",
+                    ports));
+  }
+  if (o.mode == GenMode::kForward && ports != 2) {
+    bad(fmt::format("cnfctl-gen in mode forward needs exactly 2 memif links, the wiring gives {}",
+                    ports));
+  }
+  if (o.binary.empty()) bad("the cnfctl-gen binary path is empty");
+  if (o.cpus.empty()) bad("cnfctl-gen needs at least one CPU to pin its lcores to");
+  if (std::any_of(o.cpus.begin(), o.cpus.end(), [](int cpu) { return cpu < 0; })) {
+    bad("CPU numbers cannot be negative");
+  }
+  require_safe_name(o.file_prefix, "DPDK file prefix", where);
+  if (o.memory_mb < 64) bad(fmt::format("memory must be at least 64 MB, got {}", o.memory_mb));
+  if (o.mbufs < 1024) bad(fmt::format("mbufs must be at least 1024, got {}", o.mbufs));
+  if (o.ring_size_log2 < 0 || o.ring_size_log2 > kMaxRingSizeLog2) {
+    bad(fmt::format("memif ring size (log2) must be 0 (automatic) to {}, got {}", kMaxRingSizeLog2,
+                    o.ring_size_log2));
+  }
+  if (o.control_socket.empty()) bad("cnfctl-gen needs a control socket path");
+  if (o.mode == GenMode::kGen && (o.limit_pps != 0 || o.delay_us != 0)) {
+    bad("limit and delay are options of mode forward");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> trafficgen_argv(const wiring::ContainerWiring& c,
+                                         const wiring::ContainerWiring* far_end,
+                                         const GenArgsOptions& o) {
+  const std::string where = "container " + c.name;
+  std::vector<const wiring::MemifLink*> links;
+  for (const auto& l : c.links) links.push_back(&l);
+  if (far_end != nullptr) {
+    for (const auto& l : far_end->links) links.push_back(&l);
+  }
+  validate(o, links.size(), where);
+  const int ring_size =
+      o.ring_size_log2 != 0 ? o.ring_size_log2 : (o.cores_shared ? kSharedCoreRingSizeLog2 : 0);
+  const int main_cpu = o.cpus.front();
+  const int data_cpu = o.cpus.size() > 1 ? o.cpus[1] : main_cpu;
+  std::vector<std::string> argv = {
+      o.binary,   "--no-huge",
+      "-m",       std::to_string(o.memory_mb),
+      "--no-pci", "--file-prefix=" + o.file_prefix,
+      "--lcores", fmt::format("0@{},1@{}", main_cpu, data_cpu),
+  };
+  for (std::size_t port = 0; port < links.size(); ++port) {
+    const wiring::MemifLink& l = *links[port];
+    std::string vdev =
+        fmt::format("--vdev=net_memif{},role={},socket={},id={},socket-abstract=no", port,
+                    l.is_server() ? "server" : "client",
+                    o.host_paths ? l.host_socket_path : l.guest_socket_path, l.interface_id);
+    if (ring_size != 0) vdev += fmt::format(",rsize={}", ring_size);
+    if (!l.mac.empty()) vdev += ",mac=" + l.mac;
+    argv.push_back(std::move(vdev));
+  }
+  argv.push_back("--");
+  argv.push_back(o.mode == GenMode::kGen ? "gen" : "forward");
+  argv.push_back("--control");
+  argv.push_back(o.control_socket);
+  argv.push_back("--mbufs");
+  argv.push_back(std::to_string(o.mbufs));
+  if (o.limit_pps != 0) {
+    argv.push_back("--limit");
+    argv.push_back(std::to_string(o.limit_pps));
+  }
+  if (o.delay_us != 0) {
+    argv.push_back("--delay-us");
+    argv.push_back(std::to_string(o.delay_us));
+  }
+  argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
+  return argv;
+}
+
+std::string control_socket_file(std::string_view container_name) {
+  return fmt::format("{}.gen.sock", container_name);
+}
+
+std::string default_gen_binary() {
+  if (const char* env = std::getenv("CNFCTL_GEN_BINARY"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "/usr/local/bin/cnfctl-gen";
+  return (self.parent_path() / "cnfctl-gen").string();
+}
+
+}  // namespace cnfctl::trafficgen
