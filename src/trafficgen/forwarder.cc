@@ -13,7 +13,8 @@ enum Counter { kReceived, kForwarded, kDroppedLimit, kDroppedQueue, kDroppedTx }
 
 Forwarder::Forwarder(std::uint16_t port0, std::uint16_t port1, const AppOptions& options)
     : limited_(options.limit_pps != 0),
-      bucket_(std::max<std::uint64_t>(options.limit_pps, 1), options.limit_burst, rte_get_tsc_hz()),
+      bucket_(std::max<std::uint64_t>(options.limit_pps, 1), options.bucket_depth(),
+              rte_get_tsc_hz()),
       delay_cycles_(static_cast<std::uint64_t>(options.delay_us) * rte_get_tsc_hz() / 1'000'000) {
   dirs_[0].in = port0;
   dirs_[0].out = port1;

@@ -17,10 +17,11 @@ namespace cnfctl::trafficgen {
 
 namespace {
 
-// A paced stream that falls this far behind its last deadline stops there: what it could not
-// send was not offered (the CPU did not allow the rate), and tx_rate_pps says so.
+// A paced stream sends all its frames, catching up in bursts when it was descheduled, unless it
+// falls this far behind (the CPU cannot give the rate at all): then it stops, the frames it
+// could not send were not offered, and tx_rate_pps says so.
 std::uint64_t grace_cycles(std::uint64_t phase_cycles, std::uint64_t hz) {
-  return std::max(hz / 100, phase_cycles / 100);
+  return std::max(hz, phase_cycles);
 }
 
 }  // namespace
@@ -107,6 +108,7 @@ void Generator::start_phase(TxStream& s, bool warming, std::uint64_t now) {
   s.sent = 0;
   s.dropped = 0;
   s.last_tx = now;
+  s.max_late = 0;
   s.done = s.rate != 0 && s.total == 0;
 }
 
@@ -126,6 +128,10 @@ bool Generator::transmit(TxStream& s, std::uint64_t now) {
     last_chance = elapsed >= s.phase_cycles + grace_cycles(s.phase_cycles, hz_);
   }
   if (due > s.sent && !last_chance) {
+    if (s.rate != 0) {
+      const std::uint64_t deadline = deadline_of(s.sent, s.rate, hz_);
+      if (elapsed > deadline && elapsed - deadline > s.max_late) s.max_late = elapsed - deadline;
+    }
     const unsigned n = static_cast<unsigned>(std::min<std::uint64_t>(due - s.sent, kBurst));
     rte_mbuf* burst[kBurst];
     if (rte_pktmbuf_alloc_bulk(s.pool, burst, n) == 0) {
@@ -234,6 +240,7 @@ TrialResult Generator::trial(const TrialRequest& request, const std::atomic<bool
     double seconds = static_cast<double>(s.last_tx - s.start) / static_cast<double>(hz_);
     if (s.rate != 0) seconds += 1.0 / static_cast<double>(s.rate);
     d.tx_rate_pps = seconds > 0 ? static_cast<double>(s.sent) / seconds : 0;
+    d.tx_max_late_us = static_cast<double>(to_ns_(s.max_late)) / 1000.0;
     d.latency = rx.latency.summary();
     finish(&d);
     merged.merge(rx.latency);

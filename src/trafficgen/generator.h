@@ -66,6 +66,7 @@ class Generator {
     std::uint64_t sent = 0;
     std::uint64_t dropped = 0;  // refused by the TX ring
     std::uint64_t last_tx = 0;
+    std::uint64_t max_late = 0;  // cycles: how far behind its schedule the stream got
     bool done = false;
   };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -94,6 +95,11 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
   return o;
 }
 
+std::uint64_t AppOptions::bucket_depth() const {
+  if (limit_burst != 0) return limit_burst;
+  return std::max<std::uint64_t>(32, limit_pps / 100);
+}
+
 std::string usage() {
   return R"(cnfctl-gen: cnfctl's memif traffic generator and reference NF (DPDK).
 
@@ -103,7 +109,9 @@ std::string usage() {
   cnfctl-gen <EAL args> -- forward [--limit PPS] [--limit-burst N] [--delay-us N]
                                    [--delay-queue N] [--control PATH] [--mbufs N]
       two ports, forwards 0<->1; --limit passes at most PPS frames per second (both directions
-      together) and drops the rest; --delay-us holds every frame N microseconds.
+      together) and drops the rest (a token bucket of --limit-burst frames, default 10 ms of the
+      limit, so a forwarder descheduled for a while catches up as a real NF of that capacity
+      would); --delay-us holds every frame N microseconds.
 
 EAL args as for testpmd: --no-huge -m 512 --no-pci --file-prefix=P --lcores 0@C,1@C
   --vdev=net_memif0,role=server|client,socket=PATH,id=N,socket-abstract=no ...

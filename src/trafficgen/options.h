@@ -17,11 +17,14 @@ enum class Mode { kGen, kForward };
 
 struct AppOptions {
   Mode mode = Mode::kGen;
-  std::string control;                // unix socket path; empty: none
-  std::optional<std::string> trial;   // gen: one trial request (JSON), printed result, exit
-  double link_timeout_s = 10;         // --trial: how long to wait for the links to come up
-  std::uint64_t limit_pps = 0;        // forward: 0 = unlimited
-  std::uint64_t limit_burst = 32;     // forward: token bucket depth (frames)
+  std::string control;               // unix socket path; empty: none
+  std::optional<std::string> trial;  // gen: one trial request (JSON), printed result, exit
+  double link_timeout_s = 10;        // --trial: how long to wait for the links to come up
+  std::uint64_t limit_pps = 0;       // forward: 0 = unlimited
+  std::uint64_t limit_burst = 0;     // forward: token bucket depth (frames); 0: 10 ms of the limit
+
+  /// The token bucket's depth: limit_burst, or 10 ms of the limit (at least 32 frames).
+  std::uint64_t bucket_depth() const;
   std::uint32_t delay_us = 0;         // forward: hold every frame this long
   std::uint32_t mbufs = 32768;        // per pool
   std::uint32_t delay_queue = 16384;  // forward --delay-us: frames held at most (per direction)

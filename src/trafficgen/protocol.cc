@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -141,6 +142,7 @@ json to_json(const StreamResult& r) {
           {"tx_dropped", r.tx_dropped},
           {"loss_ratio", r.loss_ratio},
           {"tx_rate_pps", r.tx_rate_pps},
+          {"tx_max_late_us", r.tx_max_late_us},
           {"latency", to_json(r.latency)}};
 }
 
@@ -172,6 +174,7 @@ StreamResult stream_result_from_json(const json& j) {
     r.tx_dropped = j.value("tx_dropped", std::uint64_t{0});
     r.loss_ratio = j.at("loss_ratio").get<double>();
     r.tx_rate_pps = j.at("tx_rate_pps").get<double>();
+    r.tx_max_late_us = j.value("tx_max_late_us", 0.0);
     const json& l = j.at("latency");
     r.latency.count = l.at("count").get<std::uint64_t>();
     r.latency.min = l.at("min").get<std::uint64_t>();
@@ -221,6 +224,7 @@ StreamResult sum_results(const std::vector<StreamResult>& parts, const Histogram
     t.reordered += p.reordered;
     t.tx_dropped += p.tx_dropped;
     t.tx_rate_pps += p.tx_rate_pps;
+    t.tx_max_late_us = std::max(t.tx_max_late_us, p.tx_max_late_us);
   }
   t.latency = merged.summary();
   finish(&t);

@@ -42,7 +42,11 @@ struct StreamResult {
   std::uint64_t tx_dropped = 0;  // of the lost: frames the first hop's ring refused (backpressure)
   double loss_ratio = 0;         // lost / sent
   double tx_rate_pps = 0;        // sent / the time sending took: the rate really offered
-  LatencySummary latency;        // ns, one-way (same host TSC)
+  /// The furthest the sender fell behind its schedule (descheduled, or the CPU cannot keep
+  /// up): frames that were due meanwhile went out in a burst. Large values (ms) mean the
+  /// offered traffic was bursty although its average rate was right.
+  double tx_max_late_us = 0;
+  LatencySummary latency;  // ns, one-way (same host TSC)
 };
 
 struct TrialResult {
