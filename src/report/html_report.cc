@@ -317,8 +317,11 @@ std::string environment_section(const nlohmann::json& result) {
   row("kernel", text(local, "kernel"));
   row("cpus", text(local, "cpus"));
   row("cpu model", text(local, "cpu_model"));
-  for (const auto& [program, version] : env.value("versions", nlohmann::json::object()).items()) {
-    row(program, version.is_string() ? version.get<std::string>() : version.dump());
+  const nlohmann::json versions = env.value("versions", nlohmann::json::object());
+  if (versions.is_object()) {
+    for (auto it = versions.begin(); it != versions.end(); ++it) {
+      row(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
+    }
   }
   out += "</table>\n";
   const auto nodes = env.value("nodes", nlohmann::json::array());
