@@ -163,7 +163,8 @@ TEST(HtmlReport, IsOneSelfContainedPage) {
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_EQ(html.find("url("), std::string::npos);
-  EXPECT_EQ(count_of(html, "http"), count_of(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_EQ(count_of(html, "http://"), count_of(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_EQ(count_of(html, "https://"), 0u);
   // Every section is there, the run name escaped.
   for (const char* id :
        {"id=\"result\"", "id=\"topology\"", "id=\"hops\"", "id=\"loss-curve\"", "id=\"latency\"",
