@@ -23,6 +23,8 @@ void set_exec_program(std::vector<std::string> argv);
 void add_logs_command(CLI::App& app);
 void add_restart_command(CLI::App& app);
 void add_traffic_command(CLI::App& app);
+void add_measure_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 /// Runs traffic through the run's NFs for `duration` and prints the per-hop table (or JSON).
 /// Throws Error::bad_input for an unknown run, cnfctl::Error when traffic fails.

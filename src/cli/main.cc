@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   cnfctl::cli::add_logs_command(app);
   cnfctl::cli::add_restart_command(app);
   cnfctl::cli::add_traffic_command(app);
+  cnfctl::cli::add_measure_command(app);
+  cnfctl::cli::add_report_command(app);
   // `exec RUN CONTAINER -- ARGV...`: the program's argv is not cnfctl's to parse.
   if (argc > 1 && std::string(argv[1]) == "exec") {
     for (int i = 2; i < argc; ++i) {

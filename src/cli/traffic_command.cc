@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "common/error.h"
+#include "measure/result_file.h"
 #include "run/journal.h"
 #include "run/run_environment.h"
 #include "traffic/traffic.h"
@@ -18,6 +19,7 @@ void run_traffic(const std::string& run, std::chrono::milliseconds duration, boo
   run::RunEnvironment env(journal.engines, journal.nodes);
   auto report = traffic::measure_traffic(
       journal.plan, [&](const plan::PlannedContainer& c) { return env.context_of(c); }, duration);
+  measure::save_traffic_result(journal.plan, traffic::traffic_json(report));
   if (json) {
     std::cout << traffic::traffic_json(report).dump(2) << "\n";
   } else {
