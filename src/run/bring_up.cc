@@ -257,6 +257,11 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
     const auto dirs = journal.snapshot().node_dirs;
     env.make_dirs(dirs);
     if (!dirs.empty()) progress.say(run, fmt::format("{} node dir(s) created", dirs.size()));
+    const auto veths = journal.snapshot().node_veths;
+    env.make_veths(veths);
+    for (const auto& v : veths) {
+      progress.say(v.node, fmt::format("veth {} {} made", v.host_if, v.host_ip4));
+    }
     pause_once("dirs:done");
   } catch (const std::exception& e) {
     setup_failure = Failure{"", "prepare nodes", e.what()};

@@ -91,6 +91,11 @@ json Journal::to_json() const {
   for (const auto& n : nodes) j["nodes"].push_back(node::to_json(n));
   j["node_dirs"] = json::array();
   for (const auto& d : node_dirs) j["node_dirs"].push_back({{"node", d.node}, {"path", d.path}});
+  j["node_veths"] = json::array();
+  for (const auto& v : node_veths) {
+    j["node_veths"].push_back(
+        {{"node", v.node}, {"host_if", v.host_if}, {"vpp_if", v.vpp_if}, {"host_ip4", v.host_ip4}});
+  }
   j["containers"] = json::object();
   for (const auto& [name, record] : containers) {
     json c;
@@ -135,6 +140,13 @@ Journal Journal::from_json(const json& j) {
     for (const auto& d : j.at("node_dirs")) {
       journal.node_dirs.push_back(
           {d.at("node").get<std::string>(), d.at("path").get<std::string>()});
+    }
+    if (j.contains("node_veths")) {  // journals of older versions have none
+      for (const auto& v : j.at("node_veths")) {
+        journal.node_veths.push_back(
+            {v.at("node").get<std::string>(), v.at("host_if").get<std::string>(),
+             v.at("vpp_if").get<std::string>(), v.at("host_ip4").get<std::string>()});
+      }
     }
     for (const auto& [name, c] : j.at("containers").items()) {
       ContainerRecord record;
