@@ -58,7 +58,7 @@ TEST(PlanLdp, VppGetsTheVethTheSessionLayerAndTheHostNetwork) {
 
   const auto* conf = file_at(*vpp, "/etc/vpp/startup.conf");
   ASSERT_NE(conf, nullptr);
-  EXPECT_NE(conf->content.find("session {\n  enable\n  use-app-socket-api\n}"), std::string::npos)
+  EXPECT_NE(conf->content.find("session\n{\n  enable\n  use-app-socket-api\n}"), std::string::npos)
       << conf->content;
   EXPECT_NE(conf->content.find("plugin af_packet_plugin.so"), std::string::npos);
   EXPECT_NE(conf->content.find("main-core 1"), std::string::npos);
