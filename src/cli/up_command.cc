@@ -114,6 +114,7 @@ void add_up_command(CLI::App& app) {
     journal.nodes = nodes.nodes;
     journal.engines = engines;
     journal.node_dirs = run::node_dirs_of(plan);
+    journal.node_veths = run::node_veths_of(plan);
     journal.plan = plan;
     run::JournalFile file(std::move(journal));
 

@@ -39,6 +39,18 @@ struct HttpEndpoint {
   int port = 0;               // on the node: the listen port (host network) or its published port
   std::string path;           // "/64B"
   std::size_t body_size = 0;  // bytes of the response body
+  std::string host = "127.0.0.1";  // the address the node connects to (VPP's veth address: LDP)
+  bool keep_alive = true;          // false: one request per connection (cps, `Connection: close`)
+};
+
+/// A veth pair cnfctl makes on the node for a VPP NF (`veth:`): the host end has an address, VPP
+/// opens the other end as an af_packet interface (`host-<vpp_if>`). Made before any container
+/// starts, removed by `down` and rollback.
+struct PlannedVeth {
+  std::string host_if;   // the node's end, e.g. "cnfh-1a2b3c4d" (at most 15 characters)
+  std::string vpp_if;    // VPP's end, "cnfv-1a2b3c4d"
+  std::string host_ip4;  // "198.51.100.1/24"
+  std::string vpp_ip4;   // "198.51.100.2/24"
 };
 
 /// How the NF is started and recognised as ready.
@@ -86,6 +98,7 @@ struct PlannedContainer {
 
   std::optional<VppSockets> vpp_sockets;
   std::optional<std::string> dpdk_runtime_dir;  // testpmd: /var/run/dpdk/<id>, on the host too
+  std::optional<PlannedVeth> veth;              // VPP with `veth:` (af_packet on a host veth)
   std::vector<wiring::MemifLink> links;
   int start_stage = 0;  // servers (stage 0) start and are verified before their clients
 

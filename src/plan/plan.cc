@@ -14,6 +14,7 @@
 #include "nf/testpmd/testpmd_args.h"
 #include "nf/trafficgen/trafficgen_args.h"
 #include "nf/vpp/exec_script.h"
+#include "nf/vpp/host_interface.h"
 #include "nf/vpp/startup_conf.h"
 #include "plan/start_stages.h"
 #include "plan/guest_paths.h"
@@ -30,6 +31,28 @@ constexpr const char* kVppStartupConf = "/etc/vpp/startup.conf";
 constexpr const char* kVppExecScript = "/tmp/running.exec";
 // sun_path holds 108 bytes including the terminating NUL.
 constexpr std::size_t kMaxSocketPath = 107;
+// Where an LD_PRELOADed nginx sees its VPP's socket dir (read-only), and VPP's app socket in it
+// (`session { use-app-socket-api }` makes <runtime-dir>/app_ns_sockets/default).
+constexpr const char* kVclGuestSocketDir = "/run/cnfctl-vcl";
+constexpr const char* kVppAppSocket = "app_ns_sockets/default";
+// VCL's LD_PRELOAD library, relative to the prefix VPP's binary is in (<prefix>/bin/vpp).
+constexpr const char* kVclLdpreloadLibrary = "lib/x86_64-linux-gnu/libvcl_ldpreload.so";
+
+// Names of a host veth pair for container `id`: "cnfh-<hash>" (node end) and "cnfv-<hash>"
+// (VPP's end); Linux interface names hold at most 15 characters.
+std::pair<std::string, std::string> veth_names(const std::string& id) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char ch : id) hash = (hash ^ ch) * 16777619u;
+  const auto tail = fmt::format("{:08x}", hash);
+  return {"cnfh-" + tail, "cnfv-" + tail};
+}
+
+// "/opt/vpp/bin/vpp" -> "/opt/vpp": the install prefix of a binary.
+std::string install_prefix(const std::string& binary) {
+  auto dir = binary.substr(0, binary.rfind('/'));
+  auto slash = dir.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
+}
 
 // Runs `step`, prefixing the location of any bad-input error with `where`.
 template <typename Step>
@@ -535,11 +558,21 @@ struct Builder {
     s.statseg_size = o.statseg_size;
     s.with_page_size(o.page_size);
     s.plugins = o.plugins;
+    if (o.veth) {
+      if (std::find(s.plugins.begin(), s.plugins.end(), vpp::kAfPacketPlugin) == s.plugins.end()) {
+        s.plugins.push_back(vpp::kAfPacketPlugin);
+      }
+      s.exec_script = kVppExecScript;
+    }
     std::vector<std::uint32_t> cpus(c.cpus.begin(), c.cpus.end());
 
     std::string conf;
     const auto kind = topo.topology.kind;
-    if (kind == topology::TopologyKind::kChainVswitch && c.role == Role::kVswitch) {
+    if (serves_ldp(c.name)) {
+      vpp::HostStackSettings host_stack;
+      host_stack.use_app_socket_api = true;
+      conf = vpp::host_stack_startup_conf(s, cpus, host_stack).render();
+    } else if (kind == topology::TopologyKind::kChainVswitch && c.role == Role::kVswitch) {
       std::vector<std::string> pci;
       for (const auto& nic : wiring->at(c.name).physical) pci.push_back(nic.pci);
       conf = vpp::vswitch_startup_conf(s, cpus, topo.topology.rx_queues, pci).render();
@@ -549,9 +582,21 @@ struct Builder {
       conf = vpp::container_startup_conf(s, cpus).render();
     }
     c.nf.files.push_back({kVppStartupConf, std::move(conf)});
+    std::string host_interface;
+    if (o.veth) {
+      const auto [host_if, vpp_if] = veth_names(c.id);
+      const auto length = o.veth->prefix_length;
+      c.veth = PlannedVeth{host_if, vpp_if, fmt::format("{}/{}", o.veth->host_ip4, length),
+                           fmt::format("{}/{}", o.veth->vpp_ip4, length)};
+      c.host_network = true;  // af_packet opens the node's interface
+      host_interface = vpp::host_interface_exec(vpp_if, c.veth->vpp_ip4);
+    }
+    if (!wiring && !host_interface.empty()) {
+      c.nf.files.push_back({kVppExecScript, host_interface});
+    }
     if (wiring) {
       auto script = vpp::render_exec_script(*wiring, c.name);
-      c.nf.files.push_back({kVppExecScript, std::move(script.text)});
+      c.nf.files.push_back({kVppExecScript, std::move(script.text) + host_interface});
       if (!script.append_guest_file.empty()) {
         plan.warnings.push_back(fmt::format(
             "container {}: the IPsec tunnel file {} must exist in the container; it is appended "
@@ -584,9 +629,42 @@ struct Builder {
     return 0;
   }
 
+  // Whether an LD_PRELOADed nginx uses the host stack of VPP container `name`.
+  bool serves_ldp(const std::string& name) const {
+    return std::any_of(topo.containers.begin(), topo.containers.end(), [&](const auto& g) {
+      return g.nf.kind == topology::NfKind::kNginx && g.nf.nginx().ldp &&
+             g.nf.nginx().ldp->vpp == name;
+    });
+  }
+
+  const topology::ContainerGroup& group_named(const std::string& container) const {
+    for (const auto& i : instances) {
+      if (i.name == container) return group_of(i);
+    }
+    throw Error::bad_input("", "no container called " + container);
+  }
+
+  // nginx LD_PRELOADed with VCL, attached to its VPP's host stack through the app socket in the
+  // VPP's socket dir (bind-mounted read-only), served on VPP's veth address. It starts after VPP.
+  void render_nginx_ldp(PlannedContainer& c, const topology::NginxOptions& o) {
+    const auto& ldp = *o.ldp;
+    const auto* vpp = plan.find(ldp.vpp);
+    const auto& vpp_group = group_named(ldp.vpp);
+    if (!vpp || !vpp->vpp_sockets || !vpp_group.nf.vpp().veth) {
+      throw Error::bad_input(ldp.where.str(), "ldp: vpp: " + ldp.vpp + " is not a VPP with a veth");
+    }
+    c.host_network = false;  // every socket nginx uses is VPP's
+    c.start_stage = std::max(c.start_stage, vpp->start_stage + 1);
+    c.mounts.push_back({vpp->vpp_sockets->host_dir, kVclGuestSocketDir, true});
+    vpp::VclSettings vcl;
+    vcl.app_socket = join_path(kVclGuestSocketDir, kVppAppSocket);
+    c.nf.files.push_back({o.vcl_config, vpp::render_vcl_conf(vcl)});
+  }
+
   void render_nginx(PlannedContainer& c, const topology::ContainerGroup& group) {
     const auto& o = group.nf.nginx();
     c.host_network = c.ports.empty();  // published ports are the other way in
+    if (o.ldp) render_nginx_ldp(c, o);
     nginx::NginxOptions n;
     n.binary = o.binary;
     n.port = o.port;
@@ -595,13 +673,22 @@ struct Builder {
                                                  : nginx::LoadMode::kConnectionsPerSecond;
     n.ldpreload = o.ldpreload;
     n.vcl_config = o.vcl_config;
+    if (o.ldp) {
+      n.ldpreload_library = o.ldp->library.empty()
+                                ? join_path(install_prefix(group_named(o.ldp->vpp).nf.vpp().binary),
+                                            kVclLdpreloadLibrary)
+                                : o.ldp->library;
+    }
     auto launch = nginx::render_nginx(n, c.cpus);
     c.nf.files.push_back({launch.config_path, std::move(launch.config)});
     c.nf.argv = std::move(launch.argv);
     c.nf.env = std::move(launch.env);
-    c.nf.http = HttpEndpoint{published_port(c, o.port), launch.url_path, o.body_size};
-    c.nf.readiness = fmt::format("HTTP GET http://127.0.0.1:{}{} answers 200 with {} bytes", o.port,
-                                 launch.url_path, o.body_size);
+    c.nf.http =
+        HttpEndpoint{o.ldp ? o.port : published_port(c, o.port), launch.url_path, o.body_size};
+    if (o.ldp) c.nf.http->host = group_named(o.ldp->vpp).nf.vpp().veth->vpp_ip4;
+    c.nf.http->keep_alive = o.mode == topology::NginxMode::kRps;
+    c.nf.readiness = fmt::format("HTTP GET http://{}:{}{} answers 200 with {} bytes",
+                                 c.nf.http->host, o.port, launch.url_path, o.body_size);
   }
 };
 

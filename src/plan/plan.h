@@ -26,6 +26,7 @@ using nf::NfLaunch;
 using nf::PlannedContainer;
 using nf::PlannedFile;
 using nf::PlannedMount;
+using nf::PlannedVeth;
 using nf::VppSockets;
 
 struct PlannedNode {

@@ -121,6 +121,11 @@ PlannedContainer container_from(const json& j) {
   if (j.contains("dpdk_runtime_dir")) {
     c.dpdk_runtime_dir = j.at("dpdk_runtime_dir").get<std::string>();
   }
+  if (j.contains("veth")) {
+    const auto& v = j.at("veth");
+    c.veth = PlannedVeth{v.at("host_if").get<std::string>(), v.at("vpp_if").get<std::string>(),
+                         v.at("host_ip4").get<std::string>(), v.at("vpp_ip4").get<std::string>()};
+  }
   for (const auto& l : j.at("memif")) c.links.push_back(link_from(l));
   const auto& nf = j.at("nf");
   c.nf.kind = enum_value(topology::kNfKindNames, nf, "kind");
@@ -135,6 +140,8 @@ PlannedContainer container_from(const json& j) {
     const auto& h = nf.at("http");
     c.nf.http = HttpEndpoint{h.at("port").get<int>(), h.at("path").get<std::string>(),
                              h.at("body_size").get<std::size_t>()};
+    c.nf.http->host = get_or<std::string>(h, "host", "127.0.0.1");
+    c.nf.http->keep_alive = get_or<bool>(h, "keep_alive", true);
   }
   return c;
 }

@@ -90,6 +90,12 @@ json container_json(const PlannedContainer& c) {
                     {"guest_dir", c.vpp_sockets->guest_dir}};
   }
   if (c.dpdk_runtime_dir) j["dpdk_runtime_dir"] = *c.dpdk_runtime_dir;
+  if (c.veth) {
+    j["veth"] = {{"host_if", c.veth->host_if},
+                 {"vpp_if", c.veth->vpp_if},
+                 {"host_ip4", c.veth->host_ip4},
+                 {"vpp_ip4", c.veth->vpp_ip4}};
+  }
   j["memif"] = json::array();
   for (const auto& l : c.links) j["memif"].push_back(link_json(l));
   json nf;
@@ -103,8 +109,11 @@ json container_json(const PlannedContainer& c) {
   if (c.nf.probe) nf["probe"] = *c.nf.probe;
   nf["readiness"] = c.nf.readiness;
   if (c.nf.http) {
-    nf["http"] = {
-        {"port", c.nf.http->port}, {"path", c.nf.http->path}, {"body_size", c.nf.http->body_size}};
+    nf["http"] = {{"port", c.nf.http->port},
+                  {"path", c.nf.http->path},
+                  {"body_size", c.nf.http->body_size},
+                  {"host", c.nf.http->host},
+                  {"keep_alive", c.nf.http->keep_alive}};
   }
   j["nf"] = std::move(nf);
   return j;
@@ -221,6 +230,11 @@ std::string to_text(const Plan& plan) {
                          c.vpp_sockets->cli, c.vpp_sockets->stats);
     }
     if (c.dpdk_runtime_dir) out += fmt::format("  dpdk runtime dir: {}\n", *c.dpdk_runtime_dir);
+    if (c.veth) {
+      out +=
+          fmt::format("  veth: {} {} (node) <-> {} host-{} {} (VPP af_packet)\n", c.veth->host_if,
+                      c.veth->host_ip4, c.veth->vpp_if, c.veth->vpp_if, c.veth->vpp_ip4);
+    }
     for (const auto& l : c.links) {
       out += fmt::format("  memif {} id {} {} -> {}{}{}\n", l.guest_socket_path, l.interface_id,
                          wiring::to_string(l.role), l.peer.empty() ? "(outside)" : l.peer,

@@ -288,6 +288,11 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
       return o.second == RunEnvironment::DirOutcome::kCreated;
     });
     if (!dirs.empty()) progress.say(run, fmt::format("{} node dir(s) created", created));
+    const auto veths = journal.snapshot().node_veths;
+    env.make_veths(veths);
+    for (const auto& v : veths) {
+      progress.say(v.node, fmt::format("veth {} {} made", v.host_if, v.host_ip4));
+    }
     if (options.pause_at == "dirs:done") pause_once("dirs:done");
   } catch (const std::exception& e) {
     setup_failure = Failure{"", "prepare nodes", e.what()};

@@ -97,6 +97,11 @@ json Journal::to_json() const {
                               {"attempted", d.attempted},
                               {"created", d.created}});
   }
+  j["node_veths"] = json::array();
+  for (const auto& v : node_veths) {
+    j["node_veths"].push_back(
+        {{"node", v.node}, {"host_if", v.host_if}, {"vpp_if", v.vpp_if}, {"host_ip4", v.host_ip4}});
+  }
   j["containers"] = json::object();
   for (const auto& [name, record] : containers) {
     json c;
@@ -143,6 +148,13 @@ Journal Journal::from_json(const json& j) {
       journal.node_dirs.push_back({d.at("node").get<std::string>(), d.at("path").get<std::string>(),
                                    d.value("exclusive", true), d.value("attempted", true),
                                    d.value("created", true)});
+    }
+    if (j.contains("node_veths")) {  // journals of older versions have none
+      for (const auto& v : j.at("node_veths")) {
+        journal.node_veths.push_back(
+            {v.at("node").get<std::string>(), v.at("host_if").get<std::string>(),
+             v.at("vpp_if").get<std::string>(), v.at("host_ip4").get<std::string>()});
+      }
     }
     for (const auto& [name, c] : j.at("containers").items()) {
       ContainerRecord record;

@@ -69,6 +69,16 @@ struct NodeDir {
   bool operator==(const NodeDir&) const = default;
 };
 
+/// A host veth pair this run creates on a node (a VPP NF's `veth:`, src/node/host_veth.h);
+/// recorded before it is made, deleted by `down` and rollback (with its peer).
+struct NodeVeth {
+  std::string node;
+  std::string host_if;
+  std::string vpp_if;
+  std::string host_ip4;  // "198.51.100.1/24"
+  bool operator==(const NodeVeth&) const = default;
+};
+
 struct Journal {
   static constexpr int kVersion = 1;
   std::string run;
@@ -79,6 +89,7 @@ struct Journal {
   std::vector<node::NodeAccess> nodes;  // how to reach every node the run uses
   std::vector<EngineRecord> engines;
   std::vector<NodeDir> node_dirs;
+  std::vector<NodeVeth> node_veths;
   std::map<std::string, ContainerRecord> containers;  // by plan container name
 
   nlohmann::json to_json() const;

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/paths.h"
+#include "node/host_veth.h"
 #include "process/local_runner.h"
 #include "topology/values.h"
 
@@ -75,6 +76,14 @@ std::vector<EngineRecord> engine_records(const topology::Topology& topology,
     }
   }
   return records;
+}
+
+std::vector<NodeVeth> node_veths_of(const plan::Plan& plan) {
+  std::vector<NodeVeth> veths;
+  for (const auto& c : plan.containers) {
+    if (c.veth) veths.push_back({c.node, c.veth->host_if, c.veth->vpp_if, c.veth->host_ip4});
+  }
+  return veths;
 }
 
 std::vector<NodeDir> node_dirs_of(const plan::Plan& plan) {
@@ -308,6 +317,28 @@ void RunEnvironment::make_dirs(const std::vector<NodeDir>& dirs,
       throw Error(fmt::format("cannot create {}", fmt::join(failed, ", "))).at("node " + node);
     }
   }
+}
+
+void RunEnvironment::make_veths(const std::vector<NodeVeth>& veths) {
+  for (const auto& v : veths) {
+    try {
+      node::create_host_veth(runner_of(v.node), {v.host_if, v.vpp_if, v.host_ip4});
+    } catch (Error& e) {
+      throw e.at("node " + v.node);
+    }
+  }
+}
+
+std::vector<std::string> RunEnvironment::remove_veths(const std::vector<NodeVeth>& veths) {
+  std::vector<std::string> errors;
+  for (const auto& v : veths) {
+    try {
+      node::remove_host_veth(runner_of(v.node), v.host_if);
+    } catch (const std::exception& e) {
+      errors.push_back(fmt::format("node {}: veth {}: {}", v.node, v.host_if, e.what()));
+    }
+  }
+  return errors;
 }
 
 std::vector<std::string> RunEnvironment::remove_dirs(const std::vector<NodeDir>& dirs) {

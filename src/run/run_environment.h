@@ -36,6 +36,9 @@ std::vector<EngineRecord> engine_records(const topology::Topology& topology,
 /// dir (when a container mounts it), DPDK runtime dirs, VPP socket dirs.
 std::vector<NodeDir> node_dirs_of(const plan::Plan& plan);
 
+/// The host veth pairs the run creates (VPP NFs with `veth:`), one per such container.
+std::vector<NodeVeth> node_veths_of(const plan::Plan& plan);
+
 /// The engine spec of a planned container: idle init, the plan's cpuset, mounts, env (without
 /// MICROSERVICE_LABEL, which the engine sets), ports, privileges and network.
 engine::ContainerSpec container_spec(const plan::PlannedContainer& container);
@@ -102,6 +105,13 @@ class RunEnvironment {
   /// neither, and never a system directory or a path with "..". Returns the error texts (empty
   /// when all are gone). Never throws.
   std::vector<std::string> remove_dirs(const std::vector<NodeDir>& dirs);
+
+  /// Creates `veths` on their nodes (node::create_host_veth), one after the other. Throws the
+  /// first failure located at its node (bad input when a name or the subnet is taken).
+  void make_veths(const std::vector<NodeVeth>& veths);
+  /// Deletes `veths` that exist. Returns the error texts (empty when all are gone). Never
+  /// throws.
+  std::vector<std::string> remove_veths(const std::vector<NodeVeth>& veths);
 
  private:
   void make_engines(const std::vector<EngineRecord>& engines);

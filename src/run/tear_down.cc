@@ -146,7 +146,18 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
     env.driver_of(c).cleanup(env.context_of(c));
   });
 
-  // 4. The run's directories on the nodes.
+  // 4. Host veths (VPP's af_packet ends went with VPP; deleting one end deletes the pair).
+  std::vector<NodeVeth> veths;
+  for (const auto& v : journal.node_veths) {
+    if (!unreachable.count(v.node)) veths.push_back(v);
+  }
+  auto veth_errors = env.remove_veths(veths);
+  result.errors.insert(result.errors.end(), veth_errors.begin(), veth_errors.end());
+  if (!veths.empty() && veth_errors.empty()) {
+    progress.say(journal.run, fmt::format("{} veth pair(s) removed", veths.size()));
+  }
+
+  // 5. The run's directories on the nodes.
   std::vector<NodeDir> dirs;
   for (const auto& d : journal.node_dirs) {
     if (!unreachable.count(d.node)) dirs.push_back(d);

@@ -229,6 +229,72 @@ void check_kind_requirements(const Topology& topology) {
   }
 }
 
+std::uint32_t ipv4_bits(const std::string& dotted) {
+  std::uint32_t value = 0;
+  std::size_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto end = dotted.find('.', start);
+    value =
+        (value << 8) | static_cast<std::uint32_t>(std::stoul(dotted.substr(start, end - start)));
+    start = end + 1;
+  }
+  return value;
+}
+
+// Host veths (VPP's `veth`) become routes on their node: one VPP per group, no two subnets of
+// one node overlapping. nginx's `ldp` names a VPP with a veth on the nginx's node.
+void check_host_stack(const Topology& topology) {
+  std::vector<const ContainerGroup*> veth_groups;
+  for (const auto& group : topology.containers) {
+    if (group.nf.kind != NfKind::kVpp || !group.nf.vpp().veth) continue;
+    const auto& veth = *group.nf.vpp().veth;
+    if (group.count != 1) {
+      fail(veth.where, fmt::format("veth: group '{}' makes {} containers, which would all get the "
+                                   "same addresses; a VPP with a veth needs count 1",
+                                   group.prefix, group.count));
+    }
+    const std::uint32_t mask = ~std::uint32_t{0} << (32 - veth.prefix_length);
+    for (const auto* other : veth_groups) {
+      const auto& o = *other->nf.vpp().veth;
+      const std::uint32_t both = mask & (~std::uint32_t{0} << (32 - o.prefix_length));
+      if (other->node == group.node &&
+          (ipv4_bits(veth.host_ip4) & both) == (ipv4_bits(o.host_ip4) & both)) {
+        fail(veth.where, fmt::format("veth: subnet {}/{} overlaps that of group '{}' ({}/{}) on "
+                                     "node {}",
+                                     veth.host_ip4, veth.prefix_length, other->prefix, o.host_ip4,
+                                     o.prefix_length, group.node));
+      }
+    }
+    veth_groups.push_back(&group);
+  }
+  for (const auto& group : topology.containers) {
+    if (group.nf.kind != NfKind::kNginx || !group.nf.nginx().ldp) continue;
+    const auto& ldp = *group.nf.nginx().ldp;
+    const ContainerGroup* vpp = nullptr;
+    for (const auto& other : topology.containers) {
+      if (other.nf.kind != NfKind::kVpp) continue;
+      for (unsigned ordinal = 1; ordinal <= other.count; ++ordinal) {
+        if (other.container_name(ordinal) == ldp.vpp) vpp = &other;
+      }
+    }
+    if (!vpp) {
+      fail(ldp.where,
+           fmt::format("ldp: vpp: no container '{}' runs vpp in this topology", ldp.vpp));
+    }
+    if (!vpp->nf.vpp().veth) {
+      fail(ldp.where, fmt::format("ldp: vpp: '{}' has no veth, so nothing on node {} could reach "
+                                  "nginx through its host stack (add nf: {{veth: {{host_ip4: …, "
+                                  "vpp_ip4: …}}}} to it)",
+                                  ldp.vpp, vpp->node));
+    }
+    if (vpp->node != group.node) {
+      fail(ldp.where, fmt::format("ldp: vpp: '{}' runs on node {}, nginx group '{}' on node {}; "
+                                  "they must share a node (VCL attaches through a local socket)",
+                                  ldp.vpp, vpp->node, group.prefix, group.node));
+    }
+  }
+}
+
 }  // namespace
 
 void check_topology(Topology& topology) {
@@ -236,6 +302,7 @@ void check_topology(Topology& topology) {
   check_container_names(topology);
   check_engines(topology);
   check_single(topology, Role::kVswitch);
+  check_host_stack(topology);
   if (!topology.topology.wired()) return;
   check_single(topology, Role::kGenerator);
   check_single(topology, Role::kSink);

@@ -150,6 +150,16 @@ struct TestpmdOptions {
   std::vector<std::string> extra_args;  // appended after the generated arguments
 };
 
+/// `veth:` of a VPP NF: cnfctl makes a veth pair on the node; the host end gets `host_ip4`, VPP
+/// owns the other end as an af_packet interface with `vpp_ip4` (its host stack serves nginx over
+/// VCL there). Both addresses are in one subnet of `prefix_length` bits.
+struct VethSpec {
+  std::string host_ip4;  // canonical dotted quad, no prefix
+  std::string vpp_ip4;
+  unsigned prefix_length = 24;  // 8..30
+  SourceLocation where;
+};
+
 /// `nf: {kind: vpp, …}` — the startup.conf knobs of SPEC §9 that vary between set-ups.
 struct VppOptions {
   std::string binary = "/usr/bin/vpp";
@@ -161,6 +171,15 @@ struct VppOptions {
   unsigned buffers_per_numa = 215040;
   unsigned poll_sleep_usec = 100;  // 0: not set
   std::vector<std::string> plugins = {"memif_plugin.so", "ping_plugin.so"};
+  std::optional<VethSpec> veth;  // a host veth owned by VPP (af_packet)
+};
+
+/// `ldp:` of an nginx NF: nginx runs LD_PRELOADed with VPP's VCL library, attached to the host
+/// stack of the VPP container `vpp` (same node, with a `veth`) through its app socket.
+struct LdpSpec {
+  std::string vpp;      // a container name
+  std::string library;  // libvcl_ldpreload.so; "": beside that VPP's binary (../lib/<triplet>/)
+  SourceLocation where;
 };
 
 /// `nf: {kind: nginx, …}`.
@@ -171,6 +190,7 @@ struct NginxOptions {
   NginxMode mode = NginxMode::kRps;
   bool ldpreload = false;  // run over VPP's host stack (LD_PRELOAD=libvcl_ldpreload.so)
   std::string vcl_config = "/etc/vpp/vcl.conf";
+  std::optional<LdpSpec> ldp;  // implies ldpreload; cnfctl writes the VCL config itself
 };
 
 /// `nf: {kind: command, …}`: any program.

@@ -14,11 +14,24 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTestpmdKeys{
     "kind", "binary", "forward_mode", "memory_mb", "mbufs", "ring_size", "extra_args"};
-constexpr std::array<std::string_view, 10> kVppKeys{
-    "kind",           "binary",       "vppctl",           "plugin_path",     "page_size",
-    "main_heap_size", "statseg_size", "buffers_per_numa", "poll_sleep_usec", "plugins"};
-constexpr std::array<std::string_view, 7> kNginxKeys{"kind", "binary",    "port",      "body_size",
-                                                     "mode", "ldpreload", "vcl_config"};
+constexpr std::array<std::string_view, 11> kVppKeys{"kind",
+                                                    "binary",
+                                                    "vppctl",
+                                                    "plugin_path",
+                                                    "page_size",
+                                                    "main_heap_size",
+                                                    "statseg_size",
+                                                    "buffers_per_numa",
+                                                    "poll_sleep_usec",
+                                                    "plugins",
+                                                    "veth"};
+constexpr std::array<std::string_view, 8> kNginxKeys{"kind", "binary",    "port",       "body_size",
+                                                     "mode", "ldpreload", "vcl_config", "ldp"};
+constexpr std::array<std::string_view, 2> kVethKeys{"host_ip4", "vpp_ip4"};
+constexpr std::array<std::string_view, 2> kLdpKeys{"vpp", "library"};
+// Host veth subnets: at least two host addresses, at most a /8 (it becomes a route on the node).
+constexpr unsigned kMinVethPrefix = 8;
+constexpr unsigned kMaxVethPrefix = 30;
 constexpr std::array<std::string_view, 3> kCommandKeys{"kind", "argv", "probe"};
 constexpr std::array<std::string_view, 9> kTrafficgenKeys{
     "kind", "binary", "mode", "limit", "delay", "memory_mb", "mbufs", "ring_size", "extra_args"};
@@ -85,6 +98,85 @@ TestpmdOptions read_testpmd(const Mapping& nf, Role role) {
   return options;
 }
 
+std::uint32_t ipv4_value(const std::string& dotted) {
+  std::uint32_t value = 0;
+  std::size_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto end = dotted.find('.', start);
+    value =
+        (value << 8) | static_cast<std::uint32_t>(std::stoul(dotted.substr(start, end - start)));
+    start = end + 1;
+  }
+  return value;
+}
+
+// "198.51.100.1/24" -> address and prefix length; fails at `field` otherwise.
+std::pair<std::string, unsigned> read_ipv4_interface(const Field& field) {
+  const auto text = read_scalar(field, "an IPv4 address with a prefix length");
+  const auto slash = text.find('/');
+  const auto address = parse_ipv4(text.substr(0, slash));
+  std::optional<std::uint64_t> length;
+  if (slash != std::string::npos) length = parse_unsigned(text.substr(slash + 1));
+  if (!address || !length || *length < kMinVethPrefix || *length > kMaxVethPrefix) {
+    fail(field.where,
+         fmt::format("{}: expected an IPv4 address with a prefix length /{}../{}, like "
+                     "198.51.100.1/24, got {}",
+                     field.key, kMinVethPrefix, kMaxVethPrefix, describe(field.node)));
+  }
+  return {*address, static_cast<unsigned>(*length)};
+}
+
+VethSpec read_veth(const Mapping& nf, const Field& field) {
+  const Mapping mapping(nf.source(), field, "nf.veth");
+  mapping.allow(kVethKeys);
+  VethSpec veth;
+  veth.where = field.where;
+  const auto& host_field =
+      mapping.require("host_ip4", "the host end's address, e.g. 198.51.100.1/24");
+  const auto& vpp_field = mapping.require("vpp_ip4", "VPP's address, e.g. 198.51.100.2/24");
+  const auto [host, host_length] = read_ipv4_interface(host_field);
+  const auto [vpp, vpp_length] = read_ipv4_interface(vpp_field);
+  if (host_length != vpp_length) {
+    fail(vpp_field.where, fmt::format("vpp_ip4: prefix length /{} differs from host_ip4's /{}",
+                                      vpp_length, host_length));
+  }
+  const std::uint32_t mask = ~std::uint32_t{0} << (32 - host_length);
+  const auto h = ipv4_value(host);
+  const auto v = ipv4_value(vpp);
+  if ((h & mask) != (v & mask)) {
+    fail(vpp_field.where,
+         fmt::format("vpp_ip4: {} is not in host_ip4's subnet {}/{}", vpp, host, host_length));
+  }
+  for (const auto& [f, value] : {std::pair{&host_field, h}, std::pair{&vpp_field, v}}) {
+    if ((value & ~mask) == 0 || (value & ~mask) == ~mask) {
+      fail(f->where, fmt::format("{}: the network or broadcast address of its /{} is not a "
+                                 "host address",
+                                 f->key, host_length));
+    }
+  }
+  if (h == v) fail(vpp_field.where, "vpp_ip4: the same address as host_ip4");
+  veth.host_ip4 = host;
+  veth.vpp_ip4 = vpp;
+  veth.prefix_length = host_length;
+  return veth;
+}
+
+LdpSpec read_ldp(const Mapping& nf, const Field& field) {
+  const Mapping mapping(nf.source(), field, "nf.ldp");
+  mapping.allow(kLdpKeys);
+  LdpSpec ldp;
+  ldp.where = field.where;
+  const auto& vpp = mapping.require("vpp", "the VPP container whose host stack nginx uses");
+  ldp.vpp = read_line(vpp, "a container name");
+  if (!is_safe_name(ldp.vpp)) {
+    fail(vpp.where, fmt::format("vpp: expected a container name, got {}", describe(vpp.node)));
+  }
+  if (const auto* f = mapping.find("library")) {
+    ldp.library = read_absolute_path(*f, "library");
+  }
+  return ldp;
+}
+
 VppOptions read_vpp(const Mapping& nf) {
   allow_nf_keys(nf, kVppKeys);
   VppOptions options;
@@ -133,6 +225,7 @@ VppOptions read_vpp(const Mapping& nf) {
       options.plugins.push_back(name);
     }
   }
+  if (const auto* f = nf.find("veth")) options.veth = read_veth(nf, *f);
   return options;
 }
 
@@ -152,6 +245,14 @@ NginxOptions read_nginx(const Mapping& nf) {
   if (const auto* f = nf.find("ldpreload")) options.ldpreload = read_bool(*f);
   if (const auto* f = nf.find("vcl_config")) {
     options.vcl_config = read_absolute_path(*f, "VCL config file");
+  }
+  if (const auto* f = nf.find("ldp")) {
+    const auto* preload = nf.find("ldpreload");
+    if (preload && !options.ldpreload) {
+      fail(preload->where, "ldpreload: false contradicts ldp (which runs nginx LD_PRELOADed)");
+    }
+    options.ldp = read_ldp(nf, *f);
+    options.ldpreload = true;
   }
   return options;
 }

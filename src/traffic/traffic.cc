@@ -93,6 +93,40 @@ Reading read_counters(nf::NfDriver& driver, const nf::NfContext& ctx) {
   return r;
 }
 
+// A wrk Lua script in a temp file on the node, removed again when this goes out of scope.
+class WrkScript {
+ public:
+  WrkScript(process::Runner& node, const std::string& text) : node_(node) {
+    process::Command make{.argv = {"mktemp", "--tmpdir", "cnfctl-wrk-XXXXXX.lua"}};
+    make.timeout = kScriptCommandTimeout;
+    auto made = process::run_checked(node, make, "making wrk's script file");
+    path_ = made.out.substr(0, made.out.find('\n'));
+    process::Command write{.argv = {"tee", "--", path_}, .stdin_bytes = text};
+    write.timeout = kScriptCommandTimeout;
+    try {
+      process::run_checked(node, write, "writing wrk's script file");
+    } catch (...) {
+      remove();
+      throw;
+    }
+  }
+  ~WrkScript() { remove(); }
+  WrkScript(const WrkScript&) = delete;
+  WrkScript& operator=(const WrkScript&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  static constexpr std::chrono::seconds kScriptCommandTimeout{20};
+  void remove() {
+    if (path_.empty()) return;
+    process::Command rm{.argv = {"rm", "-f", "--", path_}};
+    rm.timeout = kScriptCommandTimeout;
+    node_.run(rm);
+  }
+  process::Runner& node_;
+  std::string path_;
+};
+
 }  // namespace
 
 std::vector<HopRate> hop_rates(const std::string& container,
@@ -189,6 +223,53 @@ std::vector<std::string> wrk_argv(const TrafficOptions& options, const std::stri
           url};
 }
 
+std::vector<std::string> nginx_wrk_argv(const TrafficOptions& options,
+                                        const plan::HttpEndpoint& endpoint, const std::string& url,
+                                        std::chrono::milliseconds duration,
+                                        const std::string& body_script) {
+  auto argv = wrk_argv(options, url, duration);
+  std::vector<std::string> extra;
+  if (!endpoint.keep_alive) extra.insert(extra.end(), {"-H", "Connection: close"});
+  if (!body_script.empty()) extra.insert(extra.end(), {"-s", body_script});
+  argv.insert(argv.end() - 1, extra.begin(), extra.end());  // before the url
+  return argv;
+}
+
+std::string body_check_script(const std::string& body) {
+  // The body goes in as a Lua long string; a level of '=' that the body does not contain
+  // closes it safely.
+  std::string level;
+  while (body.find("]" + level + "]") != std::string::npos) level += "=";
+  std::string s;
+  s += "local threads = {}\n";
+  s += "function setup(thread) table.insert(threads, thread) end\n";
+  s += fmt::format("local expected = [{0}[{1}]{0}]\n", level, body);
+  s += "bad = 0\n";
+  s += "function response(status, headers, body)\n";
+  s += "  if status ~= 200 or body ~= expected then bad = bad + 1 end\n";
+  s += "end\n";
+  s += "function done(summary, latency, requests)\n";
+  s += "  local total = 0\n";
+  s += "  for _, t in ipairs(threads) do total = total + t:get(\"bad\") end\n";
+  s += "  io.write(string.format(\"cnfctl-bad-responses: %d\\n\", total))\n";
+  s += "end\n";
+  return s;
+}
+
+std::optional<std::uint64_t> parse_bad_responses(std::string_view output) {
+  constexpr std::string_view kKey = "cnfctl-bad-responses: ";
+  const auto at = output.find(kKey);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::uint64_t n = 0;
+  bool digits = false;
+  for (auto i = at + kKey.size(); i < output.size() && output[i] >= '0' && output[i] <= '9'; ++i) {
+    n = n * 10 + static_cast<std::uint64_t>(output[i] - '0');
+    digits = true;
+  }
+  if (!digits) return std::nullopt;
+  return n;
+}
+
 TrafficReport measure_traffic(
     const plan::Plan& plan,
     const std::function<nf::NfContext(const plan::PlannedContainer&)>& context_of,
@@ -223,13 +304,19 @@ TrafficReport measure_traffic(
       auto ctx = context_of(*c);
       HttpLoad load;
       load.container = c->name;
-      load.url = fmt::format("http://127.0.0.1:{}{}", c->nf.http->port, c->nf.http->path);
+      const auto& endpoint = *c->nf.http;
+      load.url = fmt::format("http://{}:{}{}", endpoint.host, endpoint.port, endpoint.path);
       load.connections = std::max({1u, options.wrk_connections, options.wrk_threads});
-      process::Command command{.argv = wrk_argv(options, load.url, duration)};
-      command.timeout = duration + kWrkGrace;
+      load.mode = endpoint.keep_alive ? "rps" : "cps";
       try {
+        // nginx serves endpoint.body_size 'x's (nf/nginx/nginx_conf.h); wrk checks every body.
+        WrkScript script(ctx.node, body_check_script(std::string(endpoint.body_size, 'x')));
+        process::Command command{
+            .argv = nginx_wrk_argv(options, endpoint, load.url, duration, script.path())};
+        command.timeout = duration + kWrkGrace;
         auto outcome = process::run_checked(ctx.node, command, "wrk against " + load.url);
         parse_wrk_output(outcome.out, load);
+        load.bad_responses = parse_bad_responses(outcome.out);
       } catch (Error& e) {
         throw e.at("container " + c->name);
       }
@@ -331,10 +418,20 @@ std::string render_traffic_table(const TrafficReport& report) {
         fmt::format("{:<{}}  {:<{}}  {:>5}  {:>12}  {:>8}  {:>8}  {:>8}  {:>7}\n", "CONTAINER", wc,
                     "URL", wu, "CONNS", "REQUESTS/s", "AVG ms", "P50 ms", "P99 ms", "ERRORS");
     for (const auto& l : report.http) {
-      out +=
-          fmt::format("{:<{}}  {:<{}}  {:>5}  {:>12.1f}  {:>8.3f}  {:>8.3f}  {:>8.3f}  {:>7}\n",
-                      l.container, wc, l.url, wu, l.connections, l.requests_per_s, l.latency_avg_ms,
-                      l.latency_p50_ms, l.latency_p99_ms, l.socket_errors + l.non_2xx);
+      out += fmt::format("{:<{}}  {:<{}}  {:>5}  {:>12.1f}  {:>8.3f}  {:>8.3f}  {:>8.3f}  {:>7}\n",
+                         l.container, wc, l.url, wu, l.connections, l.requests_per_s,
+                         l.latency_avg_ms, l.latency_p50_ms, l.latency_p99_ms,
+                         l.socket_errors + std::max(l.non_2xx, l.bad_responses.value_or(0)));
+    }
+    for (const auto& l : report.http) {
+      if (l.mode == "cps") {
+        out += fmt::format("{}: cps mode (Connection: close): {:.1f} connections/s\n", l.container,
+                           l.requests_per_s);
+      }
+      if (l.bad_responses && *l.bad_responses > 0) {
+        out += fmt::format("{}: {} response(s) were not 200 with the expected body\n", l.container,
+                           *l.bad_responses);
+      }
     }
   }
   for (const auto& note : report.notes) out += "note: " + note + "\n";
@@ -367,18 +464,23 @@ nlohmann::json traffic_json(const TrafficReport& report) {
       report.end_to_end_mpps ? nlohmann::json(*report.end_to_end_mpps) : nlohmann::json();
   j["http"] = nlohmann::json::array();
   for (const auto& l : report.http) {
-    j["http"].push_back({{"container", l.container},
-                         {"url", l.url},
-                         {"connections", l.connections},
-                         {"requests_per_s", l.requests_per_s},
-                         {"requests", l.requests},
-                         {"seconds", l.seconds},
-                         {"latency_avg_ms", l.latency_avg_ms},
-                         {"latency_p50_ms", l.latency_p50_ms},
-                         {"latency_p90_ms", l.latency_p90_ms},
-                         {"latency_p99_ms", l.latency_p99_ms},
-                         {"socket_errors", l.socket_errors},
-                         {"non_2xx", l.non_2xx}});
+    j["http"].push_back(
+        {{"container", l.container},
+         {"url", l.url},
+         {"connections", l.connections},
+         {"requests_per_s", l.requests_per_s},
+         {"requests", l.requests},
+         {"seconds", l.seconds},
+         {"latency_avg_ms", l.latency_avg_ms},
+         {"latency_p50_ms", l.latency_p50_ms},
+         {"latency_p90_ms", l.latency_p90_ms},
+         {"latency_p99_ms", l.latency_p99_ms},
+         {"socket_errors", l.socket_errors},
+         {"non_2xx", l.non_2xx},
+         {"mode", l.mode},
+         {"connections_per_s",
+          l.mode == "cps" ? nlohmann::json(l.requests_per_s) : nlohmann::json()},
+         {"bad_responses", l.bad_responses ? nlohmann::json(*l.bad_responses) : nlohmann::json()}});
   }
   j["notes"] = report.notes;
   return j;

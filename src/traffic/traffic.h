@@ -49,6 +49,12 @@ struct HttpLoad {
   double latency_p99_ms = 0;
   std::uint64_t socket_errors = 0;  // connect + read + write + timeout
   std::uint64_t non_2xx = 0;        // "Non-2xx or 3xx responses"
+  /// "rps" (keep-alive connections) or "cps" (a new connection per request: `Connection: close`,
+  /// as CSIT's cps suites; each request is one connection, so connections/s = requests/s).
+  std::string mode = "rps";
+  /// Responses whose status was not 200 or whose body was not the expected one (wrk's Lua
+  /// check); nullopt when not checked.
+  std::optional<std::uint64_t> bad_responses;
 };
 
 /// The result of measure_traffic().
@@ -87,6 +93,21 @@ void parse_wrk_output(std::string_view output, HttpLoad& load);
 /// duration rounded up to whole seconds (at least 1). Pure.
 std::vector<std::string> wrk_argv(const TrafficOptions& options, const std::string& url,
                                   std::chrono::milliseconds duration);
+
+/// wrk_argv() for an nginx endpoint: `-H "Connection: close"` when it does not keep connections
+/// alive (cps), and `-s <body_script>` (the check of body_check_script()) when that is not
+/// empty. Pure.
+std::vector<std::string> nginx_wrk_argv(const TrafficOptions& options,
+                                        const plan::HttpEndpoint& endpoint, const std::string& url,
+                                        std::chrono::milliseconds duration,
+                                        const std::string& body_script);
+
+/// A wrk Lua script that counts responses that are not status 200 with exactly `body` and
+/// prints "cnfctl-bad-responses: <n>" when wrk is done (summed over its threads). Pure.
+std::string body_check_script(const std::string& body);
+
+/// The count printed by body_check_script(), or nullopt when `output` has none. Pure.
+std::optional<std::uint64_t> parse_bad_responses(std::string_view output);
 
 /// Measures `duration` of traffic on the running plan. `context_of` gives each container's
 /// NfContext (its engine and node runner). testpmd and VPP containers with memif links are

@@ -247,5 +247,48 @@ TEST(MeasureTraffic, NothingToMeasureIsBadInput) {
   }
 }
 
+TEST(Traffic, NginxWrkArgvClosesConnectionsInCpsModeAndRunsTheBodyCheck) {
+  TrafficOptions o;
+  plan::HttpEndpoint rps{8080, "/64B", 64};
+  EXPECT_EQ(nginx_wrk_argv(o, rps, "http://198.51.100.2:8080/64B", milliseconds(3000), ""),
+            wrk_argv(o, "http://198.51.100.2:8080/64B", milliseconds(3000)));
+  plan::HttpEndpoint cps = rps;
+  cps.keep_alive = false;
+  EXPECT_EQ(nginx_wrk_argv(o, cps, "u", milliseconds(3000), "/tmp/check.lua"),
+            (std::vector<std::string>{"wrk", "-t1", "-c10", "-d3s", "--latency", "-H",
+                                      "Connection: close", "-s", "/tmp/check.lua", "u"}));
+}
+
+TEST(Traffic, BodyCheckScriptHoldsTheBodyAsALongStringAndItsCountIsParsed) {
+  const auto script = body_check_script("xx]]yy");
+  EXPECT_NE(script.find("local expected = [=[xx]]yy]=]"), std::string::npos) << script;
+  EXPECT_NE(script.find("function response(status, headers, body)"), std::string::npos);
+  EXPECT_NE(script.find("cnfctl-bad-responses: %d"), std::string::npos);
+  EXPECT_EQ(parse_bad_responses("Requests/sec: 10\ncnfctl-bad-responses: 12\n"), 12u);
+  EXPECT_EQ(parse_bad_responses("Requests/sec: 10\n"), std::nullopt);
+  EXPECT_EQ(parse_bad_responses("cnfctl-bad-responses: x"), std::nullopt);
+}
+
+TEST(Traffic, CpsLoadsReportConnectionsPerSecondAndBadResponses) {
+  TrafficReport report;
+  report.run = "r";
+  HttpLoad load;
+  load.container = "cps1";
+  load.url = "http://198.51.100.2:8081/64B";
+  load.requests_per_s = 250.5;
+  load.mode = "cps";
+  load.bad_responses = 3;
+  report.http.push_back(load);
+  const auto text = render_traffic_table(report);
+  EXPECT_NE(text.find("cps1: cps mode (Connection: close): 250.5 connections/s"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cps1: 3 response(s) were not 200 with the expected body"),
+            std::string::npos);
+  const auto j = traffic_json(report);
+  EXPECT_EQ(j["http"][0]["mode"], "cps");
+  EXPECT_EQ(j["http"][0]["connections_per_s"], 250.5);
+  EXPECT_EQ(j["http"][0]["bad_responses"], 3);
+}
+
 }  // namespace
 }  // namespace cnfctl::traffic

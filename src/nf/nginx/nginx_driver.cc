@@ -39,13 +39,14 @@ class NginxDriver : public nf::NfDriver {
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
     const auto& e = endpoint_of(ctx.container);
-    // The endpoint is on the node's loopback; over SSH it is reached through a forward (made
-    // outside the try: a node that cannot be reached is not a readiness question).
-    const auto via = nf::node_tcp_socket(ctx, kNodeLoopback, e.port);
+    // The endpoint is on the node (its loopback, or VPP's veth address with LDP); over SSH it is
+    // reached through a forward (made outside the try: a node that cannot be reached is not a
+    // readiness question).
+    const auto via = nf::node_tcp_socket(ctx, e.host, e.port);
     std::string seen;
     try {
-      auto response = via ? http_get_via_unix_socket(*via, kNodeLoopback, e.port, e.path, timeout)
-                          : http_get(kNodeLoopback, e.port, e.path, timeout);
+      auto response = via ? http_get_via_unix_socket(*via, e.host, e.port, e.path, timeout)
+                          : http_get(e.host, e.port, e.path, timeout);
       auto verdict = assess_http_answer(response.status, response.body.size(), e.body_size);
       if (verdict.ready) return verdict;
       seen = verdict.detail;

@@ -433,12 +433,17 @@ StartupConf host_stack_startup_conf(const StartupSettings& settings,
 
 std::string render_vcl_conf(const VclSettings& settings) {
   require_plain(settings.api_socket, "api-socket-name", "vcl.conf");
+  require_plain(settings.app_socket, "app-socket-api", "vcl.conf");
   std::string out = "vcl {\n";
   out += fmt::format("{}rx-fifo-size {}\n", kIndent, settings.rx_fifo_size);
   out += fmt::format("{}tx-fifo-size {}\n", kIndent, settings.tx_fifo_size);
   if (settings.app_scope_local) out += fmt::format("{}app-scope-local\n", kIndent);
   if (settings.app_scope_global) out += fmt::format("{}app-scope-global\n", kIndent);
-  out += fmt::format("{}api-socket-name {}\n", kIndent, settings.api_socket);
+  if (settings.app_socket.empty()) {
+    out += fmt::format("{}api-socket-name {}\n", kIndent, settings.api_socket);
+  } else {
+    out += fmt::format("{}app-socket-api {}\n", kIndent, settings.app_socket);
+  }
   out += "}\n";
   return out;
 }

@@ -207,13 +207,16 @@ StartupConf host_stack_startup_conf(const StartupSettings& settings,
 /// What an application attached to VPP's host stack through VCL reads (VCL_CONFIG).
 struct VclSettings {
   std::string api_socket = "/run/vpp/api.sock";  // VPP's socksvr socket-name
+  /// VPP's app socket (`session { use-app-socket-api }`: <runtime-dir>/app_ns_sockets/default).
+  /// When set, VCL attaches through it (`app-socket-api`) instead of the binary API socket.
+  std::string app_socket;
   std::uint64_t rx_fifo_size = 4000000;
   std::uint64_t tx_fifo_size = 4000000;
   bool app_scope_local = true;
   bool app_scope_global = true;
 };
 
-/// The `vcl { … }` file. Throws Error::bad_input("vcl.conf", ...) when the socket path holds a
+/// The `vcl { … }` file. Throws Error::bad_input("vcl.conf", ...) when a socket path holds a
 /// line break or a brace.
 std::string render_vcl_conf(const VclSettings& settings);
 
