@@ -77,19 +77,5 @@ TEST(DockerEngine, ImportedTagIsStableAndValid) {
   EXPECT_EQ(DockerEngine::imported_tag("/x").rfind("cnfctl/rootfs-", 0), 0U);
 }
 
-TEST(DockerEngine, FindsTheContainerdOfTheShimsServingAnId) {
-  const std::string listing =
-      "/usr/bin/containerd-shim-runc-v2\n-namespace\nmoby\n-id\nabc\n-address\n"
-      "/x/containerd/containerd.sock\n\n"
-      "/usr/bin/containerd-shim-runc-v2\n-namespace\nk8s.io\n-id\nabc\n-address\n/other\n\n"
-      "/usr/bin/containerd-shim-runc-v2\n-namespace\nmoby\n-id\nabcd\n-address\n/y\n\n"
-      "grep\n-l\n-a\n-F\n--\nabc\n\n"
-      "/usr/bin/containerd-shim-runc-v2\n-namespace\nmoby\n-id\nabc\n-address\n"
-      "/x/containerd/containerd.sock\n";
-  EXPECT_EQ(containerd_addresses_of_shims(listing, "abc"), (Args{"/x/containerd/containerd.sock"}));
-  EXPECT_EQ(containerd_addresses_of_shims(listing, "zzz"), Args{});
-  EXPECT_EQ(containerd_addresses_of_shims("", "abc"), Args{});
-}
-
 }  // namespace
 }  // namespace cnfctl::engine

@@ -4,53 +4,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
-namespace {
-
-// Prints, for every process whose command line holds $0 (a container id), its arguments one
-// per line followed by an empty line. One grep over all command lines; a constant script.
-const char* const kProcessesNamingScript =
-    "for c in $(grep -l -a -F -- \"$0\" /proc/[0-9]*/cmdline 2>/dev/null); do "
-    "tr '\\0' '\\n' <\"$c\" 2>/dev/null; echo; done";
-
-}  // namespace
-
-std::vector<std::string> containerd_addresses_of_shims(const std::string& listing,
-                                                       const std::string& id) {
-  std::vector<std::string> addresses;
-  std::istringstream stream(listing);
-  std::vector<std::string> args;
-  std::string line;
-  auto flush = [&] {
-    if (!args.empty() && args.front().find("containerd-shim") != std::string::npos) {
-      std::string address, namespace_name, shim_id;
-      for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-        if (args[i] == "-address") address = args[i + 1];
-        if (args[i] == "-namespace") namespace_name = args[i + 1];
-        if (args[i] == "-id") shim_id = args[i + 1];
-      }
-      if (shim_id == id && namespace_name == "moby" && !address.empty() &&
-          std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
-        addresses.push_back(address);
-      }
-    }
-    args.clear();
-  };
-  while (std::getline(stream, line)) {
-    if (line.empty()) {
-      flush();
-    } else {
-      args.push_back(line);
-    }
-  }
-  flush();
-  return addresses;
-}
-
 namespace {
 
 bool is_tarball(const std::string& path) {
@@ -299,30 +256,6 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
   settings.cgroup_parent = default_cgroup_parent();
   settings.capability_bounding_set = facts().capability_bounding_set;
   return settings;
-}
-
-void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
-  for (const auto& id : ids) {
-    auto listing = run({.argv = {"/bin/sh", "-c", kProcessesNamingScript, id}}, name);
-    const auto addresses = containerd_addresses_of_shims(listing.out, id);
-    for (const auto& address : addresses) {
-      auto ctr = [&](std::vector<std::string> args) {
-        std::vector<std::string> argv = {"ctr", "--address", address, "--namespace", "moby"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return run({.argv = argv}, name);
-      };
-      // Each may find nothing left to do; the last one's failure is the one that matters.
-      ctr({"tasks", "kill", "--all", "--signal", "SIGKILL", id});
-      ctr({"tasks", "delete", "--force", id});
-      process::Command remove{
-          .argv = {"ctr", "--address", address, "--namespace", "moby", "containers", "delete", id}};
-      auto removed = run(remove, name);
-      if (!removed.ok() && removed.err.find("not found") == std::string::npos) {
-        throw command_error("removing the container from containerd", name, remove, removed);
-      }
-    }
-    remove_cgroup_dirs({default_cgroup_parent().substr(1) + "/" + id});
-  }
 }
 
 SystemInfo DockerEngine::system_info() {

@@ -18,12 +18,6 @@
 
 namespace cnfctl::engine {
 
-/// The containerd sockets that containerd-shim processes serving container `id` in the `moby`
-/// namespace were started for, from `listing`: each process's argv one per line, processes
-/// separated by an empty line. Pure; unknown lines are ignored.
-std::vector<std::string> containerd_addresses_of_shims(const std::string& listing,
-                                                       const std::string& id);
-
 class DockerEngine : public CliEngine {
  public:
   DockerEngine(process::Runner& runner, EngineOptions options);
@@ -59,12 +53,6 @@ class DockerEngine : public CliEngine {
   void after_remove(const std::string& name, const std::string& id) override;
   void check_daemon(const process::Command& command, const process::Outcome& outcome,
                     const std::string& container) const override;
-  /// A daemon killed while it started a container forgets, once back, that containerd runs it:
-  /// `rm --force` drops its record and leaves containerd's container and task (a live shim, the
-  /// container's processes and cgroup). For each id, a shim still serving it names containerd's
-  /// socket; there the task is killed and deleted and the container deleted (`ctr -n moby`),
-  /// then the cgroup dir goes.
-  void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
 
  private:
   /// The daemon the CLI talks to, for messages: daemon_host, else DOCKER_HOST (local nodes).
