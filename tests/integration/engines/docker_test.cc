@@ -254,11 +254,12 @@ TEST_F(Docker, MissingCliOrDaemonIsAClearError) {
   }
 }
 
-// Issue 10 item 9: a dockerd killed while it started a container comes back with the container
-// recorded as not running while containerd still runs its task (a live shim, the container's
-// processes and cgroup): `rm --force` then drops the record and leaves the task. Made here on
-// purpose: a container docker created, and a task of that id in containerd's `moby` namespace.
-// destroy() must leave no containerd container, task, shim or cgroup dir of that id.
+// Issue 10 item 9 (a guard; the bug did not reproduce here): a dockerd killed while it started a
+// container may come back with the container recorded as not running while containerd still
+// runs its task (a live shim, the container's processes and cgroup). Made here on purpose: a
+// container docker created, and a task of that id in containerd's `moby` namespace. destroy()
+// (docker's own `rm --force`, as of docker.io 20.10) must leave no containerd container, task,
+// shim or cgroup dir of that id.
 TEST_F(Docker, DestroyRemovesATaskContainerdRunsForAContainerTheDaemonThinksStopped) {
   process::LocalRunner runner;
   if (!runner.run({.argv = {"sh", "-c", "command -v ctr"}}).ok()) GTEST_SKIP() << "ctr missing";
