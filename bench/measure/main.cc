@@ -43,7 +43,7 @@ std::string reference_topology(const std::string& dir, const std::string& name) 
   std::filesystem::create_directories(dir + "/sockets");
   auto eal = [&](const std::string& nf, const std::string& role, int cpu) {
     std::string text = fmt::format(
-        "\"{}\", --no-huge, -m, \"256\", --no-pci, --file-prefix={}-{}, --lcores, \"0@{},1@{}\", ",
+        "\"{}\", --no-huge, -m, \"512\", --no-pci, --file-prefix={}-{}, --lcores, \"0@{},1@{}\", ",
         CNFCTL_GEN_PROGRAM, name, nf, cpu, cpu);
     for (int port = 0; port < 2; ++port) {
       text += fmt::format(

@@ -87,7 +87,7 @@ class MeasureTest : public ::testing::Test {
     const auto sockets = root_ + "/" + run + "-sockets";
     fs::create_directories(sockets);
     auto eal = [&](const std::string& name, const std::string& role, int cpu) {
-      std::string text = "\"" CNFCTL_GEN_PROGRAM "\", --no-huge, -m, \"256\", --no-pci, ";
+      std::string text = "\"" CNFCTL_GEN_PROGRAM "\", --no-huge, -m, \"512\", --no-pci, ";
       text += "--file-prefix=" + run + "-" + name + ", --lcores, \"0@" + std::to_string(cpu) +
               ",1@" + std::to_string(cpu) + "\", ";
       for (int port = 0; port < 2; ++port) {
