@@ -39,7 +39,7 @@ struct Costs {
 
 // The reference chain, hand-wired: gen1 (cnfctl-gen gen, both memif ends, control socket) and
 // ref1 (cnfctl-gen forward --limit 200k), through a socket dir under `dir`.
-std::string reference_topology(const std::string& dir, const std::string& name) {
+[[maybe_unused]] std::string reference_topology(const std::string& dir, const std::string& name) {
   std::filesystem::create_directories(dir + "/sockets");
   auto eal = [&](const std::string& nf, const std::string& role, int cpu) {
     std::string text = fmt::format(

@@ -31,7 +31,7 @@ void add_plan_command(CLI::App& app) {
                 "Do not reach the nodes: plan SSH nodes from the `lscpu:` text in the file");
   cmd->callback([options] {
     const auto topology = topology::load_topology_file(options->file);
-    const auto nodes = open_nodes(topology, options->offline, true);
+    auto nodes = open_nodes(topology, options->offline, true);
     auto plan =
         plan::build_plan(topology, plan_options_for(nodes, options->name, options->vpp_prefix));
     describe_nodes(plan, nodes);

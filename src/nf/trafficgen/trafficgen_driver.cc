@@ -18,7 +18,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kStatsTimeout{5000};
 
-bool runs_nothing(const plan::PlannedContainer& c) {
+bool runs_nothing(const nf::PlannedContainer& c) {
   return c.nf.argv.empty();
 }
 
@@ -112,7 +112,7 @@ class TrafficgenDriver : public nf::NfDriver {
 
 }  // namespace
 
-std::optional<std::string> control_socket_of(const plan::PlannedContainer& c) {
+std::optional<std::string> control_socket_of(const nf::PlannedContainer& c) {
   const auto& argv = c.nf.argv;
   const auto it = std::find(argv.begin(), argv.end(), "--control");
   if (it == argv.end() || it + 1 == argv.end()) return std::nullopt;
@@ -157,7 +157,7 @@ nf::Readiness assess_trafficgen_readiness(const std::vector<std::string>& argv,
   return r;
 }
 
-std::vector<nf::PortCounters> counters_from_stats(const plan::PlannedContainer& c,
+std::vector<nf::PortCounters> counters_from_stats(const nf::PlannedContainer& c,
                                                   const nlohmann::json& stats) {
   if (!stats.value("ok", false) || !stats.contains("ports")) {
     throw Error("cnfctl-gen's stats answer has no ports: " + stats.dump());

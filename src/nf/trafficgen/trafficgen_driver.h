@@ -21,7 +21,7 @@ namespace cnfctl::trafficgen {
 /// argument mapped through the container's mounts); nullopt for a sink (nothing runs there).
 /// Throws cnfctl::Error (located at the container) when the argv has --control but no mount
 /// maps its directory.
-std::optional<std::string> control_socket_of(const plan::PlannedContainer& container);
+std::optional<std::string> control_socket_of(const nf::PlannedContainer& container);
 
 /// Readiness from a ping answer, for a program started with `argv` (its --vdev arguments say
 /// which ports exist and which are memif clients): ready when there is one port per --vdev and
@@ -31,7 +31,7 @@ nf::Readiness assess_trafficgen_readiness(const std::vector<std::string>& argv,
 
 /// The per-port counters of a `stats` answer; the forwarder's drops (limit, delay queue) are
 /// the ingress port's rx_dropped, its ring-full drops the egress port's tx_dropped.
-std::vector<nf::PortCounters> counters_from_stats(const plan::PlannedContainer& container,
+std::vector<nf::PortCounters> counters_from_stats(const nf::PlannedContainer& container,
                                                   const nlohmann::json& stats);
 
 std::unique_ptr<nf::NfDriver> make_trafficgen_driver();

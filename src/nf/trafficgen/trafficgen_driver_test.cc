@@ -36,8 +36,8 @@ TEST(TrafficgenReadiness, MissingPortOrBadAnswer) {
   EXPECT_FALSE(assess_trafficgen_readiness(kArgv, {{"ok", false}}).ready);
 }
 
-plan::PlannedContainer container() {
-  plan::PlannedContainer c;
+nf::PlannedContainer container() {
+  nf::PlannedContainer c;
   c.name = "nf1";
   c.id = "run-nf1";
   c.nf.argv = kArgv;

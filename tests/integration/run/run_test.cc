@@ -607,7 +607,9 @@ TEST_F(RunTest, ACreateTrueMountDirIsMadeJournalledAndRemovedByDown) {
   bool made_recorded = false;
   for (const auto& d : journal["node_dirs"]) {
     if (d["path"] == made) made_recorded = d["created"] == true;
-    if (d["path"] == kept) EXPECT_EQ(d["created"], false) << d.dump();
+    if (d["path"] == kept) {
+      EXPECT_EQ(d["created"], false) << d.dump();
+    }
   }
   EXPECT_TRUE(made_recorded) << journal["node_dirs"].dump();
   auto down = cnfctl({"down", run});
