@@ -16,8 +16,8 @@
 #include "nf/vpp/exec_script.h"
 #include "nf/vpp/host_interface.h"
 #include "nf/vpp/startup_conf.h"
-#include "plan/start_stages.h"
 #include "plan/guest_paths.h"
+#include "plan/start_stages.h"
 
 namespace cnfctl::plan {
 
