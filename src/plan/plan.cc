@@ -124,6 +124,7 @@ struct Builder {
     for (const auto& instance : instances) plan.containers.push_back(plan_container(instance));
     mark_shared_cores_and_render();
     assign_start_stages(plan.containers);
+    order_ldp_after_vpp();
     check_reserved_paths(topo, plan);
     std::stable_sort(plan.containers.begin(), plan.containers.end(),
                      [](const auto& a, const auto& b) { return a.start_stage < b.start_stage; });
@@ -642,6 +643,18 @@ struct Builder {
       if (i.name == container) return group_of(i);
     }
     throw Error::bad_input("", "no container called " + container);
+  }
+
+  // An LD_PRELOADed nginx attaches to its VPP's app socket, which no memif link says: it starts
+  // a stage after that VPP, whatever assign_start_stages made of the links.
+  void order_ldp_after_vpp() {
+    for (auto& c : plan.containers) {
+      const auto& g = group_named(c.name);
+      if (g.nf.kind != topology::NfKind::kNginx || !g.nf.nginx().ldp) continue;
+      if (const auto* vpp = plan.find(g.nf.nginx().ldp->vpp)) {
+        c.start_stage = std::max(c.start_stage, vpp->start_stage + 1);
+      }
+    }
   }
 
   // nginx LD_PRELOADed with VCL, attached to its VPP's host stack through the app socket in the

@@ -199,7 +199,7 @@ topology: {kind: chain}
     return std::regex_replace(wired, std::regex("MOUNT"), guest);
   };
   EXPECT_NE(error_of(with("/run/cnfctl/memif"))
-                .find("t.yaml:5:15: mounts[0]: guest path "
+                .find("t.yaml:5:14: mounts[0]: guest path "
                       "/run/cnfctl/memif is the run's memif "
                       "socket directory in container nf1"),
             std::string::npos);

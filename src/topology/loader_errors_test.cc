@@ -192,7 +192,8 @@ TEST(LoaderErrors, UnknownKindsListTheKnownOnes) {
             "t.yaml:3:9: unknown engine 'dokcer' (did you mean 'docker'?); known engines: oci, "
             "lxc, docker, podman");
   EXPECT_EQ(error_of(with_group("prefix: a, nf: ovs")),
-            "t.yaml:2:21: unknown NF kind 'ovs'; known NF kinds: testpmd, vpp, nginx, command");
+            "t.yaml:2:21: unknown NF kind 'ovs'; known NF kinds: testpmd, vpp, nginx, command, "
+            "trafficgen");
   EXPECT_EQ(error_of(with_group("prefix: a", "topology: {kind: ring}\n")),
             "t.yaml:3:18: unknown topology kind 'ring'; known topology kinds: none, chain, "
             "chain_functional, chain_ip4, pipeline_ip4, cross_horiz, chain_vswitch, "
