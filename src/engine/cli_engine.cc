@@ -164,7 +164,8 @@ void CliEngine::create(const ContainerSpec& spec) {
   auto outcome = run(command, spec.name);
   // The CLI's complaint (and its daemon diagnosis) is in the log.
   outcome.err = read_file(create_log(spec.name)).value_or("");
-  run({.argv = {"rm", "-f", "--", create_log(spec.name)}});
+  // The CLI has ended (the script waits for it): its lock has nothing left to guard.
+  run({.argv = {"rm", "-f", "--", create_lock(spec.name), create_log(spec.name)}});
   check_daemon({.argv = argv}, outcome, spec.name);
   if (!outcome.ok()) {
     throw command_error("starting the container", spec.name, {.argv = argv}, outcome);
@@ -187,6 +188,8 @@ void CliEngine::destroy(const std::string& name) {
   run({.argv = {"flock", "--wait", std::to_string(grace_seconds(options_.command_timeout)),
                 create_lock(name), "true"}},
       name);
+  // flock made the lock file if it was not there: it has nothing left to guard either way.
+  run({.argv = {"rm", "-f", "--", create_lock(name)}}, name);
   const std::vector<std::string> ids = ids_named(name);
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
@@ -198,7 +201,7 @@ void CliEngine::destroy(const std::string& name) {
   remove_remains(name, ids);
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
-  run({.argv = {"rm", "-f", "--", create_lock(name), create_log(name)}}, name);
+  run({.argv = {"rm", "-f", "--", create_log(name)}}, name);
 }
 
 std::vector<std::string> CliEngine::ids_named(const std::string& name) {
