@@ -269,6 +269,10 @@ void RunEnvironment::make_dirs(const std::vector<NodeDir>& dirs,
                                const std::function<void(const NodeDir&, DirOutcome)>& outcome) {
   std::map<std::string, std::vector<const NodeDir*>> by_node;
   for (const auto& d : dirs) by_node[d.node].push_back(&d);
+  // Paths this call made on an earlier node. Two nodes may share one filesystem (SSH DUTs in
+  // network namespaces of one host): the second then finds the first one's dir, which is this
+  // run's all the same. It stays the first node's to remove.
+  std::set<std::string> made_here;
   for (const auto& [node, node_dirs] : by_node) {
     process::Command command{.argv = {"sh", "-c", kMakeDirsScript, "cnfctl-mkdir"}};
     for (const auto* d : node_dirs) command.argv.push_back((d->exclusive ? "x:" : "c:") + d->path);
@@ -299,9 +303,10 @@ void RunEnvironment::make_dirs(const std::vector<NodeDir>& dirs,
       const std::string what = it == said.end() ? "failed (no answer)" : it->second;
       if (what == "created") {
         outcome(*d, DirOutcome::kCreated);
+        made_here.insert(d->path);
       } else if (what == "existed") {
         outcome(*d, DirOutcome::kExisted);
-        if (d->exclusive) existed.push_back(d->path);
+        if (d->exclusive && !made_here.contains(d->path)) existed.push_back(d->path);
       } else {
         outcome(*d, DirOutcome::kFailed);
         failed.push_back(d->path + " " + what.substr(what.find(' ') + 1));
