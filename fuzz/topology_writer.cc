@@ -74,7 +74,7 @@ void nf(YAML::Emitter& out, const NfSpec& spec) {
       const auto& o = spec.vpp();
       text(out, "binary", o.binary);
       text(out, "vppctl", o.vppctl);
-      text(out, "plugin_path", o.plugin_path);
+      if (!o.plugin_path.empty()) text(out, "plugin_path", o.plugin_path);
       text(out, "page_size", o.page_size);
       text(out, "main_heap_size", o.main_heap_size);
       text(out, "statseg_size", o.statseg_size);
@@ -99,6 +99,18 @@ void nf(YAML::Emitter& out, const NfSpec& spec) {
       if (o.probe) list(out, "probe", *o.probe);
       break;
     }
+    case NfKind::kTrafficgen: {
+      const auto& o = spec.trafficgen();
+      if (!o.binary.empty()) text(out, "binary", o.binary);
+      name(out, "mode", to_string(o.mode));
+      if (o.limit_pps != 0) number(out, "limit", o.limit_pps);
+      if (o.delay_us != 0) number(out, "delay", o.delay_us);
+      number(out, "memory_mb", o.memory_mb);
+      number(out, "mbufs", o.mbufs);
+      number(out, "ring_size", o.ring_size);
+      list(out, "extra_args", o.extra_args);
+      break;
+    }
   }
   out << YAML::EndMap;
 }
@@ -117,6 +129,7 @@ void group(YAML::Emitter& out, const ContainerGroup& g) {
     text(out, "host", m.host);
     text(out, "guest", m.guest);
     flag(out, "read_only", m.read_only);
+    flag(out, "create", m.create);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
