@@ -7,6 +7,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
@@ -670,9 +671,51 @@ std::string not_regular_file(mode_t mode) {
   return "it is not a regular file";
 }
 
+// The first byte of `text` that is not part of well-formed UTF-8, or npos. Strings of the file
+// end up in JSON (plan --json, the journal), which holds UTF-8 only.
+std::size_t first_invalid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    unsigned min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3, min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + extra >= text.size()) return i;
+    unsigned code = c & (0x3F >> extra);
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if ((b & 0xC0) != 0x80) return i;
+      code = (code << 6) | (b & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return i;
+    i += extra + 1;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 Topology load_topology_text(std::string_view text, std::string source_name) {
+  if (const auto bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    const auto before = text.substr(0, bad);
+    const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+    const auto newline = before.rfind('\n');
+    const auto column = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
+    throw Error::bad_input(fmt::format("{}:{}:{}", source_name, line, column),
+                           "the file is not UTF-8 text (byte 0x" +
+                               fmt::format("{:02X}", static_cast<unsigned char>(text[bad])) + ")");
+  }
   return Loader(std::move(source_name)).load(text);
 }
 

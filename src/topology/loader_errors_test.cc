@@ -419,3 +419,20 @@ TEST(LoaderErrors, SystemDirectoriesAsRunDirectories) {
 
 }  // namespace
 }  // namespace cnfctl::topology
+
+// Found by the topology fuzzer: an invalid UTF-8 byte in a string made `plan --json` fail with
+// an internal error (JSON holds UTF-8 only). It is bad input, located at the byte.
+TEST(LoaderErrors, InvalidUtf8IsBadInputAtTheByte) {
+  try {
+    cnfctl::topology::load_topology_text("name: a\ncontainers:\n  - prefix: \"x\xF2\xFF\"\n",
+                                         "t.yaml");
+    FAIL() << "loaded";
+  } catch (const cnfctl::Error& e) {
+    EXPECT_EQ(e.kind(), cnfctl::ErrorKind::kBadInput);
+    EXPECT_NE(e.describe().find("t.yaml:3:15: the file is not UTF-8 text (byte 0xF2)"),
+              std::string::npos)
+        << e.describe();
+  }
+  EXPECT_NO_THROW(cnfctl::topology::load_topology_text(
+      "# caf\xC3\xA9\nname: a\ncontainers:\n  - prefix: nf\n", "t.yaml"));
+}
