@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/names.h"
 #include "topology/suggest.h"
+#include "topology/values.h"
 
 namespace cnfctl::topology {
 
@@ -227,18 +228,6 @@ void check_kind_requirements(const Topology& topology) {
       }
     }
   }
-}
-
-std::uint32_t ipv4_bits(const std::string& dotted) {
-  std::uint32_t value = 0;
-  std::size_t start = 0;
-  for (int i = 0; i < 4; ++i) {
-    const auto end = dotted.find('.', start);
-    value =
-        (value << 8) | static_cast<std::uint32_t>(std::stoul(dotted.substr(start, end - start)));
-    start = end + 1;
-  }
-  return value;
 }
 
 // Host veths (VPP's `veth`) become routes on their node: one VPP per group, no two subnets of

@@ -98,18 +98,6 @@ TestpmdOptions read_testpmd(const Mapping& nf, Role role) {
   return options;
 }
 
-std::uint32_t ipv4_value(const std::string& dotted) {
-  std::uint32_t value = 0;
-  std::size_t start = 0;
-  for (int i = 0; i < 4; ++i) {
-    const auto end = dotted.find('.', start);
-    value =
-        (value << 8) | static_cast<std::uint32_t>(std::stoul(dotted.substr(start, end - start)));
-    start = end + 1;
-  }
-  return value;
-}
-
 // "198.51.100.1/24" -> address and prefix length; fails at `field` otherwise.
 std::pair<std::string, unsigned> read_ipv4_interface(const Field& field) {
   const auto text = read_scalar(field, "an IPv4 address with a prefix length");
@@ -141,8 +129,8 @@ VethSpec read_veth(const Mapping& nf, const Field& field) {
                                       vpp_length, host_length));
   }
   const std::uint32_t mask = ~std::uint32_t{0} << (32 - host_length);
-  const auto h = ipv4_value(host);
-  const auto v = ipv4_value(vpp);
+  const auto h = ipv4_bits(host);
+  const auto v = ipv4_bits(vpp);
   if ((h & mask) != (v & mask)) {
     fail(vpp_field.where,
          fmt::format("vpp_ip4: {} is not in host_ip4's subnet {}/{}", vpp, host, host_length));

@@ -322,4 +322,16 @@ bool is_system_directory(std::string_view path) {
   return false;
 }
 
+std::uint32_t ipv4_bits(const std::string& dotted) {
+  std::uint32_t value = 0;
+  std::size_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto end = dotted.find('.', start);
+    value =
+        (value << 8) | static_cast<std::uint32_t>(std::stoul(dotted.substr(start, end - start)));
+    start = end + 1;
+  }
+  return value;
+}
+
 }  // namespace cnfctl::topology

@@ -73,4 +73,7 @@ bool is_user_name(std::string_view user);
 /// "busybox@sha256:…": [A-Za-z0-9][A-Za-z0-9._/:@-]*, at most 255 characters, no "..".
 bool is_image_reference(std::string_view name);
 
+/// The 32 bits of a dotted-quad IPv4 address that is already known to be well formed.
+std::uint32_t ipv4_bits(const std::string& dotted);
+
 }  // namespace cnfctl::topology
