@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -267,9 +268,13 @@ TEST_F(MeasureTest, ReportRendersInChromiumAndFetchesNothing) {
   EXPECT_NE(dom.out.find(">cpu 0</text>"), std::string::npos);
   EXPECT_EQ(count_of(dom.out, "<circle class=\"trial "), trials);
   EXPECT_EQ(count_of(dom.out, "<line class=\"goal-marker"), 2u);
-  EXPECT_TRUE(
-      std::regex_search(dom.out, std::regex(">NDR 19[0-9.]+ kpps<|>NDR 20[0-4][0-9.]* kpps<")))
-      << "no NDR label near 200 kpps";
+  // The label shows the search's own NDR (what the forwarder achieves on a loaded machine varies;
+  // the ground truth is DISABLED_NdrOfTheReferenceForwarderIsItsLimit's business).
+  const auto ndr = result["searches"][0]["goals"][0]["lower_bound_pps"];
+  ASSERT_TRUE(ndr.is_number()) << result["searches"].dump();
+  std::ostringstream label;
+  label << std::fixed << std::setprecision(1) << ">NDR " << ndr.get<double>() / 1e3 << " kpps<";
+  EXPECT_NE(dom.out.find(label.str()), std::string::npos) << "no label " << label.str();
   EXPECT_EQ(count_of(dom.out, "<rect class=\"latency-bar"), 12u);  // 6 percentiles x NDR, PDR
   EXPECT_NE(dom.out.find("id=\"environment\""), std::string::npos);
 
