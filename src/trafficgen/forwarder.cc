@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "trafficgen/frame.h"
+
 namespace cnfctl::trafficgen {
 
 namespace {
@@ -15,6 +17,8 @@ Forwarder::Forwarder(std::uint16_t port0, std::uint16_t port1, const AppOptions&
     : limited_(options.limit_pps != 0),
       bucket_(std::max<std::uint64_t>(options.limit_pps, 1), options.bucket_depth(),
               rte_get_tsc_hz()),
+      foreign_bucket_(std::max<std::uint64_t>(options.limit_pps, 1), options.bucket_depth(),
+                      rte_get_tsc_hz()),
       delay_cycles_(static_cast<std::uint64_t>(options.delay_us) * rte_get_tsc_hz() / 1'000'000) {
   dirs_[0].in = port0;
   dirs_[0].out = port1;
@@ -49,16 +53,7 @@ void Forwarder::poll(Direction& d, std::uint64_t now) {
   const std::uint16_t n = rte_eth_rx_burst(d.in, 0, burst, kBurst);
   if (n == 0) return;
   add(d.counters[kReceived], n);
-  unsigned pass = n;
-  if (limited_) {
-    bucket_.refill(now);
-    pass = static_cast<unsigned>(std::min<std::uint64_t>(n, bucket_.available()));
-    for (unsigned k = 0; k < pass; ++k) bucket_.take();
-    if (pass < n) {
-      rte_pktmbuf_free_bulk(burst + pass, n - pass);
-      add(d.counters[kDroppedLimit], n - pass);
-    }
-  }
+  const unsigned pass = limited_ ? police(d, burst, n, now) : n;
   if (pass == 0) return;
   if (delay_cycles_ == 0) {
     send(d, burst, pass);
@@ -74,6 +69,33 @@ void Forwarder::poll(Direction& d, std::uint64_t now) {
     rte_pktmbuf_free_bulk(burst + k, pass - k);
     add(d.counters[kDroppedQueue], pass - k);
   }
+}
+
+unsigned Forwarder::police(Direction& d, rte_mbuf** burst, unsigned n, std::uint64_t now) {
+  rte_mbuf* dropped[kBurst];
+  unsigned pass = 0;
+  unsigned drop = 0;
+  for (unsigned k = 0; k < n; ++k) {
+    Stamp stamp;
+    bool ok = false;
+    if (read_stamp(rte_pktmbuf_mtod(burst[k], const std::uint8_t*), burst[k]->data_len, &stamp)) {
+      bucket_.refill(stamp.due());
+      ok = bucket_.take();
+    } else {
+      foreign_bucket_.refill(now);
+      ok = foreign_bucket_.take();
+    }
+    if (ok) {
+      burst[pass++] = burst[k];
+    } else {
+      dropped[drop++] = burst[k];
+    }
+  }
+  if (drop != 0) {
+    rte_pktmbuf_free_bulk(dropped, drop);
+    add(d.counters[kDroppedLimit], drop);
+  }
+  return pass;
 }
 
 void Forwarder::release(Direction& d, std::uint64_t now) {

@@ -2,6 +2,13 @@
 // received on one are sent on the other. --limit passes at most R frames per second (one token
 // bucket for both directions: the NF's capacity is R in total) and drops the rest; --delay-us
 // holds every frame N microseconds in a FIFO before sending it (the latency ground truth).
+//
+// The limit meters a frame of cnfctl-gen at the time it was due (its stamp's TX timestamp minus
+// its lateness), not when the forwarder happens to read it: on shared cores the forwarder and the
+// generator are descheduled for milliseconds, and metering on arrival would drop frames of an
+// offered rate below the limit when they arrive in a clump. So the forwarder passes exactly
+// min(offered, R) of what was offered, whoever was descheduled, as long as the rings hold. Frames
+// without a stamp are metered on arrival through a second bucket.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -62,8 +69,13 @@ class Forwarder {
   }
 
   std::array<Direction, 2> dirs_;
+  // How many of the n frames of `burst` the limit passes; the passing ones are moved to the front
+  // in order, the others freed and counted.
+  unsigned police(Direction& d, rte_mbuf** burst, unsigned n, std::uint64_t now);
+
   bool limited_;
-  TokenBucket bucket_;
+  TokenBucket bucket_;          // stamped frames, on their due time
+  TokenBucket foreign_bucket_;  // frames without a stamp, on arrival
   std::uint64_t delay_cycles_;
 };
 

@@ -65,6 +65,7 @@ void write_stamp(std::uint8_t* frame, const Stamp& stamp) {
   p[3] = stamp.stream;
   std::memcpy(p + 4, &stamp.seq, 4);
   std::memcpy(p + 8, &stamp.tsc, 8);
+  std::memcpy(p + 16, &stamp.late, 4);
 }
 
 bool read_stamp(const std::uint8_t* frame, std::size_t len, Stamp* stamp) {
@@ -76,6 +77,8 @@ bool read_stamp(const std::uint8_t* frame, std::size_t len, Stamp* stamp) {
   stamp->stream = p[3];
   std::memcpy(&stamp->seq, p + 4, 4);
   std::memcpy(&stamp->tsc, p + 8, 8);
+  std::memcpy(&stamp->late, p + 16, 4);
+  if (stamp->late > stamp->tsc) stamp->late = 0;  // hostile bytes: never a due time before 0
   return true;
 }
 

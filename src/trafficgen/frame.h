@@ -6,6 +6,9 @@
 //          45  u8  stream id (which sender port; the receiver accounts per stream)
 //          46  u32 sequence number within the stream and trial (host order)
 //          50  u64 TX timestamp, TSC cycles of the sending host (host order)
+//          58  u32 lateness: TX timestamp minus the frame's pacing deadline, in cycles, saturated
+//                  (0 at full rate, where frames have no deadline); timestamp - lateness is when
+//                  the frame was due, which a policer (forward --limit) meters against
 //
 // A frame is `size` bytes as handed to memif (memif has no FCS): 64 is the smallest. Flows vary
 // the IPv4 source and destination and both UDP ports together, so RSS and flow tables see
@@ -20,7 +23,7 @@
 namespace cnfctl::trafficgen {
 
 inline constexpr std::size_t kHeadersLen = 14 + 20 + 8;  // Ethernet + IPv4 + UDP
-inline constexpr std::size_t kStampLen = 16;
+inline constexpr std::size_t kStampLen = 20;
 inline constexpr std::uint16_t kMagic = 0xC5F7;
 inline constexpr std::uint32_t kMinFrameSize = 64;
 inline constexpr std::uint32_t kMaxFrameSize = 9000;
@@ -35,9 +38,13 @@ struct Stamp {
   std::uint8_t stream = 0;
   std::uint32_t seq = 0;
   std::uint64_t tsc = 0;
+  std::uint32_t late = 0;  // cycles after its deadline the frame was sent
+
+  /// When the frame was due: its deadline in the sender's TSC.
+  std::uint64_t due() const { return tsc - late; }
 };
 
-/// Writes `stamp` at `frame + kHeadersLen` (the frame must be at least 58 bytes).
+/// Writes `stamp` at `frame + kHeadersLen` (the frame must be at least 62 bytes).
 void write_stamp(std::uint8_t* frame, const Stamp& stamp);
 /// Reads the stamp of a frame of `len` bytes; false when it is not one of ours (too short, not
 /// IPv4/UDP without options, wrong magic).

@@ -12,7 +12,7 @@ TEST(Frame, StampRoundTrip) {
   FrameTemplates t(StreamShape{});
   std::vector<std::uint8_t> frame(64);
   std::copy(t.headers_of(0), t.headers_of(0) + kHeadersLen, frame.begin());
-  Stamp in{7, 1, 0xdeadbeef, 0x1122334455667788ULL};
+  Stamp in{7, 1, 0xdeadbeef, 0x1122334455667788ULL, 0x99aabbcc};
   write_stamp(frame.data(), in);
   Stamp out;
   ASSERT_TRUE(read_stamp(frame.data(), frame.size(), &out));
@@ -20,6 +20,20 @@ TEST(Frame, StampRoundTrip) {
   EXPECT_EQ(out.stream, 1);
   EXPECT_EQ(out.seq, 0xdeadbeefU);
   EXPECT_EQ(out.tsc, 0x1122334455667788ULL);
+  EXPECT_EQ(out.late, 0x99aabbccU);
+  EXPECT_EQ(out.due(), 0x1122334455667788ULL - 0x99aabbccULL);
+  EXPECT_LE(kHeadersLen + kStampLen, kMinFrameSize);  // the smallest frame carries the stamp
+}
+
+TEST(Frame, ALatenessBeyondTheTimestampReadsAsZero) {
+  FrameTemplates t(StreamShape{});
+  std::vector<std::uint8_t> frame(64);
+  std::copy(t.headers_of(0), t.headers_of(0) + kHeadersLen, frame.begin());
+  write_stamp(frame.data(), Stamp{1, 0, 5, 100, 1000});
+  Stamp out;
+  ASSERT_TRUE(read_stamp(frame.data(), frame.size(), &out));
+  EXPECT_EQ(out.late, 0U);
+  EXPECT_EQ(out.due(), 100U);
 }
 
 TEST(Frame, ForeignFramesAreRejected) {

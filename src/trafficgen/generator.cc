@@ -144,6 +144,7 @@ bool Generator::transmit(TxStream& s, std::uint64_t now) {
         std::uint8_t* d = mbuf_data(burst[k]);
         std::memcpy(d, s.templates->headers_of(i), kHeadersLen);
         stamp.seq = static_cast<std::uint32_t>(i);
+        stamp.late = s.rate == 0 ? 0 : lateness(stamp.tsc, s.start + deadline_of(i, s.rate, hz_));
         write_stamp(d, stamp);
         const std::uint16_t size = s.templates->size_of(i);
         burst[k]->data_len = size;

@@ -97,7 +97,7 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
 
 std::uint64_t AppOptions::bucket_depth() const {
   if (limit_burst != 0) return limit_burst;
-  return std::max<std::uint64_t>(32, limit_pps / 100);
+  return 64;  // two bursts: the two directions' due times interleave a burst apart
 }
 
 std::string usage() {
@@ -109,9 +109,9 @@ std::string usage() {
   cnfctl-gen <EAL args> -- forward [--limit PPS] [--limit-burst N] [--delay-us N]
                                    [--delay-queue N] [--control PATH] [--mbufs N]
       two ports, forwards 0<->1; --limit passes at most PPS frames per second (both directions
-      together) and drops the rest (a token bucket of --limit-burst frames, default 10 ms of the
-      limit, so a forwarder descheduled for a while catches up as a real NF of that capacity
-      would); --delay-us holds every frame N microseconds.
+      together) and drops the rest (a token bucket of --limit-burst frames, default 64, metering
+      cnfctl-gen's frames at the time they were due, so descheduling of the generator or the
+      forwarder changes nothing); --delay-us holds every frame N microseconds.
 
 EAL args as for testpmd: --no-huge -m 512 --no-pci --file-prefix=P --lcores 0@C,1@C
   --vdev=net_memif0,role=server|client,socket=PATH,id=N,socket-abstract=no ...

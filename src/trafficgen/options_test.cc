@@ -24,8 +24,8 @@ TEST(Options, ForwardWithLimitAndDelay) {
   EXPECT_EQ(o.limit_pps, 200000U);
   EXPECT_EQ(o.delay_us, 50U);
   EXPECT_EQ(o.control, "/run/x.sock");
-  EXPECT_EQ(o.bucket_depth(), 2000U);  // 10 ms of 200 kpps
-  EXPECT_EQ(parse_app_options({"forward", "--limit", "1k"}).bucket_depth(), 32U);
+  EXPECT_EQ(o.bucket_depth(), 64U);  // two bursts, whatever the limit
+  EXPECT_EQ(parse_app_options({"forward", "--limit", "1k"}).bucket_depth(), 64U);
   EXPECT_EQ(parse_app_options({"forward", "--limit", "1M", "--limit-burst", "8"}).bucket_depth(),
             8U);
 }

@@ -27,6 +27,13 @@ inline std::uint64_t deadline_of(std::uint64_t k, std::uint64_t rate_pps, std::u
   return static_cast<std::uint64_t>((static_cast<Uint128>(k) * hz + rate_pps - 1) / rate_pps);
 }
 
+/// How late a frame sent at `tx` was for its deadline `due`, in cycles, saturated to 32 bits (a
+/// frame sent early, at the start of its burst, is 0 late).
+inline std::uint32_t lateness(std::uint64_t tx, std::uint64_t due) {
+  if (tx <= due) return 0;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(tx - due, UINT32_MAX));
+}
+
 /// Converts TSC cycles to nanoseconds with one multiply and one shift.
 class CyclesToNs {
  public:
@@ -47,9 +54,11 @@ class TokenBucket {
   TokenBucket(std::uint64_t rate_pps, std::uint64_t depth, std::uint64_t hz)
       : rate_(rate_pps), hz_(hz), capacity_(depth * hz), tokens_(depth * hz) {}
 
-  /// Adds the tokens earned since the last call. `now` never goes backwards (the TSC).
+  /// Adds the tokens earned since the last call. A `now` before the last one adds nothing (the
+  /// due times of two interleaved streams arrive slightly out of order).
   void refill(std::uint64_t now) {
     if (last_ == 0) last_ = now;
+    if (now <= last_) return;
     // At most one second of refill at once keeps the product below 2^64 for any real rate.
     const std::uint64_t elapsed = std::min(now - last_, hz_);
     last_ = now;

@@ -64,6 +64,37 @@ TEST(TokenBucket, PassesTheRateAndNoMore) {
   EXPECT_NEAR(static_cast<double>(passed), 200'000 + 32, 2);
 }
 
+TEST(TokenBucket, ATimeBeforeTheLastAddsNothing) {
+  TokenBucket bucket(1'000'000, 64, kHz);
+  bucket.refill(kHz);
+  while (bucket.take()) {
+  }
+  bucket.refill(kHz / 2);  // an earlier due time: no refill, no wrap-around
+  EXPECT_EQ(bucket.available(), 0U);
+  bucket.refill(kHz + kHz / 100'000);  // 10 us later: 10 frames at 1 Mpps
+  EXPECT_EQ(bucket.available(), 10U);
+}
+
+TEST(Pacing, LatenessIsTheDelayAfterTheDeadlineSaturated) {
+  EXPECT_EQ(lateness(100, 200), 0U);
+  EXPECT_EQ(lateness(250, 200), 50U);
+  EXPECT_EQ(lateness(std::uint64_t{1} << 40, 0), UINT32_MAX);
+}
+
+// Offered below the limit, in clumps (the forwarder descheduled 20 ms, then reading everything
+// queued at once): metering on the frames' due times passes all of them.
+TEST(TokenBucket, DueTimesPassAClumpedRateBelowTheLimit) {
+  TokenBucket bucket(50'000, 64, kHz);
+  const std::uint64_t rate = 49'000;
+  std::uint64_t passed = 0;
+  const std::uint64_t frames = rate * 2;
+  for (std::uint64_t i = 0; i < frames; ++i) {
+    bucket.refill(1 + deadline_of(i, rate, kHz));
+    passed += bucket.take() ? 1 : 0;
+  }
+  EXPECT_EQ(passed, frames);
+}
+
 TEST(TokenBucket, NeverHoldsMoreThanItsDepth) {
   TokenBucket bucket(1'000'000, 8, kHz);
   bucket.refill(1);
