@@ -87,27 +87,11 @@ std::vector<std::string> testpmd_argv(const wiring::ContainerWiring& c, const Te
   const std::string where = "container " + c.name;
   validate(c, o, where);
   const ForwardMode mode = o.forward_mode.value_or(default_forward_mode(c.role));
-  const int ring_size =
-      o.ring_size_log2 != 0 ? o.ring_size_log2 : (o.cores_shared ? kSharedCoreRingSizeLog2 : 0);
-  const int main_cpu = o.cpus.front();
-  const int forwarding_cpu = o.cpus.size() > 1 ? o.cpus[1] : main_cpu;
-
-  std::vector<std::string> argv = {
-      o.binary,   "--no-huge",
-      "-m",       std::to_string(o.memory_mb),
-      "--no-pci", "--file-prefix=" + o.file_prefix,
-      "--lcores", fmt::format("0@{},1@{}", main_cpu, forwarding_cpu),
-  };
-  for (std::size_t port = 0; port < c.links.size(); ++port) {
-    const wiring::MemifLink& l = c.links[port];
-    std::string vdev =
-        fmt::format("--vdev=net_memif{},role={},socket={},id={},socket-abstract=no", port,
-                    l.is_server() ? "server" : "client",
-                    o.host_paths ? l.host_socket_path : l.guest_socket_path, l.interface_id);
-    if (ring_size != 0) vdev += fmt::format(",rsize={}", ring_size);
-    if (!l.mac.empty()) vdev += ",mac=" + l.mac;
-    argv.push_back(std::move(vdev));
-  }
+  std::vector<const wiring::MemifLink*> links;
+  for (const auto& l : c.links) links.push_back(&l);
+  auto argv = nf::memif_eal_argv({o.binary, o.cpus, o.file_prefix, o.memory_mb, o.ring_size_log2,
+                                  o.cores_shared, o.host_paths},
+                                 links);
   argv.insert(argv.end(), o.extra_eal_args.begin(), o.extra_eal_args.end());
 
   argv.push_back("--");

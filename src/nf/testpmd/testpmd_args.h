@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nf/dpdk_eal_args.h"
 #include "wiring/wiring_plan.h"
 
 namespace cnfctl::testpmd {
@@ -33,11 +34,8 @@ std::optional<ForwardMode> parse_forward_mode(std::string_view name);
 /// The mode of a role: NF and vswitch io, generator txonly, sink rxonly.
 ForwardMode default_forward_mode(wiring::ContainerRole role);
 
-/// The largest memif ring size testpmd's memif PMD accepts (log2).
-inline constexpr int kMaxMemifRingSizeLog2 = 14;
-/// The ring size used when cores are shared: two busy-polling NFs on one core pass at most one
-/// ring per scheduler tick, so rings must be large.
-inline constexpr int kSharedCoreRingSizeLog2 = 14;
+using nf::kMaxMemifRingSizeLog2;
+using nf::kSharedCoreRingSizeLog2;
 /// The port limit of Debian's DPDK build (RTE_MAX_ETHPORTS).
 inline constexpr int kMaxPorts = 32;
 

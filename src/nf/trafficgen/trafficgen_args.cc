@@ -9,13 +9,11 @@
 
 #include "common/error.h"
 #include "common/names.h"
+#include "nf/dpdk_eal_args.h"
 
 namespace cnfctl::trafficgen {
 
 namespace {
-
-constexpr int kMaxRingSizeLog2 = 14;
-constexpr int kSharedCoreRingSizeLog2 = 14;
 
 void validate(const GenArgsOptions& o, std::size_t ports, const std::string& where) {
   auto bad = [&](std::string what) { throw Error::bad_input(where, std::move(what)); };
@@ -37,9 +35,9 @@ void validate(const GenArgsOptions& o, std::size_t ports, const std::string& whe
   require_safe_name(o.file_prefix, "DPDK file prefix", where);
   if (o.memory_mb < 64) bad(fmt::format("memory must be at least 64 MB, got {}", o.memory_mb));
   if (o.mbufs < 1024) bad(fmt::format("mbufs must be at least 1024, got {}", o.mbufs));
-  if (o.ring_size_log2 < 0 || o.ring_size_log2 > kMaxRingSizeLog2) {
-    bad(fmt::format("memif ring size (log2) must be 0 (automatic) to {}, got {}", kMaxRingSizeLog2,
-                    o.ring_size_log2));
+  if (o.ring_size_log2 < 0 || o.ring_size_log2 > nf::kMaxMemifRingSizeLog2) {
+    bad(fmt::format("memif ring size (log2) must be 0 (automatic) to {}, got {}",
+                    nf::kMaxMemifRingSizeLog2, o.ring_size_log2));
   }
   if (o.control_socket.empty()) bad("cnfctl-gen needs a control socket path");
   if (o.mode == GenMode::kGen && (o.limit_pps != 0 || o.delay_us != 0)) {
@@ -59,26 +57,9 @@ std::vector<std::string> trafficgen_argv(const wiring::ContainerWiring& c,
     for (const auto& l : far_end->links) links.push_back(&l);
   }
   validate(o, links.size(), where);
-  const int ring_size =
-      o.ring_size_log2 != 0 ? o.ring_size_log2 : (o.cores_shared ? kSharedCoreRingSizeLog2 : 0);
-  const int main_cpu = o.cpus.front();
-  const int data_cpu = o.cpus.size() > 1 ? o.cpus[1] : main_cpu;
-  std::vector<std::string> argv = {
-      o.binary,   "--no-huge",
-      "-m",       std::to_string(o.memory_mb),
-      "--no-pci", "--file-prefix=" + o.file_prefix,
-      "--lcores", fmt::format("0@{},1@{}", main_cpu, data_cpu),
-  };
-  for (std::size_t port = 0; port < links.size(); ++port) {
-    const wiring::MemifLink& l = *links[port];
-    std::string vdev =
-        fmt::format("--vdev=net_memif{},role={},socket={},id={},socket-abstract=no", port,
-                    l.is_server() ? "server" : "client",
-                    o.host_paths ? l.host_socket_path : l.guest_socket_path, l.interface_id);
-    if (ring_size != 0) vdev += fmt::format(",rsize={}", ring_size);
-    if (!l.mac.empty()) vdev += ",mac=" + l.mac;
-    argv.push_back(std::move(vdev));
-  }
+  auto argv = nf::memif_eal_argv({o.binary, o.cpus, o.file_prefix, o.memory_mb, o.ring_size_log2,
+                                  o.cores_shared, o.host_paths},
+                                 links);
   argv.push_back("--");
   argv.push_back(o.mode == GenMode::kGen ? "gen" : "forward");
   argv.push_back("--control");
