@@ -39,7 +39,7 @@ struct Costs {
 
 // The reference chain, hand-wired: gen1 (cnfctl-gen gen, both memif ends, control socket) and
 // ref1 (cnfctl-gen forward --limit 200k), through a socket dir under `dir`.
-[[maybe_unused]] std::string reference_topology(const std::string& dir, const std::string& name) {
+std::string reference_topology(const std::string& dir, const std::string& name) {
   std::filesystem::create_directories(dir + "/sockets");
   auto eal = [&](const std::string& nf, const std::string& role, int cpu) {
     std::string text = fmt::format(
@@ -147,9 +147,8 @@ int run_bench(int argc, char** argv) {
   bool brought_up = false;
   const std::string scratch = fmt::format("/tmp/cnfctl-bench-measure-{}", ::getpid());
   if (run_name.empty()) {
-    if (topology.empty())
-      topology = std::string(CNFCTL_SOURCE_DIR) + "/examples/trafficgen-reference.yaml";
     run_name = fmt::format("bench-measure-{}", ::getpid());
+    if (topology.empty()) topology = reference_topology(scratch, run_name);
     auto up = local.run(
         {.argv = {cnfctl, "up", topology, "--name", run_name, "-q", "--timeout-ready", "60s"},
          .timeout = std::chrono::minutes(3)});
@@ -178,6 +177,8 @@ int run_bench(int argc, char** argv) {
   }
   if (brought_up)
     local.run({.argv = {cnfctl, "down", "-q", run_name}, .timeout = std::chrono::minutes(2)});
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);  // the socket dir, empty after down
   return status;
 }
 
