@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
+#include "support/vpp_build.h"
 
 namespace cnfctl {
 namespace {
@@ -217,6 +219,34 @@ TEST_F(MeasureTest, FixedDelayShowsInP50) {
   std::cout << "p50 without delay " << plain << " us, with 200 us delay " << delayed << " us\n";
   EXPECT_GE(delayed, 200.0);
   EXPECT_GT(delayed, plain);
+}
+
+// `measure` through real VPP (examples/vpp-chain-measure.yaml: a VPP vswitch and two VPP NFs
+// between cnfctl-gen's ends): one slow trial crosses every VPP hop, every frame is accounted,
+// and the per-hop counters (from VPP's stats segment) show each VPP container forwarding.
+TEST_F(MeasureTest, ATrialThroughAVppChainCountsEveryHop) {
+  const auto vpp = test_support::find_vpp_build();
+  if (!vpp) GTEST_SKIP() << test_support::kNoVppBuild;
+  const std::string run = "mvpp" + std::to_string(::getpid());
+  runs_.push_back(run);
+  auto outcome =
+      cnfctl({"up", std::string(CNFCTL_SOURCE_DIR) + "/examples/vpp-chain-measure.yaml", "--name",
+              run, "-q", "--vpp-prefix", vpp->prefix, "--timeout-ready", "60s"});
+  ASSERT_TRUE(outcome.ok()) << outcome.err;
+  auto result =
+      measure({run, "--rate", "5k", "--duration", "1s", "--warmup", "500ms"}, root_ + "/vpp.json");
+  ASSERT_FALSE(result.empty());
+  const auto& t = result["trials"][0];
+  EXPECT_EQ(t["sent"].get<std::uint64_t>(),
+            t["received"].get<std::uint64_t>() + t["lost"].get<std::uint64_t>())
+      << t.dump();
+  EXPECT_GT(t["received"].get<std::uint64_t>(), 0u) << t.dump();
+  std::map<std::string, std::uint64_t> rx_of;
+  for (const auto& h : t["hops"]) rx_of[h["container"]] += h["rx_packets"].get<std::uint64_t>();
+  for (const char* hop : {"vswitch1", "nf1", "nf2"}) {
+    EXPECT_GT(rx_of[hop], 0u) << hop << " forwarded nothing: " << t["hops"].dump();
+  }
+  cnfctl({"down", "-q", run});
 }
 
 // Headless Chromium, offline and quiet; extra args (--dump-dom, --screenshot=...) then the URL.
