@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -87,11 +88,23 @@ class MultiNodeRun : public ::testing::Test {
   // examples/testpmd-2dut.yaml pointed at the test DUTs (their addresses, the generated key and
   // known_hosts), with its memif sockets under the scratch dir; `dut2_engine` overrides DUT2's,
   // `dut1_user` logs in to DUT1 as another user (then every command runs through `sudo -n`).
+  // `trafficgen`: the generators and sinks run cnfctl-gen (the NF kind trafficgen) instead of
+  // testpmd, for `cnfctl measure`.
   std::string topology(const std::string& run, const std::string& dut2_engine = "",
-                       const std::string& dut1_user = "root") {
+                       const std::string& dut1_user = "root", bool trafficgen = false) {
     runs_.push_back(run);
     YAML::Node doc = YAML::LoadFile(std::string(CNFCTL_SOURCE_DIR) + "/examples/testpmd-2dut.yaml");
     doc["name"] = run;
+    if (trafficgen) {
+      for (auto c : doc["containers"]) {
+        const auto role = c["role"] ? c["role"].as<std::string>() : "";
+        if (role != "generator" && role != "sink") continue;
+        YAML::Node nf;
+        nf["kind"] = "trafficgen";
+        nf["mode"] = role == "generator" ? "gen" : "sink";
+        c["nf"] = nf;
+      }
+    }
     for (int i = 1; i <= 2; ++i) {
       const auto options = hosts_->options(i, i == 1 ? dut1_user : "root");
       YAML::Node node = doc["nodes"]["dut" + std::to_string(i)];
@@ -255,6 +268,35 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
     EXPECT_GT(sink["rx_mpps"].get<double>(), 0.0) << again.out;
   }
 
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
+// `cnfctl measure` over SSH: cnfctl-gen on both DUTs (oci and lxc), reached through a unix
+// socket forwarded over each DUT's SSH master; one trial's frames are all accounted, both DUTs'
+// chains carry them, and the per-hop counters come from both DUTs.
+TEST_F(MultiNodeRun, MeasureOverSshCountsEveryFrameOnBothDuts) {
+  if (::access(CNFCTL_GEN_PROGRAM, X_OK) != 0) GTEST_SKIP() << "cnfctl-gen was not built";
+  const std::string run = "mnmeasure";
+  const auto file = topology(run, "", "root", true);
+  auto up = cnfctl({"up", file, "-q", "--timeout-ready", "90s"});
+  ASSERT_TRUE(up.ok()) << up.err;
+  auto measure = cnfctl({"measure", run, "--rate", "20k", "--duration", "1s", "--json", "-q", "-o",
+                         root_ + "/measure.json"});
+  ASSERT_TRUE(measure.ok()) << measure.err;
+  const auto result = json::parse(measure.out);
+  ASSERT_EQ(result["trials"].size(), 1U) << measure.out;
+  const auto& t = result["trials"][0];
+  EXPECT_EQ(t["sent"].get<std::uint64_t>(),
+            t["received"].get<std::uint64_t>() + t["lost"].get<std::uint64_t>())
+      << t.dump();
+  EXPECT_GT(t["received"].get<std::uint64_t>(), 0U) << t.dump();
+  std::map<std::string, std::uint64_t> rx_of;
+  for (const auto& h : t["hops"]) rx_of[h["container"]] += h["rx_packets"].get<std::uint64_t>();
+  for (const char* hop : {"nf_a1", "nf_b1"}) {
+    EXPECT_GT(rx_of[hop], 0U) << hop << " (one per DUT) forwarded nothing: " << t["hops"].dump();
+  }
   auto down = cnfctl({"down", run});
   EXPECT_TRUE(down.ok()) << down.err;
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
