@@ -121,6 +121,10 @@ void wait_for_links(trafficgen::GenClient& client) {
 
 }  // namespace
 
+bool has_cnfctl_gen(const plan::Plan& plan) {
+  return std::any_of(plan.containers.begin(), plan.containers.end(), is_generator);
+}
+
 trafficgen::TrialResult sum_generators(const std::vector<trafficgen::TrialResult>& parts) {
   if (parts.size() == 1) return parts.front();
   trafficgen::TrialResult sum;

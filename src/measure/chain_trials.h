@@ -26,6 +26,10 @@ struct TrialShape {
   std::uint32_t tail_ms = 100;
 };
 
+/// Whether the run's traffic generator is cnfctl-gen (the `trafficgen` NF, or a `command` NF
+/// running it with a control socket): what `measure`, and `traffic` on such a run, drive.
+bool has_cnfctl_gen(const plan::Plan& plan);
+
 class ChainTrials {
  public:
   /// Connects to the control socket of every generator of `plan` (containers of NF kind

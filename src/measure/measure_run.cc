@@ -124,7 +124,8 @@ nlohmann::json measure_run(const run::Journal& journal, run::RunEnvironment& env
                            const MeasureOptions& o, const std::vector<std::string>& command) {
   require_input(o.repeat >= 1, "--repeat", "--repeat must be at least 1");
   if (!o.search) {
-    require_input(o.rate > 0, "--rate", "one trial needs --rate (or --search ndr-pdr)");
+    require_input(o.unpaced || o.rate > 0, "--rate",
+                  "one trial needs --rate (or --search ndr-pdr)");
     require_input(o.duration > 0, "--duration", "the trial duration must be positive");
   }
   SearchConfig config = o.search_config;
@@ -143,11 +144,14 @@ nlohmann::json measure_run(const run::Journal& journal, run::RunEnvironment& env
 
   if (!o.search) {
     for (int r = 0; r < o.repeat; ++r) {
-      auto record = chain.run(o.rate, o.duration, o.hops);
+      auto record = chain.run(o.unpaced ? 0 : o.rate, o.duration, o.hops);
       record.index = records.size();
       record.search = r;
       record.final = true;
-      const double intended = std::llround(o.rate * o.duration);
+      // Unpaced, the offered rate is what the generator managed to send.
+      if (o.unpaced) record.rate_pps = static_cast<double>(record.result.total.sent) / o.duration;
+      const double intended =
+          o.unpaced ? record.result.total.sent : std::llround(o.rate * o.duration);
       record.loss_ratio = loss_ratio_of({.sent = record.result.total.sent,
                                          .received = record.result.total.received,
                                          .intended = static_cast<std::uint64_t>(intended)});

@@ -15,9 +15,10 @@
 namespace cnfctl::measure {
 
 struct MeasureOptions {
-  bool search = false;  // false: one trial at `rate` for `duration`
-  double rate = 0;      // frames/s offered (summed over directions); one trial
-  double duration = 1;  // s; one trial
+  bool search = false;   // false: one trial at `rate` for `duration`
+  double rate = 0;       // frames/s offered (summed over directions); one trial
+  bool unpaced = false;  // one trial at whatever the generator sends unpaced (rate ignored)
+  double duration = 1;   // s; one trial
   /// The search's settings; max_rate 0: what the generator reaches unpaced in a trial of the
   /// initial duration (measured first).
   SearchConfig search_config;

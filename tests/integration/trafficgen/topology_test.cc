@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "process/local_runner.h"
 #include "support/host_fixtures.h"
@@ -89,8 +91,23 @@ cpu: {policy: shared}
     EXPECT_GT(r.directions[0].received, 0U);
     EXPECT_GT(r.directions[1].received, 0U);
   }
-  const auto traffic = cnfctl({"status", run_, "--json"});
-  EXPECT_EQ(traffic.exit_code, 0) << traffic.err;
+  const auto status = cnfctl({"status", run_, "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  // `traffic` on a cnfctl-gen chain: one unpaced trial, every frame accounted, hop counters read
+  // (testpmd's and the forwarder's), a result file `report` reads.
+  const auto traffic = cnfctl({"traffic", run_, "--duration", "1s", "--json"});
+  ASSERT_EQ(traffic.exit_code, 0) << traffic.err;
+  const auto result = nlohmann::json::parse(traffic.out);
+  EXPECT_EQ(result["kind"], "trial");
+  ASSERT_EQ(result["trials"].size(), 1U) << traffic.out;
+  const auto& trial = result["trials"][0];
+  EXPECT_GT(trial["sent"].get<std::uint64_t>(), 0U);
+  EXPECT_EQ(trial["sent"].get<std::uint64_t>(),
+            trial["received"].get<std::uint64_t>() + trial["lost"].get<std::uint64_t>());
+  std::set<std::string> hops;
+  for (const auto& h : trial["hops"]) hops.insert(h["container"].get<std::string>());
+  EXPECT_EQ(hops, (std::set<std::string>{"vswitch1", "nf1"})) << trial["hops"].dump();
+  EXPECT_NE(traffic.err.find("result: "), std::string::npos) << traffic.err;
   const auto down = cnfctl({"down", run_});
   EXPECT_EQ(down.exit_code, 0) << down.out << down.err;
   EXPECT_FALSE(fs::exists(root_ + "/sockets/" + run_ + "/gen1.gen.sock"));
