@@ -223,9 +223,14 @@ std::string hops_section(const nlohmann::json& result) {
            trial_at(result, g.value("upper_trial", nlohmann::json())));
     }
   }
-  for (const auto& t : result.value("trials", nlohmann::json::array())) {
-    if (picked.size() >= 6) break;
-    pick("trial", &t);
+  // By reference into `result`: `picked` keeps pointers (value() would return a copy that dies
+  // after the loop).
+  const auto trials = result.find("trials");
+  if (trials != result.end() && trials->is_array()) {
+    for (const auto& t : *trials) {
+      if (picked.size() >= 6) break;
+      pick("trial", &t);
+    }
   }
   for (const auto& [label, t] : picked) {
     any = true;
@@ -344,9 +349,7 @@ std::string environment_section(const nlohmann::json& result) {
   return out;
 }
 
-}  // namespace
-
-std::string render_html(const nlohmann::json& result, const std::string& source) {
+std::string render_page(const nlohmann::json& result, const std::string& source) {
   require_input(result.is_object() && result.value("format", "") == "cnfctl-result", source,
                 "not a cnfctl result file (its \"format\" is not \"cnfctl-result\"); `cnfctl "
                 "measure` and `cnfctl up --traffic` write them");
@@ -395,6 +398,20 @@ std::string render_html(const nlohmann::json& result, const std::string& source)
   }
   html += "</body>\n</html>\n";
   return html;
+}
+
+}  // namespace
+
+std::string render_html(const nlohmann::json& result, const std::string& source) {
+  // A file of the right format whose fields have the wrong types (edited, truncated, hostile)
+  // is bad input named by its path, not an internal error.
+  try {
+    return render_page(result, source);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error::bad_input(source, fmt::format("a field of this result has an unexpected type or "
+                                               "value ({}); `cnfctl measure` writes valid ones",
+                                               e.what()));
+  }
 }
 
 }  // namespace cnfctl::report

@@ -192,9 +192,27 @@ TEST(HtmlReport, TrafficResultsHaveHopsAndTopology) {
   EXPECT_NE(html.find("no latency in this result"), std::string::npos);
 }
 
+// A single trial (kind trial, what `measure --rate` and `traffic` write) with hop counters: the
+// hop tables are drawn from the trials themselves (no search names them).
+TEST(HtmlReport, ATrialResultShowsItsHopsAndDropPoint) {
+  auto result = sample_result();
+  result["kind"] = "trial";
+  result.erase("searches");
+  result.erase("summary");
+  result["trials"][2]["drop_point"] = nullptr;  // what a lossless trial's record may carry
+  const auto html = render_html(result, "t.json");
+  EXPECT_NE(html.find("<h3>trial: trial 1 at"), std::string::npos);
+  EXPECT_NE(html.find("<h3>trial: trial 2 at"), std::string::npos);
+  EXPECT_NE(html.find(">nf2<"), std::string::npos);
+  EXPECT_NE(html.find("no NF counted a drop"), std::string::npos);
+}
+
 TEST(HtmlReport, RefusesWhatIsNotAResult) {
   for (const char* text :
-       {R"({"format": "other"})", R"([1, 2])", R"({"format": "cnfctl-result", "version": 99})"}) {
+       {R"({"format": "other"})", R"([1, 2])", R"({"format": "cnfctl-result", "version": 99})",
+        R"({"format": "cnfctl-result", "version": 1, "kind": "trial", "trials": [1]})",
+        R"({"format": "cnfctl-result", "version": 1, "kind": "search", "trials": [{"index": "x"}],
+            "searches": [{"goals": [{"name": 3, "lower_trial": 0}]}]})"}) {
     try {
       render_html(nlohmann::json::parse(text), "x.json");
       ADD_FAILURE() << "accepted " << text;
