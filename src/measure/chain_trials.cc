@@ -248,7 +248,8 @@ TrialRecord ChainTrials::run(double rate_pps, double duration_s, bool read_hops)
   record.result = sum_generators(parts);
   if (read_hops) {
     auto hops = counters_between(before, t0, notes);
-    record.hops = locate_drops(std::move(hops), plan_, record.result.total.tx_dropped);
+    record.hops = locate_drops(std::move(hops), plan_, record.result.total.tx_dropped,
+                               record.result.total.lost);
     record.hops->notes = std::move(notes);
   }
   return record;

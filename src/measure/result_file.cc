@@ -82,7 +82,7 @@ nlohmann::json optional_index(const std::optional<std::size_t>& v, std::size_t o
 }  // namespace
 
 HopCounters locate_drops(std::vector<traffic::HopRate> hops, const plan::Plan& plan,
-                         std::uint64_t generator_refused) {
+                         std::uint64_t generator_refused, std::uint64_t trial_lost) {
   HopCounters out;
   struct Sum {
     std::uint64_t rx = 0, tx = 0, drops = 0;
@@ -97,6 +97,7 @@ HopCounters locate_drops(std::vector<traffic::HopRate> hops, const plan::Plan& p
     s.drops += h.drops;
   }
   std::uint64_t worst = 0;
+  std::uint64_t accounted = generator_refused;
   for (const auto& name : order) {
     const auto& s = by_container[name];
     const auto* c = plan.find(name);
@@ -104,6 +105,7 @@ HopCounters locate_drops(std::vector<traffic::HopRate> hops, const plan::Plan& p
         !c || c->role == topology::Role::kNf || c->role == topology::Role::kVswitch;
     const std::uint64_t unsent = forwards && s.rx > s.tx ? s.rx - s.tx : 0;
     const std::uint64_t lost = std::max(s.drops, unsent);
+    accounted += lost;
     if (lost > worst) {
       worst = lost;
       out.drop_point = name;
@@ -112,10 +114,19 @@ HopCounters locate_drops(std::vector<traffic::HopRate> hops, const plan::Plan& p
     }
   }
   if (generator_refused > worst) {
+    worst = generator_refused;
     out.drop_point = "generator";
     out.drop_detail = fmt::format(
         "{} frames the first hop's ring refused the generator (the first NF did not keep up)",
         generator_refused);
+  }
+  const std::uint64_t unaccounted = trial_lost > accounted ? trial_lost - accounted : 0;
+  if (unaccounted > worst) {
+    out.drop_point = "generator receive";
+    out.drop_detail = fmt::format(
+        "{} frames: every hop sent on what it received, so they were lost coming back into the "
+        "generator (its receive ring overflowed while it was descheduled)",
+        unaccounted);
   }
   out.hops = std::move(hops);
   return out;

@@ -43,9 +43,11 @@ struct TrialRecord {
 
 /// The container that lost the most frames in `hops`: per container, counted drops plus what
 /// it received and did not send on (forwarders only; generators and sinks do not forward).
-/// `generator_refused`: frames the first hop's ring refused the generator. Pure.
+/// `generator_refused`: frames the first hop's ring refused the generator. `trial_lost`: what the
+/// trial lost in all; what no forwarder and no refusal accounts for was lost coming back into
+/// the generator (its receive ring), and is named so when it is the most. Pure.
 HopCounters locate_drops(std::vector<traffic::HopRate> hops, const plan::Plan& plan,
-                         std::uint64_t generator_refused);
+                         std::uint64_t generator_refused, std::uint64_t trial_lost = 0);
 
 /// A new result object: format, version, kind, run, created_at (UTC now), command.
 nlohmann::json new_result(const std::string& kind, const std::string& run,

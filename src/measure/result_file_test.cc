@@ -71,6 +71,13 @@ TEST(LocateDrops, NamesTheForwarderThatLostMost) {
   // The first hop refused the generator more than anyone dropped.
   h = locate_drops({hop("nf1", 0, 1000, 990)}, plan, 5000);
   EXPECT_EQ(h.drop_point, "generator");
+  // Every hop sent on everything, yet 40 frames were lost: on the way back into the generator.
+  h = locate_drops({hop("nf1", 0, 1000, 1000), hop("sink1", 0, 1000, 0)}, plan, 0, 40);
+  EXPECT_EQ(h.drop_point, "generator receive");
+  EXPECT_NE(h.drop_detail.find("40 frames"), std::string::npos) << h.drop_detail;
+  // Loss a forwarder accounts for stays its own.
+  h = locate_drops({hop("nf1", 0, 1000, 960)}, plan, 0, 40);
+  EXPECT_EQ(h.drop_point, "nf1");
 }
 
 TEST(ResultFile, TopologyHasEveryContainerAndEachLinkOnce) {
