@@ -57,6 +57,7 @@ std::string missing_program(const std::string& kind) {
       {"lxc", {"lxc-create", "lxc-start", "lxc-attach", "lxc-destroy"}},
       {"docker", {"docker", "dockerd"}},
       {"podman", {"podman", "runc"}}};
+  if (kind == "oci-crun" && !crun_blocker().empty()) return crun_blocker();
   for (const auto& program : programs.at(kind)) {
     if (!have_program(program)) {
       return fmt::format("{} not found (Debian package {})", program,

@@ -150,6 +150,10 @@ int run(UpDownOptions options) {
               fmt::format("skipped oci-{0}: {0} not found (Debian package {0})", runtime));
           continue;
         }
+        if (runtime == std::string("crun") && !crun_blocker().empty()) {
+          bench.notes.push_back("skipped oci-crun: " + crun_blocker());
+          continue;
+        }
         go = section(
             bench, "P1 oci-" + runtime, [&] { bench.p1(runtime); }, status);
       }

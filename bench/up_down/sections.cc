@@ -56,8 +56,9 @@ UpDownBench::UpDownBench(const BenchRoot& root, engine::NodeFacts facts, UpDownO
     : root_(root),
       facts_(std::move(facts)),
       options_(std::move(options)),
-      cnfctl_dir_(root.path() + "/cnfctl") {
-  for (const char* sub : {"/state", "/run", "/sockets", "/topologies"}) {
+      // Short: podman refuses a runroot (CNFCTL_RUN_DIR/engines/podman/run) past 50 characters.
+      cnfctl_dir_(root.path() + "/c") {
+  for (const char* sub : {"/state", "/r", "/sockets", "/topologies"}) {
     fs::create_directories(cnfctl_dir_ + sub);
   }
 }
@@ -70,7 +71,7 @@ Measured UpDownBench::cnfctl(std::vector<std::string> args, const std::string& w
   args.insert(args.begin(), kProgram);
   return run_measured_ok({.argv = std::move(args),
                           .env = {{"CNFCTL_STATE_DIR", cnfctl_dir_ + "/state"},
-                                  {"CNFCTL_RUN_DIR", cnfctl_dir_ + "/run"}},
+                                  {"CNFCTL_RUN_DIR", cnfctl_dir_ + "/r"}},
                           .sample_every = std::chrono::milliseconds(sample ? 20 : 0),
                           .timeout = std::chrono::seconds(1800)},
                          what);
@@ -325,7 +326,7 @@ void UpDownBench::down_live_runs() {
   for (const auto& run : live_runs_) {
     run_measured({.argv = {kProgram, "down", "-q", run},
                   .env = {{"CNFCTL_STATE_DIR", cnfctl_dir_ + "/state"},
-                          {"CNFCTL_RUN_DIR", cnfctl_dir_ + "/run"}},
+                          {"CNFCTL_RUN_DIR", cnfctl_dir_ + "/r"}},
                   .timeout = std::chrono::seconds(600),
                   .cleanup = true});
   }
@@ -374,7 +375,7 @@ void UpDownBench::podman_peer() {
   fs::create_directories(dir);
   // cnfctl's podman keeps its storage under its run dir (CNFCTL_RUN_DIR/engines/podman); the
   // image is imported there once, untimed, and podman-compose uses the same storage.
-  const std::string state = cnfctl_dir_ + "/run/engines/podman";
+  const std::string state = cnfctl_dir_ + "/r/engines/podman";
   const std::vector<std::string> globals = {"--cgroup-manager=cgroupfs",
                                             "--events-backend=file",
                                             "--root",
@@ -434,8 +435,9 @@ void UpDownBench::podman_peer() {
   }
   tidy();
   notes.push_back(
-      "podman-compose 1.0.3 sleeps 1 s after every podman command it runs (its design), so its "
-      "up and down take at least N seconds");
+      "podman-compose 1.0.3 sleeps 1 s after each container its `up` starts (its design: "
+      "podman_compose.py, Podman.run(sleep=1)), so its up takes at least N seconds; its down "
+      "does not sleep");
 }
 
 void UpDownBench::scale(const std::vector<std::size_t>& sizes) {
