@@ -96,11 +96,21 @@ void print_results(const UpDownBench& bench, const UpDownOptions& options) {
     scale.push_back({"slope/N", one(slope("up")), one(slope("self")), one(slope("child")),
                      one(slope("rss")), one(slope("ps")), one(slope("exec")), one(slope("down")),
                      one(slope("down_self")), "", ""});
+    // Per container at the largest N over per container at the smallest: 1 when linear, N/N0
+    // when quadratic (then the slope above is an average, not a constant).
+    auto growth = [&](const std::string& key) {
+      const auto& v = y[key];
+      if (x.size() < 2 || v.front() <= 0) return std::string("-");
+      return fmt::format("{:.2f}", (v.back() / x.back()) / (v.front() / x.front()));
+    };
+    scale.push_back({"per-N growth", growth("up"), growth("self"), growth("child"), "",
+                     growth("ps"), growth("exec"), growth("down"), growth("down_self"), "", ""});
     long nofile = sysconf(_SC_OPEN_MAX);
     std::cout << fmt::format(
         "\nscale (oci, runc, `sleep infinity` command NFs; medians of {} run(s) per N; threads "
         "and fds of cnfctl sampled every 20 ms; its fd limit {}). slope/N: least-squares "
-        "slope over N, per container\n\n{}",
+        "slope over N, per container; per-N growth: (value/N at the largest N) / (value/N at the "
+        "smallest), 1 when linear\n\n{}",
         options.scale_repeats, nofile, table_text(scale));
     std::vector<std::vector<std::string>> p4 = {{"P4", "VALUE", "TARGET"}};
     p4.push_back({"cnfctl's own CPU per container (slope of UP_CPU_SELF_MS)",
