@@ -96,7 +96,8 @@ class OciCli : public CliBaseline {
 
  private:
   std::vector<std::string> runc(std::vector<std::string> args) const {
-    std::vector<std::string> argv = {"runc", "--root", settings_.state_root + "/runtime"};
+    std::vector<std::string> argv = {settings_.oci_runtime, "--root",
+                                     settings_.state_root + "/runtime"};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -253,7 +254,9 @@ class DockerLikeCli : public CliBaseline {
 std::unique_ptr<CliBaseline> make_cli_baseline(const std::string& kind, process::Runner& runner,
                                                CliBaselineSettings settings,
                                                const std::string& image) {
-  if (kind == "oci") return std::make_unique<OciCli>(runner, std::move(settings));
+  if (kind == "oci" || kind == "oci-crun") {
+    return std::make_unique<OciCli>(runner, std::move(settings));
+  }
   if (kind == "lxc") return std::make_unique<LxcCli>(runner, std::move(settings));
   return std::make_unique<DockerLikeCli>(kind, runner, std::move(settings), image);
 }

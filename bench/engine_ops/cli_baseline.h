@@ -20,6 +20,7 @@ struct CliBaselineSettings {
   std::string state_root;     // this baseline's own directory (bundles, lxcpaths, podman storage)
   std::string daemon_host;    // docker: the private daemon's -H address
   engine::NodeFacts facts{};  // nofile limit, capability bounding set, cgroup layout
+  std::string oci_runtime = "runc";  // oci: the runtime binary (runc or crun)
 };
 
 class CliBaseline {
@@ -40,7 +41,8 @@ class CliBaseline {
   virtual void tidy(const std::string& name) = 0;
 };
 
-/// The baseline of engine `kind` ("oci", "lxc", "docker", "podman"). `image` is the tag of the
+/// The baseline of engine `kind` ("oci", "lxc", "docker", "podman"; "oci-crun" is oci with
+/// settings.oci_runtime "crun"). `image` is the tag of the
 /// imported busybox image (docker) or unused (the others run the `host` image).
 std::unique_ptr<CliBaseline> make_cli_baseline(const std::string& kind, process::Runner& runner,
                                                CliBaselineSettings settings,

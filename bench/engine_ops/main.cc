@@ -26,8 +26,8 @@ namespace {
 
 struct Options {
   int iterations = 10;
-  std::vector<std::string> engines = {"oci", "lxc", "docker", "podman"};
-  std::vector<std::string> bringup_engines = {"oci", "lxc", "docker", "podman"};
+  std::vector<std::string> engines = {"oci", "oci-crun", "lxc", "docker", "podman"};
+  std::vector<std::string> bringup_engines = {"oci", "oci-crun", "lxc", "docker", "podman"};
   std::vector<std::size_t> sizes = {1, 4, 16};
   std::size_t jobs = 8;
   int ready_after_ms = 300;
@@ -53,9 +53,11 @@ std::string ms(double value) {
 std::string missing_program(const std::string& kind) {
   static const std::map<std::string, std::vector<std::string>> programs = {
       {"oci", {"runc"}},
+      {"oci-crun", {"crun"}},
       {"lxc", {"lxc-create", "lxc-start", "lxc-attach", "lxc-destroy"}},
       {"docker", {"docker", "dockerd"}},
       {"podman", {"podman", "runc"}}};
+  if (kind == "oci-crun" && !crun_blocker().empty()) return crun_blocker();
   for (const auto& program : programs.at(kind)) {
     if (!have_program(program)) {
       return fmt::format("{} not found (Debian package {})", program,
@@ -84,11 +86,16 @@ void bench_engine(const std::string& kind, const Options& options, const BenchRo
     engine_options.daemon_host = dockerd->host();
     docker_image = engine::DockerEngine::imported_tag(dir + "/busybox");
   }
-  target.engine = engine::make_engine(kind, runner, engine_options);
-  target.cli = make_cli_baseline(
-      kind, runner,
-      {.state_root = dir + "/cli", .daemon_host = engine_options.daemon_host, .facts = facts},
-      docker_image);
+  // oci-crun: the oci engine and the loop driving crun instead of runc.
+  const bool crun = kind == "oci-crun";
+  if (crun) engine_options.binary = "crun";
+  target.engine = engine::make_engine(crun ? "oci" : kind, runner, engine_options);
+  target.cli = make_cli_baseline(kind, runner,
+                                 {.state_root = dir + "/cli",
+                                  .daemon_host = engine_options.daemon_host,
+                                  .facts = facts,
+                                  .oci_runtime = crun ? "crun" : "runc"},
+                                 docker_image);
   target.engine->prepare_node();
   if (kind == "docker") {
     // Import the image once, untimed, so both sides start from an image that exists.
@@ -153,7 +160,9 @@ int run(const Options& options) {
         status = 1;
       }
       remove_tree_with_mounts(root.path() + "/" + kind);
-      remove_cgroup_dirs("cnfctl/" + kind, root.name(""));  // anything the CLI side left
+      // anything the CLI side left
+      remove_cgroup_dirs("cnfctl/" + (kind == "oci-crun" ? std::string("oci") : kind),
+                         root.name(""));
       if (SignalWatch::interrupted()) {
         status = 130;
         break;
@@ -188,10 +197,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--engines", options.engines, "Engines to measure")
       ->delimiter(',')
-      ->check(CLI::IsMember({"oci", "lxc", "docker", "podman"}));
+      ->check(CLI::IsMember({"oci", "oci-crun", "lxc", "docker", "podman"}));
   app.add_option("--bringup-engines", options.bringup_engines, "Engines whose bring-up to measure")
       ->delimiter(',')
-      ->check(CLI::IsMember({"oci", "lxc", "docker", "podman"}));
+      ->check(CLI::IsMember({"oci", "oci-crun", "lxc", "docker", "podman"}));
   app.add_option("--sizes", options.sizes, "Bring-up sizes N")
       ->delimiter(',')
       ->check(CLI::Range(1, 256));

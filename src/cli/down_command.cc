@@ -1,8 +1,10 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/resource_usage.h"
 #include "common/error.h"
 #include "run/journal.h"
 #include "run/operations.h"
@@ -14,6 +16,7 @@ void add_down_command(CLI::App& app) {
     std::vector<std::string> runs;
     bool all = false;
     bool quiet = false;
+    bool json = false;
     std::size_t jobs = 8;
   };
   auto o = std::make_shared<Options>();
@@ -26,11 +29,19 @@ void add_down_command(CLI::App& app) {
   cmd->add_option("--jobs,-j", o->jobs, "Steps in flight at once (default 8)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--quiet,-q", o->quiet, "No progress lines on stderr");
+  cmd->add_flag("--json", o->json,
+                "Print what was torn down, and cnfctl's own CPU and memory use, as JSON");
   cmd->callback([o] {
     require_input(o->all != !o->runs.empty(), "down", "give RUN names or --all (not both)");
     auto runs = o->all ? run::list_runs() : o->runs;
+    nlohmann::json summary = {{"runs", nlohmann::json::array()}};
     if (o->all && runs.empty()) {
-      std::cout << "no runs\n";
+      if (o->json) {
+        summary["resources"] = resource_usage_json();
+        std::cout << summary.dump(2) << "\n";
+      } else {
+        std::cout << "no runs\n";
+      }
       return;
     }
     run::Progress progress(stderr, !o->quiet);
@@ -38,6 +49,14 @@ void add_down_command(CLI::App& app) {
     for (const auto& name : runs) {
       try {
         auto result = run::down_run(name, progress, o->jobs);
+        if (o->json) {
+          summary["runs"].push_back({{"run", name},
+                                     {"already_down_at", result.already_down_at},
+                                     {"nfs_stopped", result.teardown.nfs_stopped},
+                                     {"containers_removed", result.teardown.containers_removed},
+                                     {"dirs_removed", result.teardown.dirs_removed}});
+          continue;
+        }
         if (!result.already_down_at.empty()) {
           std::cout << fmt::format("run {} is already down (torn down at {}); nothing to do\n",
                                    name, result.already_down_at);
@@ -52,6 +71,10 @@ void add_down_command(CLI::App& app) {
         if (runs.size() == 1) throw;
         failures.push_back(e.describe());
       }
+    }
+    if (o->json) {
+      summary["resources"] = resource_usage_json();
+      std::cout << summary.dump(2) << "\n";
     }
     if (!failures.empty()) throw Error(fmt::format("{}", fmt::join(failures, "\n")));
   });

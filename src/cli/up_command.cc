@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/node_session.h"
+#include "cli/resource_usage.h"
 #include "cli/run_options.h"
 #include "common/error.h"
 #include "engine/registry.h"
@@ -126,7 +127,9 @@ void add_up_command(CLI::App& app) {
     run::Progress progress(stderr, !o->quiet);
     auto result = run::bring_up(file, env, *lock, up, progress);
     if (o->json && !traffic) {
-      std::cout << run::summary_json(result).dump(2) << "\n";
+      auto summary = run::summary_json(result);
+      summary["resources"] = resource_usage_json();
+      std::cout << summary.dump(2) << "\n";
     } else if (!o->json) {
       std::cout << run::summary_text(result) << std::flush;
     }

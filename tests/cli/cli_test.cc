@@ -186,6 +186,33 @@ TEST(Cli, UpRefusesAnNfProgramTheNodeLacks) {
   fs::remove_all(state, ec);
 }
 
+// `down --json` (here with no run to take down) carries cnfctl's own resource use (issue 12:
+// bench/up_down reads it): CPU of cnfctl and of its children in ms, its peak RSS in KB.
+TEST(Cli, DownJsonReportsItsOwnResources) {
+  const fs::path state = fs::temp_directory_path() / (scratch_prefix() + "down-json-state");
+  fs::create_directories(state);
+  process::Command command;
+  command.argv = {CNFCTL_PROGRAM, "down", "--all", "--json"};
+  command.env = {{"CNFCTL_STATE_DIR", state.string()}, {"CNFCTL_RUN_DIR", state.string()}};
+  command.timeout = std::chrono::seconds(60);
+  const auto out = process::LocalRunner().run(command);
+  ASSERT_TRUE(out.ok()) << out.describe_status() << "\n" << out.err;
+  const auto summary = json::parse(out.out);
+  EXPECT_EQ(summary["runs"], json::array());
+  const auto& r = summary["resources"];
+  for (const char* key : {"cpu_self_ms", "cpu_children_ms", "max_rss_kb"}) {
+    ASSERT_TRUE(r.contains(key) && r[key].is_number()) << key << ": " << summary;
+  }
+  EXPECT_GE(r["cpu_self_ms"].get<double>(), 0.0) << r;
+  EXPECT_LT(r["cpu_self_ms"].get<double>(), 60000.0) << r;  // below the command's timeout
+  EXPECT_GE(r["cpu_children_ms"].get<double>(), 0.0) << r;
+  EXPECT_LT(r["cpu_children_ms"].get<double>(), 60000.0) << r;
+  EXPECT_GT(r["max_rss_kb"].get<double>(), 1024.0) << r;           // a C++ program: > 1 MB
+  EXPECT_LT(r["max_rss_kb"].get<double>(), 1024.0 * 1024.0) << r;  // and < 1 GB
+  std::error_code ec;
+  fs::remove_all(state, ec);
+}
+
 TEST(Cli, MissingTopologyFileIsBadInput) {
   const auto out = cnfctl({"plan", "/nonexistent/topo.yaml"});
   EXPECT_EQ(out.exit_code, 2);

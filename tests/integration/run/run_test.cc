@@ -32,6 +32,24 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+// The `resources` object of `up --json` / `down --json` (cnfctl's own getrusage): every field a
+// number, CPU non-negative and below the wall time of a test-sized run (10 min), the peak RSS of
+// a C++ program (more than 1 MB, less than 1 GB).
+void expect_sane_resources(const nlohmann::json& summary, const std::string& command) {
+  ASSERT_TRUE(summary.contains("resources")) << command << ": " << summary.dump();
+  const auto& r = summary["resources"];
+  for (const char* key : {"cpu_self_ms", "cpu_children_ms", "max_rss_kb"}) {
+    ASSERT_TRUE(r.contains(key) && r[key].is_number()) << command << " " << key << ": " << r;
+  }
+  EXPECT_GT(r["cpu_self_ms"].get<double>(), 0.0) << command << ": " << r;
+  EXPECT_LT(r["cpu_self_ms"].get<double>(), 600000.0) << command << ": " << r;
+  // Every step ran an engine CLI (runc), a waited-for child.
+  EXPECT_GT(r["cpu_children_ms"].get<double>(), 0.0) << command << ": " << r;
+  EXPECT_LT(r["cpu_children_ms"].get<double>(), 600000.0) << command << ": " << r;
+  EXPECT_GT(r["max_rss_kb"].get<double>(), 1024.0) << command << ": " << r;
+  EXPECT_LT(r["max_rss_kb"].get<double>(), 1024.0 * 1024.0) << command << ": " << r;
+}
+
 class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -175,6 +193,7 @@ TEST_F(RunTest, CommandNfsUpPsExecLogsRestartDownLeaveNothing) {
   ASSERT_EQ(summary["containers"].size(), 3u);
   for (const auto& c : summary["containers"]) EXPECT_EQ(c["state"], "ready");
   EXPECT_NE(up.err.find("cmd1: container running"), std::string::npos) << up.err;
+  expect_sane_resources(summary, "up");
 
   auto again = cnfctl({"up", file});
   EXPECT_EQ(again.exit_code, 2);
@@ -201,9 +220,15 @@ TEST_F(RunTest, CommandNfsUpPsExecLogsRestartDownLeaveNothing) {
   auto restart = cnfctl({"restart", run, "cmd1"});
   EXPECT_TRUE(restart.ok()) << restart.err;
 
-  auto down = cnfctl({"down", run});
+  auto down = cnfctl({"down", run, "--json"});
   ASSERT_TRUE(down.ok()) << down.err;
   EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+  const auto down_summary = nlohmann::json::parse(down.out);
+  ASSERT_EQ(down_summary["runs"].size(), 1u) << down.out;
+  EXPECT_EQ(down_summary["runs"][0]["run"], run);
+  EXPECT_EQ(down_summary["runs"][0]["containers_removed"], 3);
+  EXPECT_EQ(down_summary["runs"][0]["already_down_at"], "");
+  expect_sane_resources(down_summary, "down");
   auto second = cnfctl({"down", run});
   EXPECT_TRUE(second.ok());
   EXPECT_NE(second.out.find("already down"), std::string::npos) << second.out;

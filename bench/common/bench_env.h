@@ -67,4 +67,8 @@ void remove_cgroup_dirs(const std::string& relative_parent, const std::string& n
 /// True when `program` is found in PATH.
 bool have_program(const std::string& program);
 
+/// Why crun cannot start containers on this host, or empty: crun refuses hybrid cgroups, where a
+/// controller (hugetlb here) sits on the cgroup2 mount beside the v1 ones (SPEC §5 has the fix).
+std::string crun_blocker();
+
 }  // namespace cnfctl::bench

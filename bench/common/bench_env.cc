@@ -1,6 +1,7 @@
 #include "bench_env.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -114,6 +115,18 @@ void remove_cgroup_dirs(const std::string& relative_parent, const std::string& n
 bool have_program(const std::string& program) {
   process::LocalRunner runner;
   return runner.run({.argv = {"sh", "-c", "command -v \"$1\" >/dev/null", "sh", program}}).ok();
+}
+
+std::string crun_blocker() {
+  std::ifstream in("/sys/fs/cgroup/unified/cgroup.controllers");
+  std::string controllers;
+  std::getline(in, controllers);
+  if (controllers.find_first_not_of(" \n") == std::string::npos) return {};
+  return fmt::format(
+      "crun refuses hybrid cgroups (controllers on the cgroup2 mount: {}); the machine-level fix "
+      "(SPEC §5): mkdir /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup "
+      "/sys/fs/cgroup/hugetlb",
+      controllers);
 }
 
 }  // namespace cnfctl::bench
