@@ -53,8 +53,8 @@ struct UpResult {
 
 /// Brings the run of `journal` up in `env`. The journal must hold the plan, engines and node
 /// dirs with no container touched. On success the journal's state is "up"; each container's
-/// record holds the NF's pid inside its container (nf_pid, read from the pid file right after
-/// start(); absent when it could not be read). On any failure or SIGINT/SIGTERM (when
+/// record holds the NF's pid inside its container (nf_pid, as start() returned it; absent when
+/// unknown). On any failure or SIGINT/SIGTERM (when
 /// options.handle_signals): prints the failing container, step, error and NF log tail (or
 /// "interrupted by signal N") to stderr, lets the steps in flight end, rolls everything back
 /// (tear_down), and throws cnfctl::Error saying what failed or which signal arrived and whether

@@ -309,8 +309,8 @@ void RunLock::remove_run() {
 }
 
 JournalFile::JournalFile(Journal journal) : journal_(std::move(journal)) {
-  std::lock_guard lock(mutex_);
-  save_locked();
+  std::unique_lock lock(mutex_);
+  save_through(lock, ++changes_);
 }
 
 Journal JournalFile::read(const std::string& run) {
@@ -345,8 +345,31 @@ Journal JournalFile::snapshot() const {
   return journal_;
 }
 
-void JournalFile::save_locked() {
-  write_file_atomically(journal_path(journal_.run), journal_.to_json().dump(1) + "\n");
+void JournalFile::save_through(std::unique_lock<std::mutex>& lock, std::uint64_t change) {
+  while (saved_ < change) {
+    if (saving_) {
+      saved_cv_.wait(lock);
+      continue;
+    }
+    // This thread writes everything applied so far; changes made meanwhile wait for the next.
+    saving_ = true;
+    const std::uint64_t covers = changes_;
+    const std::string path = journal_path(journal_.run);
+    std::string bytes = journal_.to_json().dump(1) + "\n";
+    lock.unlock();
+    try {
+      write_file_atomically(path, bytes);
+    } catch (...) {
+      lock.lock();
+      saving_ = false;
+      saved_cv_.notify_all();
+      throw;
+    }
+    lock.lock();
+    saving_ = false;
+    saved_ = std::max(saved_, covers);
+    saved_cv_.notify_all();
+  }
 }
 
 }  // namespace cnfctl::run

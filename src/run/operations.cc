@@ -245,9 +245,8 @@ void restart_run(const std::string& run, const std::optional<std::string>& conta
         auto ctx = env.context_of(c);
         driver.prepare(ctx);
         const auto started = std::chrono::steady_clock::now();
-        driver.start(ctx);
         // The new NF's pid replaces the old one in the journal (`ps --json`).
-        auto pid = nf::NfPids().pid_of(ctx.engine, c.id);
+        const auto pid = driver.start(ctx);
         journal_file.update([&](Journal& j) { j.containers[c.name].nf_pid = pid; });
         wait_ready(driver, ctx, timeout_ready, started, [](std::chrono::milliseconds d) {
           std::this_thread::sleep_for(d);
