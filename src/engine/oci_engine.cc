@@ -97,6 +97,8 @@ void OciEngine::create(const ContainerSpec& spec) {
     // The runtime's complaint went to the log with the container's output.
     std::string log = read_file(dir + "/container.log").value_or("");
     outcome.err = log.size() > 4096 ? log.substr(log.size() - 4096) : log;
+    // A runtime that is not installed: the script's exec said "not found" (status 127).
+    check_program_exists({.argv = argv}, outcome, spec.name);
     throw command_error("starting the container", spec.name, command, outcome);
   }
 }

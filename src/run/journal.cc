@@ -308,6 +308,20 @@ void RunLock::remove_run() {
   fsync_dir(runs_dir());
 }
 
+bool RunLock::remove_if_abandoned(const std::string& run) {
+  if (!is_safe_name(run) || JournalFile::exists(run)) return false;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(run_state_dir(run), ec)) return false;
+  try {
+    RunLock lock(run, true);  // the dir exists; throws when another cnfctl holds the lock
+    if (JournalFile::exists(run)) return false;
+    lock.remove_run();
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 JournalFile::JournalFile(Journal journal) : journal_(std::move(journal)) {
   std::unique_lock lock(mutex_);
   save_through(lock, ++changes_);

@@ -133,6 +133,11 @@ class RunLock {
   /// destruction). Never throws.
   void remove_run();
 
+  /// Removes the state dir of `run` when it holds no journal and nobody holds its lock: what a
+  /// cnfctl killed inside remove_run() (journal gone, dir not yet) leaves. Returns true when it
+  /// removed it. Never throws.
+  static bool remove_if_abandoned(const std::string& run);
+
  private:
   std::string run_;
   int fd_ = -1;
