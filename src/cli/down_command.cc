@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/resource_usage.h"
 #include "common/error.h"
+#include "run/bring_up.h"
 #include "run/journal.h"
 #include "run/operations.h"
 
@@ -17,7 +18,7 @@ void add_down_command(CLI::App& app) {
     bool all = false;
     bool quiet = false;
     bool json = false;
-    std::size_t jobs = 8;
+    std::size_t jobs = run::kDefaultJobs;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -26,7 +27,8 @@ void add_down_command(CLI::App& app) {
       "remove sockets and runtime dirs. Works after a crash of cnfctl; idempotent");
   cmd->add_option("RUN", o->runs, "The runs to tear down");
   cmd->add_flag("--all", o->all, "Tear every run down");
-  cmd->add_option("--jobs,-j", o->jobs, "Steps in flight at once (default 8)")
+  cmd->add_option("--jobs,-j", o->jobs,
+                  fmt::format("Steps in flight at once (default {}, as for up)", run::kDefaultJobs))
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--quiet,-q", o->quiet, "No progress lines on stderr");
   cmd->add_flag("--json", o->json,

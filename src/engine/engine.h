@@ -96,6 +96,10 @@ class Engine {
   virtual void destroy(const std::string& name) = 0;
 
   virtual ContainerInfo inspect(const std::string& name) = 0;
+  /// The pid on the node of the container's init while it runs (inspect().pid unless the
+  /// engine knows it more cheaply); nullopt when it does not run. Never throws for a missing
+  /// container.
+  virtual std::optional<int> init_pid(const std::string& name) { return inspect(name).pid; }
   virtual SystemInfo system_info() = 0;
   virtual bool is_present(const std::string& name) = 0;
   virtual bool is_running(const std::string& name) = 0;

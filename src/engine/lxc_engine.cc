@@ -170,7 +170,9 @@ void LxcEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
 }
 
 void LxcEngine::destroy(const std::string& name) {
-  if (is_present(name)) {
+  // No state query first: lxc-destroy of a container that is not there fails, and only then
+  // does its absence have to be checked.
+  if (exists(lxcpath(name))) {
     process::Command command{.argv = lxc("lxc-destroy", name, {"-f"})};
     auto outcome = run(command, name);
     if (!outcome.ok() && is_present(name)) {

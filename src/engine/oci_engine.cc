@@ -48,7 +48,15 @@ void OciEngine::acquire(const ContainerSpec& spec, bool force) {
   require_input(spec.ports.empty(), "container " + spec.name,
                 "the oci engine cannot publish ports; use network 'host' or docker/podman");
   const std::string dir = state_dir(spec.name);
-  if (keep_existing(spec.name, force, dir)) return;
+  // Every container this engine makes has its state dir from acquire until destroy has deleted
+  // it from the runtime, so with neither the dir nor the runtime's own state dir there is
+  // nothing: one `test` on the node instead of a runtime call.
+  const bool existing =
+      run({.argv = {"test", "-e", dir, "-o", "-e", state_root_ + "/runtime/" + spec.name}}).ok();
+  if (existing) {
+    if (!force) return;
+    destroy(spec.name);
+  }
   prepare_node();
   make_dirs({dir + "/rootfs", dir + "/upper", dir + "/work"}, spec.name);
   const std::string lower = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
@@ -89,6 +97,8 @@ void OciEngine::create(const ContainerSpec& spec) {
     // The runtime's complaint went to the log with the container's output.
     std::string log = read_file(dir + "/container.log").value_or("");
     outcome.err = log.size() > 4096 ? log.substr(log.size() - 4096) : log;
+    // A runtime that is not installed: the script's exec said "not found" (status 127).
+    check_program_exists({.argv = argv}, outcome, spec.name);
     throw command_error("starting the container", spec.name, command, outcome);
   }
 }
@@ -143,6 +153,18 @@ ContainerInfo OciEngine::inspect(const std::string& name) {
     if (info.running && pid > 0) info.pid = pid;
   }
   return info;
+}
+
+std::optional<int> OciEngine::init_pid(const std::string& name) {
+  auto text = read_file(state_dir(name) + "/pid");
+  if (!text) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const int pid = std::stoi(*text, &used);
+    if (pid > 1 && used == text->find_last_not_of(" \n") + 1) return pid;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
 }
 
 SystemInfo OciEngine::system_info() {

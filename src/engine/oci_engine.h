@@ -21,6 +21,8 @@ class OciEngine : public EngineBase {
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
+  /// From the pid file `run` wrote (one read on the node, no runtime call).
+  std::optional<int> init_pid(const std::string& name) override;
   SystemInfo system_info() override;
   std::string logs(const std::string& name) override;
 

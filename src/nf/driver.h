@@ -61,9 +61,11 @@ class NfDriver {
   virtual void prepare(const NfContext& ctx) = 0;
 
   /// Starts the NF inside the running container, detached, its output appended to the
-  /// container's NF log (see nf_log_guest_path). Returns when the NF process exists; readiness
-  /// is probe()'s job. Throws cnfctl::Error when it cannot be started.
-  virtual void start(const NfContext& ctx) = 0;
+  /// container's NF log (see nf_log_guest_path). Returns when the NF process exists, with its
+  /// pid as seen inside the container (from the same exec that started it; nullopt when the NF
+  /// runs no process); readiness is probe()'s job. Throws cnfctl::Error when it cannot be
+  /// started.
+  virtual std::optional<int> start(const NfContext& ctx) = 0;
 
   /// One readiness check; cheap, bounded by `timeout`. Never throws for "not ready yet".
   virtual Readiness probe(const NfContext& ctx, std::chrono::milliseconds timeout) = 0;
@@ -75,6 +77,11 @@ class NfDriver {
   /// Stops the NF inside its container (SIGTERM, then SIGKILL after `grace`). Does nothing when
   /// it is not running or the container is gone. Idempotent.
   virtual void stop(const NfContext& ctx, std::chrono::milliseconds grace) = 0;
+
+  /// Whether `down` must stop() the NF before its container is destroyed (graceful shutdown,
+  /// servers after their clients). False when destroying the container, which kills every
+  /// process in it, is all the NF needs: `down` then skips the stop exec.
+  virtual bool stop_before_destroy() const { return true; }
 
   /// Removes what the NF left on the node: DPDK runtime dir, VPP socket dir, memif socket files
   /// it served. Idempotent; safe after a crash.

@@ -56,9 +56,45 @@ std::optional<int> NfPids::pid_of(engine::Engine& engine, const std::string& con
   }
 }
 
-bool NfPids::alive(engine::Engine& engine, const std::string& container_id) {
-  auto pid = pid_of(engine, container_id);
-  return pid && detached_alive(engine, container_id, *pid);
+bool NfPids::alive(const NfContext& ctx) {
+  const auto& id = ctx.container.id;
+  auto pid = pid_of(ctx.engine, id);
+  if (!pid || *pid <= 1) return false;
+  std::optional<int> init;
+  try {
+    init = ctx.engine.init_pid(id);
+  } catch (const Error&) {
+    return false;
+  }
+  if (!init) return false;  // the container does not run
+  // The NF's stat and, to tell "gone" from "cannot look", the container's own init's.
+  const std::string proc = fmt::format("/proc/{}/root/proc/", *init);
+  process::Command command{
+      .argv = {"cat", "--", proc + std::to_string(*pid) + "/stat", proc + "1/stat"}};
+  command.timeout = kPidFileReadTimeout;
+  std::string out;
+  try {
+    out = ctx.node.run(command).out;
+  } catch (const Error&) {
+  }
+  const std::string nf_line = std::to_string(*pid) + " (";
+  bool init_seen = false;
+  std::size_t at = 0;
+  while (at < out.size()) {
+    auto end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    const auto line = out.substr(at, end - at);
+    at = end + 1;
+    if (line.rfind("1 (", 0) == 0) init_seen = true;
+    if (line.rfind(nf_line, 0) != 0) continue;
+    // The state follows the command name's closing parenthesis: "PID (comm) S ...".
+    const auto paren = line.rfind(") ");
+    if (paren == std::string::npos || paren + 2 >= line.size()) return false;
+    const char state = line[paren + 2];
+    return state != 'Z' && state != 'X';
+  }
+  if (init_seen) return false;
+  return detached_alive(ctx.engine, id, *pid);
 }
 
 Readiness nf_exited(const NfContext& ctx, const std::string& seen) {

@@ -23,9 +23,11 @@ class NfPids {
   /// (an exec). nullopt when neither knows it or the container is gone. Never throws.
   std::optional<int> pid_of(engine::Engine& engine, const std::string& container_id);
 
-  /// True while the NF process of `container_id` exists (not a zombie); false when its pid is
-  /// unknown, it exited, or the container is gone. Never throws.
-  bool alive(engine::Engine& engine, const std::string& container_id);
+  /// True while the NF process of the context's container exists (not a zombie); false when
+  /// its pid is unknown, it exited, or the container is gone. Looked up from the node, without
+  /// an engine exec: the container's /proc as its init sees it (/proc/INIT/root/proc/PID/stat);
+  /// an exec (detached_alive) only when the node does not let the runner read it. Never throws.
+  bool alive(const NfContext& ctx);
 
  private:
   std::mutex mutex_;

@@ -47,23 +47,23 @@ class Scheduler {
         options_(options),
         progress_(progress),
         plan_(journal.snapshot().plan) {
-    for (const auto& c : plan_.containers) phase_[c.name] = Phase::kWaiting;
+    for (const auto& c : plan_.containers) {
+      phase_[c.name] = Phase::kWaiting;
+      ++unready_of_stage_[c.start_stage];
+    }
   }
 
-  // Runs every task; returns when all are ready or, after a failure or cancel, when no task is
-  // in flight any more.
+  // Runs every task on at most --jobs worker threads; returns when all are ready or, after a
+  // failure or cancel, when no task is in flight any more.
   void run(const std::function<bool()>& interrupted) {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      if (!stopping_ && interrupted()) stopping_ = true;
-      if (!stopping_) dispatch_locked();
-      bool all_ready = std::all_of(phase_.begin(), phase_.end(),
-                                   [](const auto& p) { return p.second == Phase::kReady; });
-      if (all_ready || (stopping_ && in_flight_ == 0)) break;
-      cv_.wait_for(lock, milliseconds(50));
+    const std::size_t workers =
+        std::min(std::max<std::size_t>(options_.jobs, 1), plan_.containers.size());
+    std::vector<std::thread> threads;
+    threads.reserve(workers);
+    for (std::size_t i = 0; i < workers; ++i) {
+      threads.emplace_back([this, &interrupted] { work(interrupted); });
     }
-    lock.unlock();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads) t.join();
   }
 
   void stop() {
@@ -76,46 +76,38 @@ class Scheduler {
   const plan::Plan& plan() const { return plan_; }
 
  private:
-  bool stage_open_locked(int stage) const {
-    for (const auto& c : plan_.containers) {
-      if (c.start_stage < stage && phase_.at(c.name) != Phase::kReady) return false;
-    }
-    return true;
-  }
+  struct Task {
+    const plan::PlannedContainer* container = nullptr;
+    void (Scheduler::*work)(const plan::PlannedContainer&) = nullptr;
+    Phase done = Phase::kReady;
+  };
 
-  void dispatch_locked() {
-    const std::size_t node_jobs = options_.node_jobs == 0 ? options_.jobs : options_.node_jobs;
-    for (const auto& c : plan_.containers) {
-      if (in_flight_ >= std::max<std::size_t>(options_.jobs, 1)) return;
-      if (node_in_flight_[c.node] >= std::max<std::size_t>(node_jobs, 1)) continue;
-      auto& phase = phase_[c.name];
-      if (phase == Phase::kWaiting) {
-        phase = Phase::kCreating;
-        launch_locked(
-            c, [this](const plan::PlannedContainer& pc) { create(pc); }, Phase::kCreated);
-      } else if (phase == Phase::kCreated && stage_open_locked(c.start_stage)) {
-        phase = Phase::kStarting;
-        launch_locked(
-            c, [this](const plan::PlannedContainer& pc) { start(pc); }, Phase::kReady);
+  // One worker: takes the next task that may run, runs it, records its outcome; every phase
+  // change wakes the others (no polling). Ends when all are ready or the run is stopping.
+  void work(const std::function<bool()>& interrupted) {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      if (!stopping_ && interrupted()) stopping_ = true;
+      if (stopping_ || ready_ == plan_.containers.size()) break;
+      auto task = next_task_locked();
+      if (!task) {
+        cv_.wait(lock);
+        continue;
       }
-    }
-  }
-
-  void launch_locked(const plan::PlannedContainer& c,
-                     std::function<void(const plan::PlannedContainer&)> work, Phase done) {
-    ++in_flight_;
-    ++node_in_flight_[c.node];
-    threads_.emplace_back([this, &c, work = std::move(work), done] {
+      const auto& c = *task->container;
+      ++in_flight_;
+      ++node_in_flight_[c.node];
+      lock.unlock();
       std::optional<Failure> failed;
       bool cancelled = false;
       try {
-        work(c);
+        (this->*task->work)(c);
       } catch (const Cancelled&) {
         cancelled = true;
       } catch (const std::exception& e) {
         failed = Failure{c.name, current_step(c.name), e.what()};
       }
-      std::lock_guard lock(mutex_);
+      lock.lock();
       --in_flight_;
       --node_in_flight_[c.node];
       if (failed) {
@@ -125,10 +117,44 @@ class Scheduler {
       } else if (cancelled) {
         phase_[c.name] = Phase::kFailed;
       } else {
-        phase_[c.name] = done;
+        phase_[c.name] = task->done;
+        if (task->done == Phase::kReady) {
+          ++ready_;
+          --unready_of_stage_[c.start_stage];
+        }
       }
       cv_.notify_all();
-    });
+    }
+    cv_.notify_all();
+  }
+
+  // Stage `stage` may start when every container of a lower stage is ready.
+  bool stage_open_locked(int stage) const {
+    for (const auto& [s, unready] : unready_of_stage_) {
+      if (s < stage && unready > 0) return false;
+    }
+    return true;
+  }
+
+  // The first container (in plan order) with a step that may run now, its phase advanced.
+  std::optional<Task> next_task_locked() {
+    if (in_flight_ >= std::max<std::size_t>(options_.jobs, 1)) return std::nullopt;
+    const std::size_t node_jobs =
+        std::max<std::size_t>(options_.node_jobs == 0 ? options_.jobs : options_.node_jobs, 1);
+    for (const auto& c : plan_.containers) {
+      auto& phase = phase_[c.name];
+      if (phase != Phase::kWaiting && phase != Phase::kCreated) continue;
+      if (node_in_flight_[c.node] >= node_jobs) continue;
+      if (phase == Phase::kWaiting) {
+        phase = Phase::kCreating;
+        return Task{&c, &Scheduler::create, Phase::kCreated};
+      }
+      if (stage_open_locked(c.start_stage)) {
+        phase = Phase::kStarting;
+        return Task{&c, &Scheduler::start, Phase::kReady};
+      }
+    }
+    return std::nullopt;
   }
 
   std::string current_step(const std::string& name) {
@@ -141,9 +167,11 @@ class Scheduler {
     return stopping_;
   }
 
-  // Records the intent of `step`, runs `action`, records it done.
+  // Records the intent of `step`, runs `action`, records it done (with `also`, in the same
+  // journal save).
   template <class F>
-  void step(const plan::PlannedContainer& c, Step s, F&& action) {
+  void step(const plan::PlannedContainer& c, Step s, F&& action,
+            const std::function<void(ContainerRecord&)>& also = {}) {
     if (stopping()) throw Cancelled{};
     {
       std::lock_guard lock(mutex_);
@@ -153,7 +181,11 @@ class Scheduler {
     pause(to_string(s));
     if (options_.before_step) options_.before_step(c.name, s);
     action();
-    journal_.record(c.name, s, StepState::kDone);
+    journal_.update([&](Journal& j) {
+      auto& record = j.containers[c.name];
+      record.steps[s] = StepState::kDone;
+      if (also) also(record);
+    });
     pause(std::string(to_string(s)) + ":done");
   }
 
@@ -183,16 +215,24 @@ class Scheduler {
     auto& driver = env_.driver_of(c);
     const auto ctx = env_.context_of(c);
     const auto started = Clock::now();
-    step(c, Step::kStart, [&] { driver.start(ctx); });
-    // The NF's pid inside its container, from the pid file start() wrote (one exec); for
-    // `ps --json` and post-mortems. Unknown (nullopt) is not a failure: readiness decides.
-    if (auto pid = nf::NfPids().pid_of(ctx.engine, c.id)) {
-      journal_.update([&](Journal& j) { j.containers[c.name].nf_pid = *pid; });
-    }
+    // The NF's pid inside its container, as start() learnt it, is journalled with the step's
+    // done; for `ps --json` and post-mortems. Unknown (nullopt) is not a failure: readiness
+    // decides.
+    std::optional<int> pid;
+    step(
+        c, Step::kStart, [&] { pid = driver.start(ctx); },
+        [&](ContainerRecord& r) {
+          if (pid) r.nf_pid = *pid;
+        });
     progress_.say(c.name, "NF started");
-    step(c, Step::kReady, [&] { wait_ready(c, driver, ctx, started); });
-    const long long after = progress_.elapsed().count();
-    journal_.update([&](Journal& j) { j.containers[c.name].ready_after = after; });
+    long long after = 0;
+    step(
+        c, Step::kReady,
+        [&] {
+          wait_ready(c, driver, ctx, started);
+          after = progress_.elapsed().count();
+        },
+        [&](ContainerRecord& r) { r.ready_after = after; });
     progress_.say(
         c.name,
         fmt::format("ready ({} ms after NF start)",
@@ -219,10 +259,11 @@ class Scheduler {
   std::map<std::string, Phase> phase_;
   std::map<std::string, std::string> steps_;
   std::map<std::string, std::size_t> node_in_flight_;
+  std::map<int, std::size_t> unready_of_stage_;  // containers not ready yet, by start stage
   std::size_t in_flight_ = 0;
+  std::size_t ready_ = 0;
   bool stopping_ = false;
   std::optional<Failure> failure_;
-  std::vector<std::thread> threads_;
   std::atomic<bool> paused_{false};
 };
 

@@ -137,13 +137,15 @@ class FakeDriver : public nf::NfDriver {
   FakeDriver(World& world, std::map<std::string, DriverBehaviour>& behaviour)
       : world_(world), behaviour_(behaviour) {}
   void prepare(const nf::NfContext& ctx) override { world_.log("prepare " + ctx.container.name); }
-  void start(const nf::NfContext& ctx) override {
+  std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& name = ctx.container.name;
     if (behaviour_[name].fail_start) throw Error("cannot start " + name);
     world_.log("start " + name);
     std::lock_guard lock(world_.mutex);
     world_.running_nfs.insert(name);
-    world_.nf_pids[ctx.container.id] = 100 + static_cast<int>(world_.nf_pids.size());
+    const int pid = 100 + static_cast<int>(world_.nf_pids.size());
+    world_.nf_pids[ctx.container.id] = pid;
+    return pid;
   }
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds) override {
     const auto& name = ctx.container.name;

@@ -308,9 +308,23 @@ void RunLock::remove_run() {
   fsync_dir(runs_dir());
 }
 
+bool RunLock::remove_if_abandoned(const std::string& run) {
+  if (!is_safe_name(run) || JournalFile::exists(run)) return false;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(run_state_dir(run), ec)) return false;
+  try {
+    RunLock lock(run, true);  // the dir exists; throws when another cnfctl holds the lock
+    if (JournalFile::exists(run)) return false;
+    lock.remove_run();
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 JournalFile::JournalFile(Journal journal) : journal_(std::move(journal)) {
-  std::lock_guard lock(mutex_);
-  save_locked();
+  std::unique_lock lock(mutex_);
+  save_through(lock, ++changes_);
 }
 
 Journal JournalFile::read(const std::string& run) {
@@ -345,8 +359,31 @@ Journal JournalFile::snapshot() const {
   return journal_;
 }
 
-void JournalFile::save_locked() {
-  write_file_atomically(journal_path(journal_.run), journal_.to_json().dump(1) + "\n");
+void JournalFile::save_through(std::unique_lock<std::mutex>& lock, std::uint64_t change) {
+  while (saved_ < change) {
+    if (saving_) {
+      saved_cv_.wait(lock);
+      continue;
+    }
+    // This thread writes everything applied so far; changes made meanwhile wait for the next.
+    saving_ = true;
+    const std::uint64_t covers = changes_;
+    const std::string path = journal_path(journal_.run);
+    std::string bytes = journal_.to_json().dump(1) + "\n";
+    lock.unlock();
+    try {
+      write_file_atomically(path, bytes);
+    } catch (...) {
+      lock.lock();
+      saving_ = false;
+      saved_cv_.notify_all();
+      throw;
+    }
+    lock.lock();
+    saving_ = false;
+    saved_ = std::max(saved_, covers);
+    saved_cv_.notify_all();
+  }
 }
 
 }  // namespace cnfctl::run

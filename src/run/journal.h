@@ -5,6 +5,8 @@
 // fsync of the directory) and <state_dir()>/runs/<run>/lock (flock while a command works on it).
 #pragma once
 
+#include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -131,6 +133,11 @@ class RunLock {
   /// destruction). Never throws.
   void remove_run();
 
+  /// Removes the state dir of `run` when it holds no journal and nobody holds its lock: what a
+  /// cnfctl killed inside remove_run() (journal gone, dir not yet) leaves. Returns true when it
+  /// removed it. Never throws.
+  static bool remove_if_abandoned(const std::string& run);
+
  private:
   std::string run_;
   int fd_ = -1;
@@ -147,13 +154,16 @@ class JournalFile {
   /// True when `run` has a journal file.
   static bool exists(const std::string& run);
 
-  /// Applies `change` to the journal and saves it, under a mutex. Throws cnfctl::Error when it
-  /// cannot be saved (the change stays applied in memory).
+  /// Applies `change` to the journal and returns once a save that includes it is on disk.
+  /// Saves are grouped: while one thread writes the file, the changes of others queue up and
+  /// the next write carries them all (one fsync for many steps when containers work in
+  /// parallel), so every caller still returns only after its change is durable. Throws
+  /// cnfctl::Error when it cannot be saved (the change stays applied in memory).
   template <class F>
   void update(F&& change) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     change(journal_);
-    save_locked();
+    save_through(lock, ++changes_);
   }
   /// Records `state` of `step` for container `name` and saves.
   void record(const std::string& name, Step step, StepState state);
@@ -161,9 +171,14 @@ class JournalFile {
   Journal snapshot() const;
 
  private:
-  void save_locked();
+  /// Returns once change number `change` is saved; the caller holds `lock` on mutex_.
+  void save_through(std::unique_lock<std::mutex>& lock, std::uint64_t change);
   mutable std::mutex mutex_;
+  std::condition_variable saved_cv_;
   Journal journal_;
+  std::uint64_t changes_ = 0;  // changes applied to journal_
+  std::uint64_t saved_ = 0;    // changes on disk
+  bool saving_ = false;        // a thread is writing the file (without the mutex)
 };
 
 }  // namespace cnfctl::run

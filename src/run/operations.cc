@@ -13,6 +13,7 @@
 #include "common/names.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
+#include "run/bring_up.h"
 #include "run/readiness.h"
 #include "run/run_environment.h"
 
@@ -21,6 +22,7 @@ namespace cnfctl::run {
 DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs) {
   require_safe_name(run, "run name", "run");
   if (!JournalFile::exists(run)) {
+    RunLock::remove_if_abandoned(run);
     if (auto when = run_down_at(run)) return DownResult{run, {}, *when};
   }
   RunLock lock(run, false);
@@ -223,7 +225,7 @@ void restart_run(const std::string& run, const std::optional<std::string>& conta
   // Stop: servers (low stages) first, as for down.
   for (int stage : stages) {
     auto which = of_stage(stage);
-    for_each_parallel(which.size(), 0, [&](std::size_t i) {
+    for_each_parallel(which.size(), kDefaultJobs, [&](std::size_t i) {
       try {
         env.driver_of(*which[i]).stop(env.context_of(*which[i]), kNfStopGrace);
         progress.say(which[i]->name, "NF stopped");
@@ -238,16 +240,15 @@ void restart_run(const std::string& run, const std::optional<std::string>& conta
   // Start stage by stage; a stage starts only when the previous one is ready.
   for (int stage : stages) {
     auto which = of_stage(stage);
-    for_each_parallel(which.size(), 0, [&](std::size_t i) {
+    for_each_parallel(which.size(), kDefaultJobs, [&](std::size_t i) {
       const auto& c = *which[i];
       try {
         auto& driver = env.driver_of(c);
         auto ctx = env.context_of(c);
         driver.prepare(ctx);
         const auto started = std::chrono::steady_clock::now();
-        driver.start(ctx);
         // The new NF's pid replaces the old one in the journal (`ps --json`).
-        auto pid = nf::NfPids().pid_of(ctx.engine, c.id);
+        const auto pid = driver.start(ctx);
         journal_file.update([&](Journal& j) { j.containers[c.name].nf_pid = pid; });
         wait_ready(driver, ctx, timeout_ready, started, [](std::chrono::milliseconds d) {
           std::this_thread::sleep_for(d);

@@ -93,9 +93,11 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
     std::vector<const plan::PlannedContainer*> which;
     for (const auto& c : journal.plan.containers) {
       const auto* r = record_of(c);
-      if (c.start_stage == stage && r && r->touched(Step::kStart)) which.push_back(&c);
+      if (c.start_stage != stage || !r || !r->touched(Step::kStart)) continue;
+      ++result.nfs_stopped;
+      // An NF that needs no stop of its own dies with its container in step 2.
+      if (env.driver_of(c).stop_before_destroy()) which.push_back(&c);
     }
-    result.nfs_stopped += which.size();
     each_container(which, jobs, "stop NF", result.errors, [&](const plan::PlannedContainer& c) {
       env.driver_of(c).stop(env.context_of(c), kNfStopGrace);
       progress.say(c.name, "NF stopped");
@@ -104,6 +106,8 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
 
   // 2. Containers: destroy is idempotent, so every container whose acquire was intended. An
   // unreachable daemon clears only containers whose create was never intended (tear_down.h).
+  // No engine stop first: the NFs that need a graceful end had it in step 1, and destroy kills
+  // what still runs (the idle init).
   std::vector<const plan::PlannedContainer*> touched;
   for (const auto& c : journal.plan.containers) {
     const auto* r = record_of(c);
@@ -115,11 +119,6 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
     const auto& record = *record_of(c);
     auto& engine = env.engine_of(c);
     try {
-      try {
-        engine.stop(c.id, kContainerStopGrace);
-      } catch (const Error&) {
-        // destroy below removes it anyway (it kills what still runs)
-      }
       engine.destroy(c.id);
     } catch (const std::exception& e) {
       if (!is_daemon_unreachable(e)) throw;

@@ -15,11 +15,11 @@ namespace cnfctl::run {
 
 /// How long an NF gets between SIGTERM and SIGKILL.
 inline constexpr std::chrono::milliseconds kNfStopGrace{3000};
-/// How long a container's init gets between SIGTERM and SIGKILL.
-inline constexpr std::chrono::milliseconds kContainerStopGrace{2000};
 
 struct TeardownResult {
-  std::size_t nfs_stopped = 0;         // NFs whose start was at least intended
+  /// NFs whose start was at least intended: stopped by their driver, or (a driver that needs
+  /// no stop_before_destroy) with their container.
+  std::size_t nfs_stopped = 0;
   std::size_t containers_removed = 0;  // containers destroyed (their acquire was intended)
   /// Containers whose acquire was intended but whose create never was, left alone because their
   /// engine's daemon cannot be reached (see the rule at tear_down()).
@@ -35,7 +35,7 @@ struct TeardownResult {
 bool is_daemon_unreachable(const std::exception& error);
 
 /// Removes everything `journal` says this run created or may have created (intent recorded):
-/// stops the NFs stage by stage (servers first), stops and destroys the containers, runs every
+/// stops the NFs that need it stage by stage (servers first), destroys the containers, runs every
 /// driver's cleanup, removes the run's node directories. Every step is idempotent (destroying a
 /// container that does not exist succeeds) and runs even when an earlier one failed; failures
 /// are collected in the result, never thrown. Does not touch the journal file.

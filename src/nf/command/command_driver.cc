@@ -14,15 +14,17 @@ class CommandDriver : public NfDriver {
  public:
   void prepare(const NfContext&) override {}
 
-  void start(const NfContext& ctx) override {
+  std::optional<int> start(const NfContext& ctx) override {
     const auto& c = ctx.container;
-    pids_.remember(c.id, start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env));
+    const int pid = start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    pids_.remember(c.id, pid);
+    return pid;
   }
 
   Readiness probe(const NfContext& ctx, std::chrono::milliseconds timeout) override {
     const auto& c = ctx.container;
     if (!c.nf.probe) {
-      if (pids_.alive(ctx.engine, c.id)) return {true, "the process runs", false};
+      if (pids_.alive(ctx)) return {true, "the process runs", false};
       return nf_exited(ctx, "no probe; the process must keep running");
     }
     engine::ExecRequest request;
@@ -38,7 +40,7 @@ class CommandDriver : public NfDriver {
     if (outcome.ok()) return {true, "probe exited 0", false};
     std::string seen = fmt::format("probe {} {}", process::posix_quote_argv(*c.nf.probe),
                                    outcome.describe_status());
-    if (!pids_.alive(ctx.engine, c.id)) return nf_exited(ctx, seen);
+    if (!pids_.alive(ctx)) return nf_exited(ctx, seen);
     return {false, seen, false};
   }
 
@@ -50,6 +52,10 @@ class CommandDriver : public NfDriver {
     stop_detached(ctx.engine, c.id, 0, "", grace);
     pids_.forget(c.id);
   }
+
+  // A plain command has no shutdown protocol and nothing on the node: it dies with its
+  // container (`restart` still stops it with SIGTERM and grace).
+  bool stop_before_destroy() const override { return false; }
 
   void cleanup(const NfContext&) override {}
 

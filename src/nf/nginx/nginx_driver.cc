@@ -32,9 +32,11 @@ class NginxDriver : public nf::NfDriver {
   // the container. That dir must exist before its nginx.conf is copied in.
   void prepare(const nf::NfContext& ctx) override { nf::make_guest_dirs_for_files(ctx); }
 
-  void start(const nf::NfContext& ctx) override {
+  std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
-    pids_.remember(c.id, nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env));
+    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    pids_.remember(c.id, pid);
+    return pid;
   }
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
@@ -56,7 +58,7 @@ class NginxDriver : public nf::NfDriver {
         seen += fmt::format(" (nginx on node {}, reached through {})", ctx.container.node,
                             ctx.node.name());
     }
-    if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
+    if (!pids_.alive(ctx)) return nf::nf_exited(ctx, seen);
     return nf::Readiness{false, seen, false};
   }
 

@@ -53,10 +53,11 @@ class TestpmdDriver : public nf::NfDriver {
     remove_served_sockets(ctx);
   }
 
-  void start(const nf::NfContext& ctx) override {
+  std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
-    int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
     pids_.remember(c.id, pid);
+    return pid;
   }
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
@@ -85,7 +86,7 @@ class TestpmdDriver : public nf::NfDriver {
     } catch (const Error& e) {
       seen = e.describe();
     }
-    if (!pids_.alive(ctx.engine, ctx.container.id)) return exited(ctx);
+    if (!pids_.alive(ctx)) return exited(ctx);
     return nf::Readiness{false, seen, false};
   }
 

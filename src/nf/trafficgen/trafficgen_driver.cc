@@ -44,10 +44,12 @@ class TrafficgenDriver : public nf::NfDriver {
     remove_stale_sockets(ctx);
   }
 
-  void start(const nf::NfContext& ctx) override {
+  std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
-    if (runs_nothing(c)) return;
-    pids_.remember(c.id, nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env));
+    if (runs_nothing(c)) return std::nullopt;
+    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    pids_.remember(c.id, pid);
+    return pid;
   }
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
@@ -65,7 +67,7 @@ class TrafficgenDriver : public nf::NfDriver {
     } catch (const Error& e) {
       seen = "control socket " + socket + " does not answer yet: " + e.describe();
     }
-    if (!pids_.alive(ctx.engine, c.id)) return nf::nf_exited(ctx, seen);
+    if (!pids_.alive(ctx)) return nf::nf_exited(ctx, seen);
     return {false, seen, false};
   }
 

@@ -98,9 +98,11 @@ class VppDriver : public nf::NfDriver {
     nf::make_guest_dirs_for_files(ctx);  // /etc/vpp for startup.conf and the exec script
   }
 
-  void start(const nf::NfContext& ctx) override {
+  std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
-    pids_.remember(c.id, nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env));
+    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    pids_.remember(c.id, pid);
+    return pid;
   }
 
   nf::Readiness probe(const nf::NfContext& ctx, milliseconds timeout) override {
@@ -150,7 +152,7 @@ class VppDriver : public nf::NfDriver {
     } catch (const Error& e) {
       seen += (seen.empty() ? "" : "; ") + e.describe() + remote_note(ctx);
     }
-    if (!pids_.alive(ctx.engine, ctx.container.id)) return nf::nf_exited(ctx, seen);
+    if (!pids_.alive(ctx)) return nf::nf_exited(ctx, seen);
     return nf::Readiness{false, seen, false};
   }
 
