@@ -265,9 +265,19 @@ WiringPlan PlanBuilder::build() {
         bad_input(fmt::format("{} needs a vswitch container on {}", to_string(r.kind),
                               dut_label(dut.name)));
       }
-      if (dut.generator || dut.sink) {
-        bad_input(fmt::format("{} takes traffic from the NICs: no generator or sink container",
-                              to_string(r.kind)));
+      if (!r.memif_ports && (dut.generator || dut.sink)) {
+        bad_input(
+            fmt::format("{} takes traffic from the NICs: no generator or sink container "
+                        "(unless memif ports stand for the NICs)",
+                        to_string(r.kind)));
+      }
+      if (r.memif_ports && dut.index == 1 && dut.sink) {
+        bad_input(fmt::format("{} with memif ports: the sink belongs on DUT2, not on {}",
+                              to_string(r.kind), dut_label(dut.name)));
+      }
+      if (r.memif_ports && dut.index != 1 && dut.generator) {
+        bad_input(fmt::format("{} with memif ports: the generator belongs on DUT1, not on {}",
+                              to_string(r.kind), dut_label(dut.name)));
       }
     }
 
@@ -275,6 +285,7 @@ WiringPlan PlanBuilder::build() {
     for (const auto& [id, nf] : dut.nfs) entries.push_back(nf_entry(dut, id, *nf));
     if (is_vswitch_kind(r.kind)) {
       entries.push_back(ipsec_vswitch(dut));
+      add_port_ends(dut, entries);
     } else if (is_snake_kind(r.kind)) {
       connect_traffic_ends(dut, entries);
     }

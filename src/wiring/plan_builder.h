@@ -65,6 +65,9 @@ class PlanBuilder {
   void add_pipeline_links(ContainerWiring& c, const Dut& dut) const;
   void add_ipsec_links(ContainerWiring& c, const Dut& dut) const;
   ContainerWiring ipsec_vswitch(const Dut& dut) const;
+  ContainerWiring memif_port_vswitch(const Dut& dut) const;
+  void add_bridged_instances(ContainerWiring& c, const Dut& dut) const;
+  void add_port_ends(const Dut& dut, std::vector<ContainerWiring>& entries) const;
   void connect_traffic_ends(const Dut& dut, std::vector<ContainerWiring>& entries) const;
 
   const WiringRequest& request_;

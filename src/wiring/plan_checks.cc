@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "common/error.h"
 #include "wiring/plan_builder.h"
@@ -10,9 +11,12 @@
 namespace cnfctl::wiring::detail {
 
 // Every socket file is created by exactly one container, and every slave's socket has a master
-// in the plan. A clash (e.g. a container named "pipe" in pipeline_ip4) is bad input.
+// in the plan. A clash (e.g. a container named "pipe" in pipeline_ip4) is bad input. A link to
+// another DUT (the DUT link of memif ports) is checked on its master's side.
 void check_sockets(const std::vector<ContainerWiring>& entries, const std::string& dut) {
   std::map<std::string, std::string> server_of;
+  std::set<std::string> names;
+  for (const auto& c : entries) names.insert(c.name);
   for (const auto& c : entries) {
     for (const auto& l : c.links) {
       if (!l.is_server()) continue;
@@ -25,7 +29,7 @@ void check_sockets(const std::vector<ContainerWiring>& entries, const std::strin
   }
   for (const auto& c : entries) {
     for (const auto& l : c.links) {
-      if (l.is_server()) continue;
+      if (l.is_server() || names.count(l.peer) == 0) continue;
       auto it = server_of.find(l.socket_file);
       if (it == server_of.end() || it->second != l.peer) {
         throw Error(fmt::format("internal: slave memif of '{}' on '{}' has no master '{}'", c.name,
@@ -35,7 +39,8 @@ void check_sockets(const std::vector<ContainerWiring>& entries, const std::strin
   }
 }
 
-// start_stage = 1 + the highest stage of the servers a container is a client of.
+// start_stage = 1 + the highest stage of the servers a container is a client of (on this DUT:
+// a VPP slave on another DUT's socket retries until it connects).
 void assign_start_stages(std::vector<ContainerWiring>& entries) {
   std::map<std::string, ContainerWiring*> by_name;
   for (auto& c : entries) by_name.emplace(c.name, &c);
@@ -49,7 +54,9 @@ void assign_start_stages(std::vector<ContainerWiring>& entries) {
     int s = 0;
     for (const auto& l : c.links) {
       if (l.is_server() || l.peer.empty()) continue;
-      s = std::max(s, self(self, *by_name.at(l.peer)) + 1);
+      auto peer = by_name.find(l.peer);
+      if (peer == by_name.end()) continue;
+      s = std::max(s, self(self, *peer->second) + 1);
     }
     stage[c.name] = s;
     c.start_stage = s;
