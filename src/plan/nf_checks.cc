@@ -90,6 +90,25 @@ void require_vpp_cpu_rules(const nf::PlannedContainer& c, const topology::Contai
   }
 }
 
+void check_nginx_container(const nf::PlannedContainer& c, const topology::ContainerGroup& group,
+                           const std::string& ldpreload_library) {
+  const auto& o = group.nf.nginx();
+  const auto& where = group.nf.where;
+  require_visible_in_container(c, o.binary, "the nginx binary", where.of("binary"));
+  if (!o.ldpreload) return;
+  const auto& preload_where = o.ldp ? o.ldp->where : where.of("ldpreload");
+  if (!ldpreload_library.empty()) {
+    require_visible_in_container(c, ldpreload_library, "the VCL LD_PRELOAD library",
+                                 o.ldp && !o.ldp->library.empty() ? o.ldp->where : preload_where);
+  }
+  // With `ldp` cnfctl writes the VCL config into the container; without, VCL reads the file the
+  // node has at that path, which the container must see.
+  if (!o.ldp) {
+    require_visible_in_container(c, o.vcl_config, "the VCL config file",
+                                 where.has("vcl_config") ? where.of("vcl_config") : preload_where);
+  }
+}
+
 void check_vpp_container(const nf::PlannedContainer& c, const topology::ContainerGroup& group,
                          const topology::Node& node, const FileFacts& facts) {
   const auto& o = group.nf.vpp();

@@ -42,6 +42,12 @@ void require_visible_in_container(const nf::PlannedContainer& c, const std::stri
 /// the workers.
 void require_vpp_cpu_rules(const nf::PlannedContainer& c, const topology::ContainerGroup& group);
 
+/// The paths an nginx NF reads inside its container (see above): its binary; with ldpreload,
+/// the LD_PRELOAD library `ldpreload_library` and, unless cnfctl writes it (`ldp`), the VCL
+/// config file. Throws Error::bad_input at the option that names the path.
+void check_nginx_container(const nf::PlannedContainer& c, const topology::ContainerGroup& group,
+                           const std::string& ldpreload_library);
+
 /// Every check above for a VPP container group member: binary, vppctl and plugin dir visible,
 /// cpu rules, plugins present (when `facts` can tell). Throws Error::bad_input.
 void check_vpp_container(const nf::PlannedContainer& c, const topology::ContainerGroup& group,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "common/error.h"
@@ -37,6 +38,16 @@ constexpr const char* kVclGuestSocketDir = "/run/cnfctl-vcl";
 constexpr const char* kVppAppSocket = "app_ns_sockets/default";
 // VCL's LD_PRELOAD library, relative to the prefix VPP's binary is in (<prefix>/bin/vpp).
 constexpr const char* kVclLdpreloadLibrary = "lib/x86_64-linux-gnu/libvcl_ldpreload.so";
+
+// `bytes` random bytes as hex digits (IPsec keys).
+std::string random_hex_key(std::size_t bytes) {
+  std::random_device device;
+  std::string hex;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    hex += fmt::format("{:02x}", static_cast<unsigned>(device() & 0xffU));
+  }
+  return hex;
+}
 
 // Names of a host veth pair for container `id`: "cnfh-<hash>" (node end) and "cnfv-<hash>"
 // (VPP's end); Linux interface names hold at most 15 characters.
@@ -275,8 +286,15 @@ struct Builder {
     }
     request.rx_queues = static_cast<int>(topo.topology.rx_queues);
     const auto& ipsec = topo.topology.ipsec;
-    request.ipsec = {ipsec.dut1_if1_ip4, ipsec.dut2_if1_ip4, ipsec.dut2_if2_ip4, ipsec.laddr_ip4,
-                     ipsec.raddr_ip4};
+    request.ipsec = {ipsec.dut1_if1_ip4, ipsec.dut2_if1_ip4, ipsec.dut2_if2_ip4,
+                     ipsec.laddr_ip4,    ipsec.raddr_ip4,    ""};
+    const auto kind = topo.topology.kind;
+    if (kind == topology::TopologyKind::kChainVswitch ||
+        kind == topology::TopologyKind::kChainIpsec) {
+      // As CSIT's IPsecUtil: a fresh key per run, the same on both DUTs.
+      request.ipsec.crypto_key = random_hex_key(16);
+    }
+    request.memif_ports = topo.topology.ports == topology::PortKind::kMemif;
     wiring = located(topo.topology.where.self, [&] { return wiring::build_wiring_plan(request); });
   }
 
@@ -573,7 +591,8 @@ struct Builder {
       vpp::HostStackSettings host_stack;
       host_stack.use_app_socket_api = true;
       conf = vpp::host_stack_startup_conf(s, cpus, host_stack).render();
-    } else if (kind == topology::TopologyKind::kChainVswitch && c.role == Role::kVswitch) {
+    } else if (kind == topology::TopologyKind::kChainVswitch && c.role == Role::kVswitch &&
+               !wiring->at(c.name).physical.empty()) {
       std::vector<std::string> pci;
       for (const auto& nic : wiring->at(c.name).physical) pci.push_back(nic.pci);
       conf = vpp::vswitch_startup_conf(s, cpus, topo.topology.rx_queues, pci).render();
@@ -692,6 +711,7 @@ struct Builder {
                                             kVclLdpreloadLibrary)
                                 : o.ldp->library;
     }
+    check_nginx_container(c, group, n.ldpreload_library);
     auto launch = nginx::render_nginx(n, c.cpus);
     c.nf.files.push_back({launch.config_path, std::move(launch.config)});
     c.nf.argv = std::move(launch.argv);

@@ -168,6 +168,30 @@ void check_nf_count(Topology& topology) {
   }
 }
 
+// `ports: memif`: the vswitches' ports are memifs on one machine, DUT1's and DUT2's vswitch
+// joined by one (the DUT1-DUT2 link): two DUTs, both local, no physical interfaces.
+void check_memif_ports(const Topology& topology, const Node& node, std::size_t duts) {
+  const auto& spec = topology.topology;
+  if (duts != 2) {
+    fail(spec.where.of("ports"),
+         fmt::format("ports: memif wires DUT1 and DUT2 of topology kind {} (the IPsec tunnels "
+                     "join them): 2 nodes with role nf containers, this file has {}",
+                     to_string(spec.kind), duts));
+  }
+  if (node.type != NodeKind::kLocal) {
+    fail(spec.where.of("ports"),
+         fmt::format("ports: memif joins the DUTs' vswitches with a memif on this machine; node "
+                     "'{}' is not local",
+                     node.name));
+  }
+  if (!node.interfaces.empty()) {
+    fail(node.where.has("interfaces") ? node.where.of("interfaces") : spec.where.of("ports"),
+         fmt::format("interfaces: with ports: memif the vswitch has no physical interfaces; node "
+                     "'{}' lists {}",
+                     node.name, node.interfaces.size()));
+  }
+}
+
 void check_kind_requirements(const Topology& topology) {
   const auto& spec = topology.topology;
   const auto kind = spec.kind;
@@ -202,6 +226,10 @@ void check_kind_requirements(const Topology& topology) {
                          vswitch->prefix, to_string(vswitch->nf.kind)));
       }
       const auto& node = topology.nodes.at(node_name);
+      if (spec.ports == PortKind::kMemif) {
+        check_memif_ports(topology, node, nf_groups.size());
+        continue;
+      }
       if (node.interfaces.size() != 2) {
         fail(node.where.has("interfaces") ? node.where.of("interfaces") : spec.where.of("kind"),
              fmt::format("interfaces: the vswitch of topology kind {} bridges 2 physical "

@@ -56,6 +56,8 @@ inline constexpr std::array<EnumName<TopologyKind>, 9> kTopologyKindNames{{
 inline constexpr std::array<EnumName<RxMode>, 3> kRxModeNames{{
     {"interrupt", RxMode::kInterrupt}, {"polling", RxMode::kPolling},
     {"adaptive", RxMode::kAdaptive}}};
+inline constexpr std::array<EnumName<PortKind>, 2> kPortKindNames{{
+    {"nic", PortKind::kNic}, {"memif", PortKind::kMemif}}};
 inline constexpr std::array<EnumName<CpuPolicy>, 4> kCpuPolicyNames{{
     {"auto", CpuPolicy::kAuto}, {"csit", CpuPolicy::kCsit}, {"shared", CpuPolicy::kShared},
     {"none", CpuPolicy::kNone}}};

@@ -41,9 +41,9 @@ constexpr std::array<std::string_view, 6> kSshOnlyKeys{"host", "port", "user",
                                                        "key",  "sudo", "ssh_options"};
 constexpr std::array<std::string_view, 3> kPathsKeys{"socket_dir", "guest_socket_dir",
                                                      "vpp_socket_base"};
-constexpr std::array<std::string_view, 10> kTopologyKeys{
-    "kind",       "chains",          "nodes_per_chain", "tg_mac",  "tg_ip4",
-    "interfaces", "interface_names", "rx_queues",       "rx_mode", "ipsec"};
+constexpr std::array<std::string_view, 11> kTopologyKeys{
+    "kind",      "chains",  "nodes_per_chain", "tg_mac", "tg_ip4", "interfaces", "interface_names",
+    "rx_queues", "rx_mode", "ipsec",           "ports"};
 constexpr std::array<std::string_view, 6> kIpsecKeys{"dut1_if1_ip4", "dut1_if2_ip4", "dut2_if1_ip4",
                                                      "dut2_if2_ip4", "laddr_ip4",    "raddr_ip4"};
 constexpr std::array<std::string_view, 7> kCpuKeys{
@@ -558,6 +558,14 @@ void Loader::read_topology(const Field* field, std::vector<std::string>& interfa
                                      to_string(spec.kind)));
     }
     spec.ipsec = read_ipsec(*f);
+  }
+  if (const auto* f = mapping.find("ports")) {
+    if (spec.kind != TopologyKind::kChainIpsec && spec.kind != TopologyKind::kChainVswitch) {
+      fail(f->key_where, fmt::format("ports: only topology kinds chain_vswitch and chain_ipsec "
+                                     "have vswitch ports, this is {}",
+                                     to_string(spec.kind)));
+    }
+    spec.ports = read_enum(*f, kPortKindNames, "port kind", "port kinds");
   }
 }
 

@@ -345,6 +345,22 @@ TEST(LoaderErrors, TopologyKindRequirements) {
   EXPECT_EQ(error_of(with_group("prefix: nf", "topology: {kind: chain, ipsec: {}}\n")),
             "t.yaml:3:25: ipsec: only topology kinds chain_vswitch and chain_ipsec take ipsec "
             "addressing, this is chain");
+  EXPECT_EQ(error_of(with_group("prefix: nf", "topology: {kind: chain, ports: memif}\n")),
+            "t.yaml:3:25: ports: only topology kinds chain_vswitch and chain_ipsec have vswitch "
+            "ports, this is chain");
+  EXPECT_EQ(error_of("containers:\n  - {prefix: vs, role: vswitch, nf: vpp}\n"
+                     "  - {prefix: nf, nf: vpp}\ntopology: {kind: chain_ipsec, ports: memif}\n"),
+            "t.yaml:4:38: ports: memif wires DUT1 and DUT2 of topology kind chain_ipsec (the "
+            "IPsec tunnels join them): 2 nodes with role nf containers, this file has 1");
+  EXPECT_EQ(error_of("nodes:\n  a: {type: local}\n  b: {type: local, interfaces: [\"00:06.0\", "
+                     "\"00:07.0\"]}\ncontainers:\n"
+                     "  - {prefix: av, role: vswitch, nf: vpp, node: a}\n"
+                     "  - {prefix: an, nf: vpp, node: a}\n"
+                     "  - {prefix: bv, role: vswitch, nf: vpp, node: b}\n"
+                     "  - {prefix: bn, nf: vpp, node: b}\n"
+                     "topology: {kind: chain_vswitch, ports: memif}\n"),
+            "t.yaml:3:32: interfaces: with ports: memif the vswitch has no physical interfaces; "
+            "node 'b' lists 2");
   EXPECT_EQ(error_of("x: &a {prefix: nf}\ncontainers:\n  - <<: *a\n"),
             "t.yaml:1:1: unknown key 'x' in the top level; known keys: name, engine, image, "
             "nodes, paths, containers, topology, cpu, traffic");

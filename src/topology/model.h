@@ -300,6 +300,14 @@ enum class TopologyKind {
 /// memif rx-mode of chain_functional.
 enum class RxMode { kInterrupt, kPolling, kAdaptive };
 
+/// What stands where CSIT's chain_vswitch / chain_ipsec vswitch has its two NICs
+/// (`topology.ports`).
+enum class PortKind {
+  kNic,    // the node's two physical interfaces (`interfaces:`), CSIT's design
+  kMemif,  // memif ports on one machine: DUT1's vswitch serves the generator, DUT2's the sink,
+           // and a memif between the two vswitches stands for the DUT1-DUT2 link
+};
+
 /// Tunnel addressing of chain_ipsec (defaults are CSIT's IPsec suite addressing).
 struct IpsecSpec {
   std::string dut1_if1_ip4 = "192.168.10.1";
@@ -324,6 +332,7 @@ struct TopologySpec {
   RxMode rx_mode = RxMode::kInterrupt;  // chain_functional only
   unsigned rx_queues = 1;               // vswitch rx queues per NIC
   IpsecSpec ipsec;                      // chain_ipsec only
+  PortKind ports = PortKind::kNic;      // chain_vswitch, chain_ipsec only
   Locations where;
 
   /// Every kind but kNone creates memif links.

@@ -108,6 +108,10 @@ struct IpsecParams {
   std::string dut2_if2_ip4;  // DUT2's memif2 addresses: <base>.<instance>
   std::string laddr_ip4;     // the network DUT1's NFs route (/8) towards the TG
   std::string raddr_ip4;     // the network DUT2's NFs route (/8) towards the TG
+  /// The aes-gcm-128 key (32 hex digits) of every tunnel, both DUTs. Set: the exec script
+  /// creates the tunnels itself (IpsecTunnel). Empty: they come from CSIT's tunnel file
+  /// (IpsecTunnel::config_guest_path), made outside the plan.
+  std::string crypto_key;
 };
 
 /// Everything build_wiring_plan needs. Pure data: nothing here touches a machine.
@@ -132,6 +136,11 @@ struct WiringRequest {
   TgPorts tg;         // chain_ip4, pipeline_ip4 (MACs); chain_vswitch, chain_ipsec (MACs, IPs)
   int rx_queues = 1;  // the vswitch's rx queues (chain_vswitch)
   IpsecParams ipsec;  // chain_vswitch, chain_ipsec
+
+  /// chain_vswitch / chain_ipsec: memif ports stand where CSIT has the vswitch's two NICs. Needs
+  /// exactly two DUTs on one machine: DUT1's vswitch serves the generator (TG port 1) and the
+  /// DUT link, DUT2's vswitch connects to that link and serves the sink (TG port 2).
+  bool memif_ports = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +165,9 @@ struct MemifLink {
   std::string rx_mode;       // memif rx-mode ("interrupt"); empty: default
   bool use_dma = false;      // memif use-dma (chain_dma)
   int bridge_domain = 0;     // the vswitch's bridge domain of this link (chain_vswitch); 0: none
+  /// A vswitch port standing where CSIT has a NIC (WiringRequest::memif_ports): bridge domain 1
+  /// is the DUT link ("red"), 2 the TG port ("black").
+  bool nic_port = false;
 
   /// True when this end creates the socket (master).
   bool is_server() const { return role == MemifRole::kMaster; }
@@ -180,6 +192,13 @@ struct IpsecTunnel {
   std::string remote_mac;         // the peer NF's memif1 MAC
   std::string routed_network;     // CSIT's raddr_ip4 (routed /8 via the TG)
   std::string config_guest_path;  // <guest dir>/ipsec_create_tunnel_cnf_DUT<n>_<instance>.config
+  /// Set when IpsecParams::crypto_key is: the tunnel the exec script creates (an ipsec
+  /// interface protected by two tunnel-mode SAs, VPP's successor of CSIT's `create ipsec
+  /// tunnel`), the network it routes into the tunnel (DUT1: raddr, DUT2: laddr), its SA ids.
+  std::string crypto_key;
+  std::string tunnel_network;
+  int sa_out = 0;
+  int sa_in = 0;
 
   bool operator==(const IpsecTunnel&) const = default;
 };

@@ -513,5 +513,74 @@ TEST(WiringPlan, RejectsBadInput) {
   expect_bad_input(r, "would be created by both");
 }
 
+// Memif ports for the NICs: DUT1's vswitch serves the generator's port and the DUT link, DUT2's
+// connects to that link and serves the sink. The generator addresses NF instance 1's plaintext
+// memif, laddr -> raddr; the tunnels carry the key.
+WiringRequest memif_port_request() {
+  WiringRequest r = ipsec_request(1);
+  for (auto& dut : r.duts) dut.interfaces.clear();
+  r.memif_ports = true;
+  r.generators = {{"gen1", "dut1"}};
+  r.sinks = {{"sink1", "dut2"}};
+  r.ipsec.crypto_key = "00112233445566778899aabbccddeeff";
+  return r;
+}
+
+TEST(WiringPlan, MemifPortsStandForTheNics) {
+  const WiringPlan plan = build_wiring_plan(memif_port_request());
+  const auto& vs1 = plan.at("DUT1_vswitch");
+  const auto& vs2 = plan.at("DUT2_vswitch");
+  EXPECT_TRUE(vs1.physical.empty());
+  ASSERT_EQ(vs1.links.size(), 4u);  // DUT link, TG port, the instance on sockets 1 and 2
+  EXPECT_TRUE(vs1.links[0].nic_port);
+  EXPECT_EQ(vs1.links[0].socket_file, "memif-DUT1_vswitch-dut");
+  EXPECT_EQ(vs1.links[0].role, MemifRole::kMaster);
+  EXPECT_EQ(vs1.links[0].peer, "DUT2_vswitch");
+  EXPECT_EQ(vs1.links[0].bridge_domain, 1);
+  EXPECT_EQ(vs1.links[1].socket_file, "memif-DUT1_vswitch-tg");
+  EXPECT_EQ(vs1.links[1].peer, "gen1");
+  EXPECT_EQ(vs1.links[1].bridge_domain, 2);
+  EXPECT_EQ(vs1.bridged_instances, std::vector<int>{1});
+  EXPECT_EQ(vs2.links[0].socket_file, "memif-DUT1_vswitch-dut");
+  EXPECT_EQ(vs2.links[0].role, MemifRole::kSlave);
+  EXPECT_EQ(vs2.links[0].peer, "DUT1_vswitch");
+  EXPECT_EQ(vs2.links[1].socket_file, "memif-DUT2_vswitch-tg");
+  EXPECT_EQ(vs2.links[1].peer, "sink1");
+
+  const auto& gen = plan.at("gen1");
+  EXPECT_EQ(gen.role, ContainerRole::kGenerator);
+  ASSERT_EQ(gen.links.size(), 1u);
+  EXPECT_EQ(gen.links[0].socket_file, "memif-DUT1_vswitch-tg");
+  EXPECT_EQ(gen.links[0].role, MemifRole::kSlave);
+  EXPECT_EQ(gen.links[0].mac, "02:00:00:00:00:01");
+  EXPECT_EQ(gen.links[0].neighbor_mac, plan.at("DUT1_CNF1").links[1].mac);
+  EXPECT_EQ(gen.flow_src_ip4, "10.0.0.1");
+  EXPECT_EQ(gen.flow_dst_ip4, "20.0.0.1");
+  EXPECT_EQ(gen.start_stage, 1);
+  const auto& sink = plan.at("sink1");
+  EXPECT_EQ(sink.links[0].socket_file, "memif-DUT2_vswitch-tg");
+  EXPECT_EQ(sink.links[0].mac, "02:00:00:00:00:02");
+
+  const auto& t1 = *plan.at("DUT1_CNF1").tunnel;
+  const auto& t2 = *plan.at("DUT2_CNF1").tunnel;
+  EXPECT_EQ(t1.tunnel_network, "20.0.0.0");
+  EXPECT_EQ(t2.tunnel_network, "10.0.0.0");
+  EXPECT_EQ(t1.sa_out, t2.sa_in);
+  EXPECT_EQ(t1.sa_in, t2.sa_out);
+  EXPECT_EQ(t1.crypto_key, "00112233445566778899aabbccddeeff");
+}
+
+TEST(WiringPlan, MemifPortsRejectMisplacedEnds) {
+  WiringRequest r = memif_port_request();
+  r.sinks = {{"sink1", "dut1"}};
+  expect_bad_input(r, "the sink belongs on DUT2, not on DUT 'dut1'");
+  r = memif_port_request();
+  r.generators = {{"gen1", "dut2"}};
+  expect_bad_input(r, "the generator belongs on DUT1");
+  r = memif_port_request();
+  r.memif_ports = false;
+  expect_bad_input(r, "no generator or sink container");
+}
+
 }  // namespace
 }  // namespace cnfctl::wiring

@@ -293,6 +293,44 @@ set ip neighbor memif2/2 20.20.20.2 02:00:00:00:00:02 static
 )");
 }
 
+// Memif ports for the NICs: made right after the template's sockets, bridged where the NICs
+// were (red: the DUT link, black: the TG port); the NFs' scripts end with their tunnel.
+TEST(ExecScript, MemifPortsAndTunnels) {
+  wiring::WiringRequest r = ipsec_request(1);
+  for (auto& dut : r.duts) dut.interfaces.clear();
+  r.memif_ports = true;
+  r.ipsec.crypto_key = "00112233445566778899aabbccddeeff";
+  const auto plan = wiring::build_wiring_plan(r);
+  const std::string vs2 = render_exec_script(plan, "DUT2_vswitch").text;
+  EXPECT_NE(vs2.find("create memif socket id 2 filename /run/cnfctl/memif/memif-DUT2_vswitch-2\n"
+                     "create memif socket id 3 filename /run/cnfctl/memif/memif-DUT1_vswitch-dut\n"
+                     "create interface memif id 1 socket-id 3 slave\n"
+                     "create memif socket id 4 filename /run/cnfctl/memif/memif-DUT2_vswitch-tg\n"
+                     "create interface memif id 1 socket-id 4 master\n"),
+            std::string::npos)
+      << vs2;
+  EXPECT_NE(vs2.find("set interface l2 bridge memif3/1 1\nset interface l2 bridge memif4/1 2\n"
+                     "set interface state memif3/1 up\nset interface state memif4/1 up\n"),
+            std::string::npos)
+      << vs2;
+
+  const ExecScript nf = render_exec_script(plan, "DUT1_CNF1");
+  EXPECT_EQ(nf.append_guest_file, "");
+  const std::string tunnel = R"(
+ipsec sa add 100001 spi 100001 esp crypto-alg aes-gcm-128 crypto-key 00112233445566778899aabbccddeeff salt 0x0 tunnel src 200.0.0.101 dst 200.0.0.1
+ipsec sa add 200001 spi 200001 esp crypto-alg aes-gcm-128 crypto-key 00112233445566778899aabbccddeeff salt 0x0 tunnel src 200.0.0.1 dst 200.0.0.101
+ipsec itf create instance 1
+ipsec tunnel protect ipsec1 sa-in 200001 sa-out 100001
+set interface unnumbered ipsec1 use memif1/1
+set interface state ipsec1 up
+ip route add 20.0.0.0/8 via ipsec1
+)";
+  ASSERT_GE(nf.text.size(), tunnel.size());
+  EXPECT_EQ(nf.text.substr(nf.text.size() - tunnel.size()), tunnel);
+  EXPECT_NE(render_exec_script(plan, "DUT2_CNF1").text.find("ip route add 10.0.0.0/8 via ipsec1"),
+            std::string::npos);
+}
+
 // Every kind, every VPP container: no $name of the template is left.
 TEST(ExecScript, AllKindsRenderEveryVariable) {
   const std::regex placeholder(R"(\$(\{?[A-Za-z_]))");

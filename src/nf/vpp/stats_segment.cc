@@ -137,7 +137,8 @@ StatsSnapshot read_once(const SegmentView& v) {
     const std::string name = v.string_at(e + 16, kEntryNameSize);
     const bool interface = name.rfind("/if/", 0) == 0;
     const bool error = name.rfind("/err/", 0) == 0;
-    if (!interface && !error) continue;
+    const bool ipsec_sa = name == kIpsecSaCounter;
+    if (!interface && !error && !ipsec_sa) continue;
     switch (type) {
       case StatType::kNameVector:
         if (name == "/if/names") snap.interface_names = names_at(v, value);
@@ -154,7 +155,7 @@ StatsSnapshot read_once(const SegmentView& v) {
         break;
       }
       case StatType::kCounterVectorCombined:
-        if (interface) snap.combined_packets[name] = sum_threads(v, value, 16, name);
+        if (interface || ipsec_sa) snap.combined_packets[name] = sum_threads(v, value, 16, name);
         break;
       default:
         break;

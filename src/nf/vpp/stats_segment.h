@@ -32,13 +32,17 @@ enum class StatType : std::uint32_t {
   kSymlink = 6,
 };
 
+/// The IPsec SAs' combined counter (packets and bytes each SA protected), by SA stat index.
+inline constexpr const char* kIpsecSaCounter = "/net/ipsec/sa";
+
 /// What read_stats() copied out of a segment. Counter vectors are summed over VPP's threads.
 struct StatsSnapshot {
   /// /if/names: interface names by sw_if_index ("local0", "memif1/1"); "" for freed indexes.
   std::vector<std::string> interface_names;
   /// Simple counter vectors ("/if/drops", "/if/rx-miss"), by index.
   std::map<std::string, std::vector<std::uint64_t>> simple;
-  /// Combined counter vectors ("/if/rx", "/if/tx"): packets by index (bytes are not kept).
+  /// Combined counter vectors ("/if/rx", "/if/tx", kIpsecSaCounter): packets by index (bytes
+  /// are not kept).
   std::map<std::string, std::vector<std::uint64_t>> combined_packets;
   /// /err/<node>/<reason>: the error counters, each summed over threads and indexes; only
   /// non-zero ones are kept.
@@ -52,10 +56,10 @@ struct StatsSnapshot {
   std::uint64_t packets_at(const std::string& counter, int index) const;
 };
 
-/// Copies the interface counters (/if/...), interface names and error counters (/err/...) out
-/// of a mapped segment. `segment` is the whole mapping. Throws cnfctl::Error when the segment
-/// is malformed (a pointer or vector outside the mapping, no directory) or stays in an update
-/// for longer than a few thousand tries.
+/// Copies the interface counters (/if/...), the IPsec SA counters, interface names and error
+/// counters (/err/...) out of a mapped segment. `segment` is the whole mapping. Throws
+/// cnfctl::Error when the segment is malformed (a pointer or vector outside the mapping, no
+/// directory) or stays in an update for longer than a few thousand tries.
 StatsSnapshot read_stats(std::span<const std::byte> segment);
 
 /// Connects to VPP's stats socket at `socket_path`, receives the segment's descriptor, maps it,

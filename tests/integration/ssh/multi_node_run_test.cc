@@ -19,12 +19,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "engine/registry.h"
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
 #include "process/ssh_runner.h"
 #include "ssh_hosts.h"
+#include "support/vpp_build.h"
 
 namespace cnfctl {
 namespace {
@@ -304,6 +306,74 @@ TEST_F(MultiNodeRun, MeasureOverSshCountsEveryFrameOnBothDuts) {
 
 // A DUT that cannot be reached when `up` starts: every node is surveyed before anything is
 // made, so nothing is touched on the other DUT and no journal is written.
+// A VPP kind across the two DUTs: CSIT's `chain` on each, a testpmd generator and sink, a VPP
+// vswitch and two VPP NFs per DUT (the shared build through --vpp-prefix); traffic crosses on
+// both DUTs (one sink each), `down` leaves nothing.
+TEST_F(MultiNodeRun, VppChainOnTwoDutsPassesTrafficOnEach) {
+  const auto vpp = test_support::find_vpp_build();
+  if (!vpp) GTEST_SKIP() << test_support::kNoVppBuild;
+  const std::string run = "mnvpp";
+  runs_.push_back(run);
+  const std::string nf =
+      "{kind: vpp, binary: /usr/bin/vpp, vppctl: /usr/bin/vppctl, page_size: 4K, "
+      "main_heap_size: 256M, statseg_size: 64M, buffers_per_numa: 16384}";
+  YAML::Node doc;
+  doc["name"] = run;
+  doc["engine"] = "oci";
+  doc["image"] = "host";
+  for (int i = 1; i <= 2; ++i) {
+    const auto options = hosts_->options(i, "root");
+    YAML::Node node;
+    node["type"] = "ssh";
+    node["host"] = options.host;
+    node["user"] = options.user;
+    node["key"] = *options.identity_file;
+    for (const auto& o : options.ssh_options) node["ssh_options"].push_back(o);
+    doc["nodes"]["dut" + std::to_string(i)] = node;
+  }
+  doc["paths"]["socket_dir"] = root_ + "/sockets";
+  doc["paths"]["vpp_socket_base"] = root_ + "/vpp";
+  for (int i = 1; i <= 2; ++i) {
+    const std::string dut = "dut" + std::to_string(i);
+    const std::string p = "d" + std::to_string(i);
+    for (const auto& [prefix, role, kind] :
+         {std::tuple{p + "gen", "generator", std::string("testpmd")},
+          std::tuple{p + "vs", "vswitch", nf}, std::tuple{p + "nf", "nf", nf},
+          std::tuple{p + "sink", "sink", std::string("testpmd")}}) {
+      YAML::Node group;
+      group["prefix"] = prefix;
+      group["role"] = role;
+      group["node"] = dut;
+      if (std::string(role) == "nf") group["count"] = 2;
+      group["nf"] = YAML::Load(kind);
+      doc["containers"].push_back(group);
+    }
+  }
+  doc["topology"]["kind"] = "chain";
+  doc["topology"]["chains"] = 1;
+  doc["topology"]["nodes_per_chain"] = 2;
+  doc["cpu"]["policy"] = "shared";
+  const auto file = root_ + "/" + run + ".yaml";
+  std::ofstream(file) << doc << "\n";
+
+  auto up = cnfctl({"up", file, "--json", "--timeout-ready", "90s", "--vpp-prefix", vpp->prefix});
+  ASSERT_TRUE(up.ok()) << up.err;
+  std::cout << "[ two-DUT VPP chain ] up in " << json::parse(up.out)["elapsed_ms"] << " ms\n";
+  auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
+  EXPECT_TRUE(traffic.ok()) << traffic.err;
+  if (traffic.ok()) {
+    const auto measured = json::parse(traffic.out);
+    ASSERT_EQ(measured["sinks"].size(), 2U) << traffic.out;  // one per DUT
+    for (const auto& sink : measured["sinks"]) {
+      std::cout << "[ two-DUT VPP chain ] " << sink.dump() << "\n";
+      EXPECT_GT(sink.value("rx_mpps", 0.0), 0.0) << traffic.out;
+    }
+  }
+  auto down = cnfctl({"down", run});
+  EXPECT_TRUE(down.ok()) << down.err;
+  EXPECT_EQ(leftovers(run), std::vector<std::string>{});
+}
+
 TEST_F(MultiNodeRun, UnreachableDutStopsUpBeforeAnythingIsMade) {
   const std::string run = "mnunreach";
   const auto file = topology(run);

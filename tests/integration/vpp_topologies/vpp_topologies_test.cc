@@ -10,10 +10,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "integration/engines/engine_harness.h"
+#include "nf/vpp/stats_segment.h"
 #include "process/local_runner.h"
 #include "support/vpp_build.h"
 
@@ -139,9 +142,57 @@ class VppTopologiesTest : public ::testing::Test {
     return found;
   }
 
+  // chain_vswitch / chain_ipsec on this machine: two local DUTs, each a VPP vswitch and one
+  // VPP IPsec NF; `ports: memif` puts memifs where CSIT has the vswitches' NICs (generator ->
+  // DUT1's vswitch, DUT1's vswitch <-> DUT2's vswitch, DUT2's vswitch -> sink).
+  std::string write_memif_port_topology(const std::string& run, const std::string& kind) {
+    runs_.push_back(run);
+    const auto path = root_ + "/" + run + ".yaml";
+    std::ofstream out(path);
+    out << "name: " << run << "\nengine: oci\nimage: host\n"
+        << "paths:\n  socket_dir: " << root_ << "/sockets\n"
+        << "  vpp_socket_base: " << root_ << "/vpp\n"
+        << "cpu:\n  policy: shared\n"
+        << "nodes:\n  dut1: {type: local}\n  dut2: {type: local}\n"
+        << "containers:\n"
+        << "  - {prefix: gen, role: generator, node: dut1, nf: testpmd}\n"
+        << "  - {prefix: d1vs, role: vswitch, node: dut1, nf: " << vpp_nf() << "}\n"
+        << "  - {prefix: d1nf, node: dut1, nf: " << vpp_nf() << "}\n"
+        << "  - {prefix: d2vs, role: vswitch, node: dut2, nf: " << vpp_nf() << "}\n"
+        << "  - {prefix: d2nf, node: dut2, nf: " << vpp_nf() << "}\n"
+        << "  - {prefix: sink, role: sink, node: dut2, nf: testpmd}\n"
+        << "topology:\n  kind: " << kind << "\n  ports: memif\n";
+    return path;
+  }
+
+  // Packets each VPP NF of `run` counted on its IPsec SAs (the stats segment's /net/ipsec/sa),
+  // by container directory name.
+  std::map<std::string, std::uint64_t> sa_packets(const std::string& run) {
+    std::map<std::string, std::uint64_t> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root_ + "/vpp", ec)) {
+      const auto name = e.path().filename().string();
+      if (name.rfind(run + "-", 0) != 0 || name.find("nf") == std::string::npos) continue;
+      const auto stats =
+          vpp::read_stats_socket(e.path().string() + "/stats.sock", std::chrono::seconds(5));
+      std::uint64_t total = 0;
+      auto it = stats.combined_packets.find(vpp::kIpsecSaCounter);
+      if (it != stats.combined_packets.end()) {
+        for (auto n : it->second) total += n;
+      }
+      found[name] = total;
+    }
+    return found;
+  }
+
   // up, traffic, checks, down, checks. Returns the traffic report.
   nlohmann::json run_topology(const std::string& run, const Topology& t) {
-    const auto file = write_topology(run, t);
+    return run_file(run, write_topology(run, t), t.kind);
+  }
+
+  // As run_topology, for a written file; `while_up` runs after the traffic, before `down`.
+  nlohmann::json run_file(const std::string& run, const std::string& file, const std::string& kind,
+                          const std::function<void()>& while_up = {}) {
     const auto start = std::chrono::steady_clock::now();
     auto up =
         cnfctl({"up", file, "--name", run, "--timeout-ready", "60s", "--vpp-prefix", vpp_.prefix});
@@ -150,7 +201,7 @@ class VppTopologiesTest : public ::testing::Test {
                            .count();
     EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
     if (up.exit_code != 0) return {};
-    std::cerr << "[ up " << t.kind << " ] " << up_ms << " ms\n";
+    std::cerr << "[ up " << kind << " ] " << up_ms << " ms\n";
 
     auto traffic = cnfctl({"traffic", run, "--duration", "2s", "--json"});
     EXPECT_EQ(traffic.exit_code, 0) << traffic.out << traffic.err;
@@ -161,6 +212,7 @@ class VppTopologiesTest : public ::testing::Test {
       auto text = cnfctl({"traffic", run, "--duration", "1s"});
       std::cerr << text.out;
     }
+    if (while_up) while_up();
     auto down = cnfctl({"down", run});
     EXPECT_EQ(down.exit_code, 0) << down.out << down.err;
     EXPECT_EQ(leftovers(run), std::vector<std::string>{});
@@ -225,6 +277,33 @@ TEST_F(VppTopologiesTest, ChainIp4TwoChainsThroughVppVswitch) {
     }
   }
   EXPECT_EQ(sink_ports, 2);
+}
+
+// chain_ipsec with memif ports for the NICs: DUT1's NF routes the generator's frames into its
+// IPsec tunnel (encrypt), DUT1's vswitch bridges the ESP frames over the DUT link memif to DUT2's
+// vswitch, DUT2's NF decrypts and routes them to the sink. Both NFs' SAs count the frames.
+TEST_F(VppTopologiesTest, ChainIpsecThroughMemifPorts) {
+  const std::string run = "vt-ipsec-" + std::to_string(::getpid());
+  const auto report =
+      run_file(run, write_memif_port_topology(run, "chain_ipsec"), "chain_ipsec", [&] {
+        const auto sas = sa_packets(run);
+        EXPECT_EQ(sas.size(), 2u);
+        for (const auto& [nf, packets] : sas) {
+          std::cerr << "[ ipsec ] " << nf << ": " << packets << " packets on its SAs\n";
+          EXPECT_GT(packets, 0u) << nf;
+        }
+      });
+  EXPECT_FALSE(report.empty());
+}
+
+// chain_vswitch: the same wiring (CSIT pairs the two), the vswitches bridging memif ports.
+TEST_F(VppTopologiesTest, ChainVswitchThroughMemifPorts) {
+  const std::string run = "vt-vsw-" + std::to_string(::getpid());
+  const auto report =
+      run_file(run, write_memif_port_topology(run, "chain_vswitch"), "chain_vswitch", [&] {
+        for (const auto& [nf, packets] : sa_packets(run)) EXPECT_GT(packets, 0u) << nf;
+      });
+  EXPECT_FALSE(report.empty());
 }
 
 }  // namespace
