@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -85,13 +86,42 @@ std::string PrivateDockerd::log() const {
   return read_host_file(root_ + "/dockerd.log");
 }
 
+namespace {
+
+// The state letter of process `pid` (/proc/<pid>/stat), or '\0' when there is none.
+char process_state(pid_t pid) {
+  const auto stat = read_host_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '\0' : stat[close + 2];
+}
+
+}  // namespace
+
 void PrivateDockerd::kill_daemon() {
   if (pid_ <= 0) return;
+  const auto pid_file = exec_root() + "/containerd/containerd.pid";
+  const auto containerd = std::atoi(read_host_file(pid_file).c_str());
   ::kill(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   old_sessions_.push_back(pid_);
   pid_ = -1;
+  // The managed containerd dies with dockerd (its parent-death signal) but stays a zombie until
+  // PID 1 reaps it, which here can take seconds. A dockerd started meanwhile finds that pid
+  // "still running" (kill(pid, 0) succeeds on a zombie), starts no containerd, dials the dead
+  // one's socket and gives up: "timeout waiting for containerd to start". So wait for it to go;
+  // if it is still a zombie then, drop its pid file so the next dockerd starts a new one.
+  if (containerd <= 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  char state = process_state(containerd);
+  while (state == 'Z' && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    state = process_state(containerd);
+  }
+  if (state == 'Z') {
+    std::error_code ignored;
+    fs::remove(pid_file, ignored);
+  }
 }
 
 void PrivateDockerd::restart() {
