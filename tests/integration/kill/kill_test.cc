@@ -451,9 +451,10 @@ TEST_P(PodmanCauseTest, KillWhilePodmanRunIsInFlightThenDownLeavesNothing) {
 // `create`) and killed there; then a `podman run` of that container's name, with the engine's
 // own global options, killed (SIGKILL) part-way, with a delay halved or grown until it leaves a
 // partial container (external-only, or `Created` with a live conmon) or 12 tries pass. `down`
-// then must remove it (inspect would say "no such container" for an external one). Here podman
-// 4.3 left `Created` each time; no kill of `podman run` or `podman rm` at 50..500 ms made an
-// external-only container, so that state stays covered only by the random kills above.
+// then must remove it (inspect says "no such container" for an external one). Here podman 4.3
+// leaves `Created` or an external-only `Storage` container; the destroy before the fix
+// (f555e2b: rm only when inspect found it, no --external ids) left the `Storage` one and the
+// run's name unusable, which this test caught.
 TEST_P(PodmanCauseTest, PodmanRunDyingMidwayLeavesNothingAfterDown) {
   const std::string run = "k" + marker_ + "pm";
   const auto path = topology(run);
