@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "engine/node_facts.h"
@@ -212,6 +214,40 @@ std::vector<pid_t> session_members(pid_t sid) {
   return pids;
 }
 
+// The pids of the shims started for containerd socket `socket` and of all their descendants
+// (the containers' processes: a shim is their subreaper), descendants first.
+std::vector<pid_t> shims_and_descendants(const std::string& socket) {
+  std::vector<std::pair<pid_t, pid_t>> parents;  // (pid, ppid)
+  std::vector<pid_t> shims;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    std::string cmdline = read_host_file(e.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find("containerd-shim") != std::string::npos &&
+        cmdline.find("-address " + socket + " ") != std::string::npos) {
+      shims.push_back(pid);
+    }
+    const auto stat = read_host_file(e.path().string() + "/stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    if (fields >> state >> ppid) parents.emplace_back(pid, static_cast<pid_t>(ppid));
+  }
+  std::vector<pid_t> result = shims;
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    for (const auto& [pid, ppid] : parents) {
+      if (ppid == result[i]) result.push_back(pid);
+    }
+  }
+  std::reverse(result.begin(), result.end());
+  return result;
+}
+
 }  // namespace
 
 void PrivateDockerd::stop() {
@@ -244,6 +280,11 @@ void PrivateDockerd::stop() {
   for (pid_t pid : members) {
     std::error_code ec;
     std::filesystem::remove("/tmp/containerd." + std::to_string(pid) + ".stacks.log", ec);
+  }
+  // Containers a failed test left running outlive their daemon (each shim is its own session):
+  // nothing of this daemon may outlive its user either.
+  for (pid_t pid : shims_and_descendants(exec_root() + "/containerd/containerd.sock")) {
+    ::kill(pid, SIGKILL);
   }
   remove_tree_with_mounts(root_ + "/exec");
   remove_tree_with_mounts(root_ + "/data");
