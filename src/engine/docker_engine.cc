@@ -4,10 +4,54 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
+#include <utility>
 
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
+namespace {
+
+// Prints, for every process whose command line holds $0 (a container id), its pid, then its
+// arguments one per line, then an empty line. One grep over all command lines; a constant script.
+const char* const kProcessesNamingScript =
+    "for c in $(grep -l -a -F -- \"$0\" /proc/[0-9]*/cmdline 2>/dev/null); do "
+    "p=${c#/proc/}; echo \"${p%/cmdline}\"; tr '\\0' '\\n' <\"$c\" 2>/dev/null; echo; done";
+
+}  // namespace
+
+std::vector<ShimProcess> shims_serving(const std::string& listing, const std::string& id) {
+  std::vector<ShimProcess> shims;
+  std::istringstream stream(listing);
+  std::vector<std::string> lines;
+  std::string line;
+  auto flush = [&] {
+    // lines: the pid, then the argv.
+    if (lines.size() > 1 && lines[1].find("containerd-shim") != std::string::npos &&
+        lines[0].find_first_not_of("0123456789") == std::string::npos) {
+      std::string address, namespace_name, shim_id;
+      for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
+        if (lines[i] == "-address") address = lines[i + 1];
+        if (lines[i] == "-namespace") namespace_name = lines[i + 1];
+        if (lines[i] == "-id") shim_id = lines[i + 1];
+      }
+      if (shim_id == id && namespace_name == "moby" && !address.empty()) {
+        shims.push_back({.pid = lines[0], .address = address});
+      }
+    }
+    lines.clear();
+  };
+  while (std::getline(stream, line)) {
+    if (line.empty()) {
+      flush();
+    } else {
+      lines.push_back(line);
+    }
+  }
+  flush();
+  return shims;
+}
+
 namespace {
 
 bool is_tarball(const std::string& path) {
@@ -256,6 +300,44 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
   settings.cgroup_parent = default_cgroup_parent();
   settings.capability_bounding_set = facts().capability_bounding_set;
   return settings;
+}
+
+std::vector<ShimProcess> DockerEngine::shims_of(const std::string& name, const std::string& id) {
+  return shims_serving(run({.argv = {"/bin/sh", "-c", kProcessesNamingScript, id}}, name).out, id);
+}
+
+void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    const auto shims = shims_of(name, id);
+    if (shims.empty()) continue;  // docker's rm removed it all (the usual case)
+    std::vector<std::string> addresses;
+    for (const auto& shim : shims) {
+      if (std::find(addresses.begin(), addresses.end(), shim.address) == addresses.end()) {
+        addresses.push_back(shim.address);
+      }
+    }
+    for (const auto& address : addresses) {
+      auto ctr = [&](std::vector<std::string> args) {
+        process::Command command{.argv = {"ctr", "--address", address, "--namespace", "moby"}};
+        command.argv.insert(command.argv.end(), args.begin(), args.end());
+        command.timeout = options_.command_timeout;
+        return std::pair{command, run(command, name)};
+      };
+      // Each may find nothing to do (no task: its create was cut short).
+      ctr({"tasks", "kill", "--all", "--signal", "SIGKILL", id});
+      ctr({"tasks", "delete", "--force", id});
+      auto [command, removed] = ctr({"containers", "delete", id});
+      if (!removed.ok() && removed.err.find("not found") == std::string::npos) {
+        throw command_error("removing the container from containerd", name, command, removed);
+      }
+    }
+    // containerd shuts a shim down when it deletes the shim's task; a shim whose task it never
+    // learnt of (the daemon died during the create) serves nothing and would live for ever.
+    for (const auto& shim : shims_of(name, id)) {
+      run({.argv = {"kill", "-KILL", "--", shim.pid}}, name);
+    }
+    remove_cgroup_dirs({default_cgroup_parent().substr(1) + "/" + id});
+  }
 }
 
 SystemInfo DockerEngine::system_info() {

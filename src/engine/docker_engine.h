@@ -18,6 +18,17 @@
 
 namespace cnfctl::engine {
 
+/// A containerd shim process: its pid and the containerd socket it was started for.
+struct ShimProcess {
+  std::string pid;
+  std::string address;
+};
+
+/// The containerd-shim processes serving container `id` in containerd's `moby` namespace, from
+/// `listing`: for each process its pid, then its argv one per line, then an empty line. Pure;
+/// other processes are ignored.
+std::vector<ShimProcess> shims_serving(const std::string& listing, const std::string& id);
+
 class DockerEngine : public CliEngine {
  public:
   DockerEngine(process::Runner& runner, EngineOptions options);
@@ -53,8 +64,16 @@ class DockerEngine : public CliEngine {
   void after_remove(const std::string& name, const std::string& id) override;
   void check_daemon(const process::Command& command, const process::Outcome& outcome,
                     const std::string& container) const override;
+  /// Issue 10 item 9: a dockerd killed while it started a container comes back with it
+  /// `Created`, while containerd keeps its container and a live shim (with or without a task);
+  /// `rm --force` then drops docker's record only. For each id still served by a shim: the
+  /// task is killed and deleted and the container deleted in containerd's `moby` namespace (at
+  /// the socket the shim names), a shim left serving nothing is killed, the cgroup dir goes.
+  void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
 
  private:
+  /// The shims serving container `id` on the node (one scan of the process table).
+  std::vector<ShimProcess> shims_of(const std::string& name, const std::string& id);
   /// The daemon the CLI talks to, for messages: daemon_host, else DOCKER_HOST (local nodes).
   std::string daemon_address() const;
   /// Reads the node's layout and init program once; returns the skeleton.

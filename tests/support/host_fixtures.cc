@@ -5,12 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "engine/node_facts.h"
@@ -85,13 +88,42 @@ std::string PrivateDockerd::log() const {
   return read_host_file(root_ + "/dockerd.log");
 }
 
+namespace {
+
+// The state letter of process `pid` (/proc/<pid>/stat), or '\0' when there is none.
+char process_state(pid_t pid) {
+  const auto stat = read_host_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '\0' : stat[close + 2];
+}
+
+}  // namespace
+
 void PrivateDockerd::kill_daemon() {
   if (pid_ <= 0) return;
+  const auto pid_file = exec_root() + "/containerd/containerd.pid";
+  const auto containerd = std::atoi(read_host_file(pid_file).c_str());
   ::kill(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   old_sessions_.push_back(pid_);
   pid_ = -1;
+  // The managed containerd dies with dockerd (its parent-death signal) but stays a zombie until
+  // PID 1 reaps it, which here can take seconds. A dockerd started meanwhile finds that pid
+  // "still running" (kill(pid, 0) succeeds on a zombie), starts no containerd, dials the dead
+  // one's socket and gives up: "timeout waiting for containerd to start". So wait for it to go;
+  // if it is still a zombie then, drop its pid file so the next dockerd starts a new one.
+  if (containerd <= 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  char state = process_state(containerd);
+  while (state == 'Z' && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    state = process_state(containerd);
+  }
+  if (state == 'Z') {
+    std::error_code ignored;
+    fs::remove(pid_file, ignored);
+  }
 }
 
 void PrivateDockerd::restart() {
@@ -182,6 +214,40 @@ std::vector<pid_t> session_members(pid_t sid) {
   return pids;
 }
 
+// The pids of the shims started for containerd socket `socket` and of all their descendants
+// (the containers' processes: a shim is their subreaper), descendants first.
+std::vector<pid_t> shims_and_descendants(const std::string& socket) {
+  std::vector<std::pair<pid_t, pid_t>> parents;  // (pid, ppid)
+  std::vector<pid_t> shims;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    std::string cmdline = read_host_file(e.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find("containerd-shim") != std::string::npos &&
+        cmdline.find("-address " + socket + " ") != std::string::npos) {
+      shims.push_back(pid);
+    }
+    const auto stat = read_host_file(e.path().string() + "/stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    if (fields >> state >> ppid) parents.emplace_back(pid, static_cast<pid_t>(ppid));
+  }
+  std::vector<pid_t> result = shims;
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    for (const auto& [pid, ppid] : parents) {
+      if (ppid == result[i]) result.push_back(pid);
+    }
+  }
+  std::reverse(result.begin(), result.end());
+  return result;
+}
+
 }  // namespace
 
 void PrivateDockerd::stop() {
@@ -214,6 +280,11 @@ void PrivateDockerd::stop() {
   for (pid_t pid : members) {
     std::error_code ec;
     std::filesystem::remove("/tmp/containerd." + std::to_string(pid) + ".stacks.log", ec);
+  }
+  // Containers a failed test left running outlive their daemon (each shim is its own session):
+  // nothing of this daemon may outlive its user either.
+  for (pid_t pid : shims_and_descendants(exec_root() + "/containerd/containerd.sock")) {
+    ::kill(pid, SIGKILL);
   }
   remove_tree_with_mounts(root_ + "/exec");
   remove_tree_with_mounts(root_ + "/data");
