@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ class FakeEngine : public engine::Engine {
     info.present = info.running = true;
     return info;
   }
+  /// Running, with an init the node cannot see (no such pid): NfPids::alive then asks through
+  /// exec(), which the test answers.
+  std::optional<int> init_pid(const std::string&) override { return 2147483647; }
   engine::SystemInfo system_info() override { return {}; }
   bool is_present(const std::string&) override { return true; }
   bool is_running(const std::string&) override { return true; }
