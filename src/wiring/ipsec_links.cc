@@ -71,16 +71,21 @@ ContainerWiring PlanBuilder::ipsec_vswitch(const Dut& dut) const {
                           dut_label(dut.name)));
   }
   const bool dut1 = dut.index == 1;
+  ContainerWiring c = vswitch_entry(dut);
+  // Red first, then black: CSIT's device order for the startup config.
+  const auto& ifs = dut.spec->interfaces;
+  c.physical = dut1 ? std::vector{ifs[1], ifs[0]} : std::vector{ifs[0], ifs[1]};
+  add_bridged_instances(c, dut);
+  return c;
+}
+
+ContainerWiring PlanBuilder::vswitch_entry(const Dut& dut) const {
   ContainerWiring c;
   c.name = dut.vswitch->name;
   c.role = ContainerRole::kVswitch;
   c.dut = dut.name;
   c.dut_index = dut.index;
   c.rx_queues = request_.rx_queues;
-  // Red first, then black: CSIT's device order for the startup config.
-  const auto& ifs = dut.spec->interfaces;
-  c.physical = dut1 ? std::vector{ifs[1], ifs[0]} : std::vector{ifs[0], ifs[1]};
-  add_bridged_instances(c, dut);
   return c;
 }
 
@@ -106,12 +111,7 @@ ContainerWiring PlanBuilder::memif_port_vswitch(const Dut& dut) const {
     bad_input(fmt::format("{} with memif ports needs two DUTs, each with a vswitch container",
                           to_string(request_.kind)));
   }
-  ContainerWiring c;
-  c.name = dut.vswitch->name;
-  c.role = ContainerRole::kVswitch;
-  c.dut = dut.name;
-  c.dut_index = dut.index;
-  c.rx_queues = request_.rx_queues;
+  ContainerWiring c = vswitch_entry(dut);
   const bool first = dut.index == 1;
   const std::string& server = duts_[0].vswitch->name;
   MemifLink red = link(fmt::format("memif-{}-dut", server), 3, 1,

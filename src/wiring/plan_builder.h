@@ -64,6 +64,8 @@ class PlanBuilder {
   void add_chain_links(ContainerWiring& c, const Dut& dut, int nodes) const;
   void add_pipeline_links(ContainerWiring& c, const Dut& dut) const;
   void add_ipsec_links(ContainerWiring& c, const Dut& dut) const;
+  /// The vswitch container of `dut` (name, role, DUT, rx queues), links still empty.
+  ContainerWiring vswitch_entry(const Dut& dut) const;
   ContainerWiring ipsec_vswitch(const Dut& dut) const;
   ContainerWiring memif_port_vswitch(const Dut& dut) const;
   void add_bridged_instances(ContainerWiring& c, const Dut& dut) const;

@@ -84,12 +84,7 @@ void PlanBuilder::connect_traffic_ends(const Dut& dut,
       }
     }
   } else {
-    ContainerWiring vswitch;
-    vswitch.name = dut.vswitch->name;
-    vswitch.role = ContainerRole::kVswitch;
-    vswitch.dut = dut.name;
-    vswitch.dut_index = dut.index;
-    vswitch.rx_queues = request_.rx_queues;
+    ContainerWiring vswitch = vswitch_entry(dut);
     // The outer ports are the vswitch's own sockets; the generator and sink are their clients.
     auto outer = [&](std::optional<ContainerWiring>& end, const MemifLink& nf_port) {
       const int sid = static_cast<int>(vswitch.links.size()) + 1;

@@ -82,16 +82,18 @@ class VppTopologiesTest : public ::testing::Test {
            "main_heap_size: 256M, statseg_size: 64M, buffers_per_numa: 16384}";
   }
 
+  // The start of every topology file here: its name, engine, image, scratch paths, cpu policy.
+  std::string file_head(const std::string& run) const {
+    return "name: " + run + "\nengine: oci\nimage: host\npaths:\n  socket_dir: " + root_ +
+           "/sockets\n  vpp_socket_base: " + root_ + "/vpp\ncpu:\n  policy: shared\n";
+  }
+
   // Writes the topology file of run `run`; returns its path.
   std::string write_topology(const std::string& run, const Topology& t) {
     runs_.push_back(run);
     const auto path = root_ + "/" + run + ".yaml";
     std::ofstream out(path);
-    out << "name: " << run << "\nengine: oci\nimage: host\n"
-        << "paths:\n  socket_dir: " << root_ << "/sockets\n"
-        << "  vpp_socket_base: " << root_ << "/vpp\n"
-        << "cpu:\n  policy: shared\n"
-        << "containers:\n"
+    out << file_head(run) << "containers:\n"
         << "  - {prefix: gen, role: generator, nf: testpmd}\n";
     if (t.vswitch == Vswitch::kTestpmd) out << "  - {prefix: vs, role: vswitch, nf: testpmd}\n";
     if (t.vswitch == Vswitch::kVpp)
@@ -149,11 +151,7 @@ class VppTopologiesTest : public ::testing::Test {
     runs_.push_back(run);
     const auto path = root_ + "/" + run + ".yaml";
     std::ofstream out(path);
-    out << "name: " << run << "\nengine: oci\nimage: host\n"
-        << "paths:\n  socket_dir: " << root_ << "/sockets\n"
-        << "  vpp_socket_base: " << root_ << "/vpp\n"
-        << "cpu:\n  policy: shared\n"
-        << "nodes:\n  dut1: {type: local}\n  dut2: {type: local}\n"
+    out << file_head(run) << "nodes:\n  dut1: {type: local}\n  dut2: {type: local}\n"
         << "containers:\n"
         << "  - {prefix: gen, role: generator, node: dut1, nf: testpmd}\n"
         << "  - {prefix: d1vs, role: vswitch, node: dut1, nf: " << vpp_nf() << "}\n"
