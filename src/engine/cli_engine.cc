@@ -3,20 +3,33 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
 namespace {
 
-bool is_no_such_container(const process::Outcome& outcome) {
+std::string lowered_text(const process::Outcome& outcome) {
   std::string text = outcome.err + outcome.out;
   std::transform(text.begin(), text.end(), text.begin(), [](char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   });
+  return text;
+}
+
+bool is_no_such_container(const process::Outcome& outcome) {
+  const std::string text = lowered_text(outcome);
   return text.find("no such container") != std::string::npos ||
          text.find("no such object") != std::string::npos ||
          text.find("no container with name or id") != std::string::npos;
+}
+
+// docker's answer to `rm` while an earlier `rm` of the same container still runs in the daemon:
+// a killed cnfctl's `docker rm` dies, but dockerd finishes the removal it began.
+bool is_removal_in_progress(const process::Outcome& outcome) {
+  return lowered_text(outcome).find("already in progress") != std::string::npos;
 }
 
 // `run` must finish even when cnfctl dies half-way (kill -9): a CLI killed between "container
@@ -194,6 +207,10 @@ void CliEngine::destroy(const std::string& name) {
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
   auto outcome = run_cli({"rm", "--force", name}, name);
+  if (!outcome.ok() && is_removal_in_progress(outcome) && wait_until_gone(name)) {
+    outcome.status = process::Outcome::Status::kExited;
+    outcome.exit_code = 0;
+  }
   if (!outcome.ok() && !is_no_such_container(outcome)) {
     throw command_error("removing the container", name, {.argv = cli({"rm", "--force", name})},
                         outcome);
@@ -202,6 +219,15 @@ void CliEngine::destroy(const std::string& name) {
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
   run({.argv = {"rm", "-f", "--", create_log(name)}}, name);
+}
+
+bool CliEngine::wait_until_gone(const std::string& name) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
+  while (inspect(name).present) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 std::vector<std::string> CliEngine::ids_named(const std::string& name) {
