@@ -77,23 +77,5 @@ TEST(DockerEngine, ImportedTagIsStableAndValid) {
   EXPECT_EQ(DockerEngine::imported_tag("/x").rfind("cnfctl/rootfs-", 0), 0U);
 }
 
-TEST(DockerEngine, FindsTheShimsServingAnIdAndTheirContainerd) {
-  const std::string listing =
-      "41\n/usr/bin/containerd-shim-runc-v2\n-namespace\nmoby\n-id\nabc\n-address\n"
-      "/x/containerd/containerd.sock\n\n"
-      "42\n/usr/bin/containerd-shim-runc-v2\n-namespace\nk8s.io\n-id\nabc\n-address\n/other\n\n"
-      "43\n/usr/bin/containerd-shim-runc-v2\n-namespace\nmoby\n-id\nabcd\n-address\n/y\n\n"
-      "44\ngrep\n-l\n-a\n-F\n--\nabc\n\n"
-      "45\n/usr/bin/containerd-shim-runc-v2\n-namespace\nmoby\n-id\nabc\n-address\n/z\n";
-  const auto shims = shims_serving(listing, "abc");
-  ASSERT_EQ(shims.size(), 2U);
-  EXPECT_EQ(shims[0].pid, "41");
-  EXPECT_EQ(shims[0].address, "/x/containerd/containerd.sock");
-  EXPECT_EQ(shims[1].pid, "45");
-  EXPECT_EQ(shims[1].address, "/z");
-  EXPECT_TRUE(shims_serving(listing, "zzz").empty());
-  EXPECT_TRUE(shims_serving("", "abc").empty());
-}
-
 }  // namespace
 }  // namespace cnfctl::engine

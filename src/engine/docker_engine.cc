@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "engine/node_facts.h"
@@ -19,38 +21,6 @@ const char* const kProcessesNamingScript =
     "p=${c#/proc/}; echo \"${p%/cmdline}\"; tr '\\0' '\\n' <\"$c\" 2>/dev/null; echo; done";
 
 }  // namespace
-
-std::vector<ShimProcess> shims_serving(const std::string& listing, const std::string& id) {
-  std::vector<ShimProcess> shims;
-  std::istringstream stream(listing);
-  std::vector<std::string> lines;
-  std::string line;
-  auto flush = [&] {
-    // lines: the pid, then the argv.
-    if (lines.size() > 1 && lines[1].find("containerd-shim") != std::string::npos &&
-        lines[0].find_first_not_of("0123456789") == std::string::npos) {
-      std::string address, namespace_name, shim_id;
-      for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
-        if (lines[i] == "-address") address = lines[i + 1];
-        if (lines[i] == "-namespace") namespace_name = lines[i + 1];
-        if (lines[i] == "-id") shim_id = lines[i + 1];
-      }
-      if (shim_id == id && namespace_name == "moby" && !address.empty()) {
-        shims.push_back({.pid = lines[0], .address = address});
-      }
-    }
-    lines.clear();
-  };
-  while (std::getline(stream, line)) {
-    if (line.empty()) {
-      flush();
-    } else {
-      lines.push_back(line);
-    }
-  }
-  flush();
-  return shims;
-}
 
 namespace {
 
@@ -261,8 +231,11 @@ std::vector<std::string> DockerEngine::host_image_run_args(const ContainerSpec& 
 
 std::vector<std::string> DockerEngine::run_args(const ContainerSpec& spec,
                                                 const CliRunSettings& settings) {
-  if (spec.image.kind != Image::Kind::kHost) return cli_run_args(spec, settings);
-  return host_image_run_args(spec, settings, host_skeleton(spec.name), init_);
+  auto args = spec.image.kind == Image::Kind::kHost
+                  ? host_image_run_args(spec, settings, host_skeleton(spec.name), init_)
+                  : cli_run_args(spec, settings);
+  args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
+  return args;
 }
 
 void DockerEngine::after_remove(const std::string& /*name*/, const std::string& id) {
@@ -302,19 +275,68 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
   return settings;
 }
 
-std::vector<ShimProcess> DockerEngine::shims_of(const std::string& name, const std::string& id) {
-  return shims_serving(run({.argv = {"/bin/sh", "-c", kProcessesNamingScript, id}}, name).out, id);
+void DockerEngine::create(const ContainerSpec& spec) {
+  // docker refuses to run when the id file exists; one left by a container removed behind
+  // cnfctl's back names nothing.
+  run({.argv = {"rm", "-f", "--", cid_file(spec.name)}}, spec.name);
+  CliEngine::create(spec);
+}
+
+void DockerEngine::destroy(const std::string& name) {
+  CliEngine::destroy(name);
+  run({.argv = {"rm", "-f", "--", cid_file(name)}}, name);
+}
+
+std::vector<std::string> DockerEngine::ids_named(const std::string& name) {
+  auto ids = CliEngine::ids_named(name);
+  std::string written = read_file(cid_file(name)).value_or("");
+  while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
+  const bool hex =
+      !written.empty() && written.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (hex && std::find(ids.begin(), ids.end(), written) == ids.end()) ids.push_back(written);
+  return ids;
+}
+
+std::string DockerEngine::processes_naming(const std::string& name, const std::string& needle) {
+  return run({.argv = {"/bin/sh", "-c", kProcessesNamingScript, needle}}, name).out;
+}
+
+DockerdPaths DockerEngine::daemon_paths(const std::string& name) {
+  std::lock_guard guard(paths_mutex_);
+  if (!paths_) {
+    std::string host = options_.daemon_host;
+    const char* env = std::getenv("DOCKER_HOST");
+    if (host.empty() && env != nullptr && runner_.name() == "local") host = env;
+    paths_ = dockerd_paths(processes_naming(name, "dockerd"), host);
+  }
+  return *paths_;
 }
 
 void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
   for (const auto& id : ids) {
-    const auto shims = shims_of(name, id);
-    if (shims.empty()) continue;  // docker's rm removed it all (the usual case)
+    // containerd's clean-up of a shim that died with it (after its restart) removes the task
+    // and the cgroup when it ends: wait for it rather than race it.
+    std::string listing = processes_naming(name, id);
+    const auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
+    while (cleanup_running(listing, id) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      listing = processes_naming(name, id);
+    }
     std::vector<std::string> addresses;
-    for (const auto& shim : shims) {
+    for (const auto& shim : shims_serving(listing, id)) {
       if (std::find(addresses.begin(), addresses.end(), shim.address) == addresses.end()) {
         addresses.push_back(shim.address);
       }
+    }
+    if (addresses.empty()) {
+      // No shim: containerd may still hold the container (its daemon died before the task
+      // began), which the bundle dir docker made for it shows; the usual case has none.
+      const auto paths = daemon_paths(name);
+      if (paths.exec_root.empty() ||
+          !run({.argv = {"test", "-e", paths.exec_root + "/containerd/" + id}}, name).ok()) {
+        continue;
+      }
+      addresses.push_back(paths.containerd_address);
     }
     for (const auto& address : addresses) {
       auto ctr = [&](std::vector<std::string> args) {
@@ -333,7 +355,7 @@ void DockerEngine::remove_remains(const std::string& name, const std::vector<std
     }
     // containerd shuts a shim down when it deletes the shim's task; a shim whose task it never
     // learnt of (the daemon died during the create) serves nothing and would live for ever.
-    for (const auto& shim : shims_of(name, id)) {
+    for (const auto& shim : shims_serving(processes_naming(name, id), id)) {
       run({.argv = {"kill", "-KILL", "--", shim.pid}}, name);
     }
     remove_cgroup_dirs({default_cgroup_parent().substr(1) + "/" + id});

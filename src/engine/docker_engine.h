@@ -14,20 +14,10 @@
 #include <optional>
 
 #include "engine/cli_engine.h"
+#include "engine/docker_remains.h"
 #include "engine/host_skeleton.h"
 
 namespace cnfctl::engine {
-
-/// A containerd shim process: its pid and the containerd socket it was started for.
-struct ShimProcess {
-  std::string pid;
-  std::string address;
-};
-
-/// The containerd-shim processes serving container `id` in containerd's `moby` namespace, from
-/// `listing`: for each process its pid, then its argv one per line, then an empty line. Pure;
-/// other processes are ignored.
-std::vector<ShimProcess> shims_serving(const std::string& listing, const std::string& id);
 
 class DockerEngine : public CliEngine {
  public:
@@ -41,6 +31,10 @@ class DockerEngine : public CliEngine {
   /// the import fails.
   void acquire(const ContainerSpec& spec, bool force) override;
   SystemInfo system_info() override;
+  /// Removes a stale id file of `spec.name` (see cid_file()), then CliEngine::create().
+  void create(const ContainerSpec& spec) override;
+  /// CliEngine::destroy(), then the id file.
+  void destroy(const std::string& name) override;
 
   /// The tag `docker import` gives a directory or tarball image: "cnfctl/rootfs-<hash>:latest".
   static std::string imported_tag(const std::string& path);
@@ -60,20 +54,31 @@ class DockerEngine : public CliEngine {
   /// For `host`: host_image_run_args(); else cli_run_args().
   std::vector<std::string> run_args(const ContainerSpec& spec,
                                     const CliRunSettings& settings) override;
+  /// The id docker inspect knows for `name`, and the one the CLI wrote to cid_file() (the
+  /// container may be in containerd only: its daemon died during the start).
+  std::vector<std::string> ids_named(const std::string& name) override;
   /// Removes skeleton images that are no longer tagged and no longer used (errors ignored).
   void after_remove(const std::string& name, const std::string& id) override;
   void check_daemon(const process::Command& command, const process::Outcome& outcome,
                     const std::string& container) const override;
   /// Issue 10 item 9: a dockerd killed while it started a container comes back with it
-  /// `Created`, while containerd keeps its container and a live shim (with or without a task);
-  /// `rm --force` then drops docker's record only. For each id still served by a shim: the
-  /// task is killed and deleted and the container deleted in containerd's `moby` namespace (at
-  /// the socket the shim names), a shim left serving nothing is killed, the cgroup dir goes.
+  /// `Created` (or not at all), while containerd keeps its container, with or without a live
+  /// shim and task; `rm --force` then drops docker's record only. For each id: first the
+  /// clean-up containerd runs itself after its restart is waited for (bounded by the command
+  /// timeout); then, when a shim still serves the id or containerd still has its bundle dir,
+  /// the task is killed and deleted and the container deleted in containerd's `moby` namespace,
+  /// a shim left serving nothing is killed, and the cgroup dir goes.
   void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
 
  private:
-  /// The shims serving container `id` on the node (one scan of the process table).
-  std::vector<ShimProcess> shims_of(const std::string& name, const std::string& id);
+  /// The node's processes whose command line names `needle` (one scan of the process table), in
+  /// parse_process_listing()'s format.
+  std::string processes_naming(const std::string& name, const std::string& needle);
+  /// Where the daemon this engine talks to keeps its containerd (read once from the node).
+  DockerdPaths daemon_paths(const std::string& name);
+  /// `docker run --cidfile`: the CLI writes the id there once the daemon has created the
+  /// container, before it starts it, so destroy knows the id whatever the daemon remembers.
+  std::string cid_file(const std::string& name) const { return state_dir(name) + ".cid"; }
   /// The daemon the CLI talks to, for messages: daemon_host, else DOCKER_HOST (local nodes).
   std::string daemon_address() const;
   /// Reads the node's layout and init program once; returns the skeleton.
@@ -85,6 +90,8 @@ class DockerEngine : public CliEngine {
   std::optional<HostSkeleton> skeleton_;
   std::string init_;
   bool skeleton_rebuilt_ = false;
+  std::mutex paths_mutex_;
+  std::optional<DockerdPaths> paths_;
 };
 
 }  // namespace cnfctl::engine

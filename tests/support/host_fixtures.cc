@@ -111,16 +111,24 @@ void PrivateDockerd::kill_daemon() {
   // The managed containerd dies with dockerd (its parent-death signal) but stays a zombie until
   // PID 1 reaps it, which here can take seconds. A dockerd started meanwhile finds that pid
   // "still running" (kill(pid, 0) succeeds on a zombie), starts no containerd, dials the dead
-  // one's socket and gives up: "timeout waiting for containerd to start". So wait for it to go;
-  // if it is still a zombie then, drop its pid file so the next dockerd starts a new one.
+  // one's socket and gives up: "timeout waiting for containerd to start". On a loaded machine
+  // the signal itself can come late, so the old containerd may still run (and hold its
+  // database) when we look: wait until it is gone, kill it if it outlives dockerd by 2 s; if it
+  // is still a zombie at the end, drop its pid file so the next dockerd starts a new one.
   if (containerd <= 0) return;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto start = std::chrono::steady_clock::now();
+  bool killed = false;
   char state = process_state(containerd);
-  while (state == 'Z' && std::chrono::steady_clock::now() < deadline) {
+  while (state != '\0' && std::chrono::steady_clock::now() < start + std::chrono::seconds(20)) {
+    if (state != 'Z' && !killed &&
+        std::chrono::steady_clock::now() > start + std::chrono::seconds(2)) {
+      ::kill(containerd, SIGKILL);
+      killed = true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     state = process_state(containerd);
   }
-  if (state == 'Z') {
+  if (state != '\0') {
     std::error_code ignored;
     fs::remove(pid_file, ignored);
   }
