@@ -312,7 +312,7 @@ TEST_F(MeasureTest, ReportRendersInChromiumAndFetchesNothing) {
   EXPECT_EQ(count_of(dom.out, "<circle class=\"trial "), trials);
   EXPECT_EQ(count_of(dom.out, "<line class=\"goal-marker"), 2u);
   // The label shows the search's own NDR (what the forwarder achieves on a loaded machine varies;
-  // the ground truth is DISABLED_NdrOfTheReferenceForwarderIsItsLimit's business).
+  // the ground truth is NdrOfTheReferenceForwarderIsItsLimit's business).
   const auto ndr = result["searches"][0]["goals"][0]["lower_bound_pps"];
   ASSERT_TRUE(ndr.is_number()) << result["searches"].dump();
   std::ostringstream label;

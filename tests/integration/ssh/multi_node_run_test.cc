@@ -193,11 +193,7 @@ TEST_F(MultiNodeRun, PlanReadsEachDutsFactsOverSsh) {
   }
 }
 
-// Disabled at the end of the session that merged the bring-up speed work (perf): `restart` of
-// nf_b1 (testpmd on the lxc DUT, over SSH) now fails in the NF stop script ("stopping the NF
-// failed"), twice in a row; up, traffic and down passed before it. Issue 12 regression, to fix
-// first next session; run it with --gtest_also_run_disabled_tests.
-TEST_F(MultiNodeRun, DISABLED_TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
+TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   const std::string run = "mnchain";
   const auto file = topology(run);
   auto up = cnfctl({"up", file, "--json", "--timeout-ready", "90s"});
