@@ -65,13 +65,18 @@ std::string install_prefix(const std::string& binary) {
   return slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
 }
 
-// Runs `step`, prefixing the location of any bad-input error with `where`.
+// Runs `step`, prefixing the location of any bad-input error with `where`, unless the error
+// already names a place in the same file (a key inside the section: the more precise one).
 template <typename Step>
 auto located(const topology::SourceLocation& where, Step&& step) {
   try {
     return step();
   } catch (Error& e) {
-    if (e.kind() == ErrorKind::kBadInput) e.at(where.str());
+    const auto& places = e.locations();
+    const bool placed = std::any_of(places.begin(), places.end(), [&](const std::string& p) {
+      return !where.file.empty() && p.rfind(where.file + ":", 0) == 0;
+    });
+    if (e.kind() == ErrorKind::kBadInput && !placed) e.at(where.str());
     throw;
   }
 }

@@ -117,6 +117,15 @@ void expect_refused(const fs::path& file, const fs::path& scratch, const std::st
           << "expected location '" << where << "' in:\n"
           << outcome.err;
     }
+    // One location, not the section's and then the key's ("f.yaml:17:9: f.yaml:19:15: ...").
+    const auto message_at = outcome.err.find(expect);
+    const std::string before = outcome.err.substr(0, message_at);
+    const std::string name = file.filename().string() + ":";
+    std::size_t named = 0;
+    for (auto at = before.find(name); at != std::string::npos; at = before.find(name, at + 1)) {
+      ++named;
+    }
+    EXPECT_LE(named, 1U) << "the location is given more than once:\n" << outcome.err;
     EXPECT_TRUE(outcome.out.empty()) << "printed output for bad input:\n" << outcome.out;
   }
   EXPECT_FALSE(fs::exists(scratch / "state")) << "bad input created " << scratch / "state";
