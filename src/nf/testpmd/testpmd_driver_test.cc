@@ -139,7 +139,7 @@ TEST_F(TestpmdDriverTest, FatalWhenTheProcessIsGone) {
 TEST_F(TestpmdDriverTest, ZeroPortsIsNotReady) {
   make_runtime_dir();
   testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
-  auto r = driver_->probe(ctx(), milliseconds(500));
+  auto r = driver_->probe(ctx(), milliseconds(10000));
   EXPECT_FALSE(r.ready);
   EXPECT_FALSE(r.fatal);
   EXPECT_NE(r.detail.find("0/2 memif ports"), std::string::npos) << r.detail;
@@ -150,9 +150,9 @@ TEST_F(TestpmdDriverTest, ReadyOnceTheClientLinkIsUp) {
   testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
   server.set_port(0, false);
   server.set_port(1, false);
-  EXPECT_FALSE(driver_->probe(ctx(), milliseconds(500)).ready);
+  EXPECT_FALSE(driver_->probe(ctx(), milliseconds(10000)).ready);
   server.set_port(1, true);
-  auto r = driver_->probe(ctx(), milliseconds(500));
+  auto r = driver_->probe(ctx(), milliseconds(10000));
   EXPECT_TRUE(r.ready) << r.detail;
 }
 
@@ -164,7 +164,9 @@ TEST_F(TestpmdDriverTest, SilentTelemetryIsNotReadyWithinTheBudget) {
   auto r = driver_->probe(ctx(), milliseconds(200));
   EXPECT_FALSE(r.ready);
   EXPECT_FALSE(r.fatal);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  // Returns (not ready) rather than waiting for an answer that never comes; the bound is only a
+  // hang guard, generous for a loaded machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(30000));
 }
 
 TEST_F(TestpmdDriverTest, CountersPerPortWithPeersAndDrops) {
@@ -210,7 +212,7 @@ TEST_F(TestpmdDriverTest, RemoteNodeProbesThroughTheRunner) {
   make_runtime_dir();
   testing::LikeRemoteRunner remote;
   nf::NfContext c{container_, engine_, remote};
-  auto missing = driver_->probe(c, milliseconds(2000));
+  auto missing = driver_->probe(c, milliseconds(10000));
   EXPECT_FALSE(missing.ready);
   EXPECT_FALSE(missing.fatal);
   EXPECT_NE(missing.detail.find("not there yet"), std::string::npos) << missing.detail;
@@ -218,11 +220,11 @@ TEST_F(TestpmdDriverTest, RemoteNodeProbesThroughTheRunner) {
   testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
   server.set_port(0, false);
   server.set_port(1, false);
-  auto down = driver_->probe(c, milliseconds(2000));
+  auto down = driver_->probe(c, milliseconds(10000));
   EXPECT_FALSE(down.ready);
   EXPECT_NE(down.detail.find("port 1 (client of sink) is down"), std::string::npos) << down.detail;
   server.set_port(1, true);
-  auto r = driver_->probe(c, milliseconds(2000));
+  auto r = driver_->probe(c, milliseconds(10000));
   EXPECT_TRUE(r.ready) << r.detail;
   bool used_python = false;
   for (const auto& command : remote.commands()) {
@@ -245,7 +247,7 @@ TEST_F(TestpmdDriverTest, RemoteStaleSocketIsARealError) {
   ::close(fd);
   testing::LikeRemoteRunner remote;
   nf::NfContext c{container_, engine_, remote};
-  auto r = driver_->probe(c, milliseconds(2000));
+  auto r = driver_->probe(c, milliseconds(10000));
   EXPECT_FALSE(r.ready);
   EXPECT_EQ(r.detail.find("not there yet"), std::string::npos) << r.detail;
   EXPECT_NE(r.detail.find("Connection refused"), std::string::npos) << r.detail;
