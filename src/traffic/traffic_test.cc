@@ -5,9 +5,9 @@
 #include <thread>
 
 #include "common/error.h"
-#include "nf/testpmd/fake_telemetry_server.h"
 #include "process/local_runner.h"
 #include "support/fake_engine.h"
+#include "support/fake_telemetry_server.h"
 #include "support/temp_dir.h"
 
 namespace cnfctl::traffic {

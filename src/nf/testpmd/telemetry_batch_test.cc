@@ -11,9 +11,9 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "nf/testpmd/fake_telemetry_server.h"
 #include "nf/testpmd/like_remote_runner_test_support.h"
 #include "process/local_runner.h"
+#include "support/fake_telemetry_server.h"
 #include "support/temp_dir.h"
 
 namespace cnfctl::testpmd {

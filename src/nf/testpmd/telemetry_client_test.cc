@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "common/error.h"
-#include "nf/testpmd/fake_telemetry_server.h"
+#include "support/fake_telemetry_server.h"
 #include "support/temp_dir.h"
 
 namespace cnfctl::testpmd {

@@ -13,10 +13,10 @@
 
 #include "common/error.h"
 #include "nf/detached.h"
-#include "nf/testpmd/fake_telemetry_server.h"
 #include "nf/testpmd/like_remote_runner_test_support.h"
 #include "process/local_runner.h"
 #include "support/fake_engine.h"
+#include "support/fake_telemetry_server.h"
 #include "support/temp_dir.h"
 
 namespace cnfctl::testpmd {

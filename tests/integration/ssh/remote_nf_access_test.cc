@@ -19,7 +19,6 @@
 #include "nf/nf_process.h"
 #include "nf/nginx/http_client.h"
 #include "nf/nginx/nginx_driver.h"
-#include "nf/testpmd/fake_telemetry_server.h"
 #include "nf/testpmd/telemetry_batch.h"
 #include "nf/testpmd/testpmd_driver.h"
 #include "nf/vpp/cli_client.h"
@@ -27,6 +26,7 @@
 #include "process/ssh_runner.h"
 #include "ssh_hosts.h"
 #include "support/fake_engine.h"
+#include "support/fake_telemetry_server.h"
 #include "support/temp_dir.h"
 #include "support/vpp_replay_server.h"
 

@@ -1,4 +1,4 @@
-#include "nf/testpmd/fake_telemetry_server.h"
+#include "support/fake_telemetry_server.h"
 
 #include <poll.h>
 #include <sys/socket.h>
