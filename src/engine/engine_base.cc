@@ -14,6 +14,29 @@
 namespace cnfctl::engine {
 namespace {
 
+// $1 "kill" or "keep", then the cgroup dirs, removed deepest first. One still busy holds
+// processes that are still exiting (a loaded node reaps slowly) or that a runc killed half-way
+// left (its `runc init`): with "kill" they are the container's own and are killed, and the
+// removal is tried again, every 0.1 s for up to 10 s ("keep": once). Exit 0 once all are gone.
+const char* const kRemoveCgroupDirsScript =
+    "mode=$1; shift; i=0\n"
+    "while :; do\n"
+    "  find \"$@\" -depth -type d -delete 2>/dev/null\n"
+    "  left=\n"
+    "  for d in \"$@\"; do\n"
+    "    [ -d \"$d\" ] || continue\n"
+    "    left=1\n"
+    "    [ \"$mode\" = kill ] || continue\n"
+    "    find \"$d\" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r p; do\n"
+    "      kill -KILL \"$p\" 2>/dev/null\n"
+    "    done\n"
+    "  done\n"
+    "  [ -z \"$left\" ] && exit 0\n"
+    "  [ \"$mode\" = kill ] || exit 1\n"
+    "  i=$((i + 1)); [ \"$i\" -ge 100 ] && exit 1\n"
+    "  sleep 0.1\n"
+    "done\n";
+
 std::string base_name(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -256,18 +279,15 @@ void EngineBase::unmount_all_under(const std::string& path, const std::string& c
   }
 }
 
-void EngineBase::remove_cgroup_dirs(const std::vector<std::string>& relative_dirs) {
-  if (relative_dirs.empty()) return;
-  process::Command command{.argv = {"find"}};
+bool EngineBase::remove_cgroup_dirs(const std::vector<std::string>& relative_dirs, bool kill_busy) {
+  if (relative_dirs.empty()) return true;
+  process::Command command{.argv = {"/bin/sh", "-c", kRemoveCgroupDirsScript, "cnfctl-cgroups",
+                                    kill_busy ? "kill" : "keep"}};
   for (const auto& root : facts().all_mount_points()) {
-    for (const auto& dir : relative_dirs) {
-      std::string path = root + "/" + dir;
-      command.argv.push_back(path);
-    }
+    for (const auto& dir : relative_dirs) command.argv.push_back(root + "/" + dir);
   }
-  // Missing start points make find exit 1; busy directories stay. Both are fine here.
-  command.argv.insert(command.argv.end(), {"-depth", "-type", "d", "-delete"});
-  run(command);
+  command.timeout = options_.command_timeout;
+  return run(command).ok();
 }
 
 bool EngineBase::wait_until(const std::function<bool()>& done, std::chrono::milliseconds deadline) {

@@ -82,8 +82,10 @@ class EngineBase : public Engine {
   /// Unmounts everything at or below `path` (deepest first).
   void unmount_all_under(const std::string& path, const std::string& container = {});
   /// Removes the given cgroup directories (relative to every hierarchy root), deepest first;
-  /// missing ones are fine, busy ones stay.
-  void remove_cgroup_dirs(const std::vector<std::string>& relative_dirs);
+  /// missing ones are fine. A busy one (processes still exiting, or a half-made container's
+  /// `runc init`) has its processes killed and is tried again for up to 10 s; with `kill_busy`
+  /// off (a dir shared with other containers) it stays. Returns false when some dir is left.
+  bool remove_cgroup_dirs(const std::vector<std::string>& relative_dirs, bool kill_busy = true);
 
   /// The part of acquire() that deals with an existing container `name` (or, when given, a
   /// leftover `state_path` of it): returns true when it exists and `force` is off (acquire keeps

@@ -62,13 +62,12 @@ void PodmanEngine::after_remove(const std::string& /*name*/, const std::string& 
   // podman leaves empty cgroup dirs under its parent (SPEC §5): the container's own, and the
   // shared conmon one, which only goes once no container of this engine is left.
   const std::string parent = default_cgroup_parent().substr(1);
-  std::vector<std::string> dirs;
-  if (!id.empty()) dirs.push_back(parent + "/libpod-" + id);
+  if (!id.empty()) remove_cgroup_dirs({parent + "/libpod-" + id});
   auto remaining = run_cli({"ps", "--all", "--quiet"});
   if (remaining.ok() && remaining.out.find_first_not_of(" \n") == std::string::npos) {
-    dirs.push_back(parent + "/conmon");
+    // Shared: a conmon in it may be another run's, starting; it is never killed from here.
+    remove_cgroup_dirs({parent + "/conmon"}, false);
   }
-  remove_cgroup_dirs(dirs);
 }
 
 std::string PodmanEngine::runtime() const {
@@ -97,10 +96,17 @@ std::vector<std::string> PodmanEngine::ids_named(const std::string& name) {
 void PodmanEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
   for (const auto& id : ids) {
     // Idempotent: "does not exist" is fine.
-    // Its init killed, the conmon that watched it exits by itself.
     run({.argv = {runtime(), "delete", "--force", id}}, name);
     auto external = run_cli({"rm", "--force", id}, name);
     (void)external;  // gone already: "no such container"
+    // Its init killed, the conmon that watched it exits by itself, later on a loaded node:
+    // down returns once it has ("[c]onmon" matches conmon, not this pgrep's own argv; no
+    // pgrep on the node: no wait).
+    wait_until(
+        [&] {
+          return run({.argv = {"pgrep", "-f", "--", "[c]onmon .*-c " + id}}, name).exit_code != 0;
+        },
+        options_.command_timeout);
   }
 }
 
