@@ -6,11 +6,13 @@
 //   as of its last rewrite, written atomically (temp file, fsync, rename, fsync of the dir). It
 //   names its log: "log": G.
 // - journal.G.log: what changed in the containers' records since, one JSON merge patch
-//   (RFC 7386) of journal.json a line, appended and fdatasync'd before the change counts as
-//   saved. A container step costs one short line, whatever the number of containers; run-wide
-//   changes (state, node dirs: a few per run) rewrite journal.json and start log G+1.
-//   Reading folds the log into journal.json in order; the last line may be torn (a cnfctl
-//   killed while appending it: its caller never went on) and is ignored.
+//   (RFC 7386) of journal.json a line ({"containers":{NAME: its whole record}}), appended and
+//   fdatasync'd before the change counts as saved. A container step costs one short line,
+//   whatever the number of containers; run-wide changes (state, node dirs: a few per run)
+//   rewrite journal.json and start log G+1 (made before journal.json names it; the old log is
+//   removed after). Reading folds the log into journal.json in order; a last line that does
+//   not parse is torn (a cnfctl killed while appending it: its caller never went on) and is
+//   ignored, a damaged line before it is an error.
 // - lock: flock while a command works on the run.
 #pragma once
 
@@ -149,8 +151,8 @@ class RunLock {
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
-  /// Removes the journal, the lock file and the run's state dir (the lock stays held until
-  /// destruction). Never throws.
+  /// Removes the journal (journal.json first, then its logs), the lock file and the run's state dir
+  /// (the lock stays held until destruction). Never throws.
   void remove_run();
 
   /// Removes the state dir of `run` when it holds no journal and nobody holds its lock: what a
