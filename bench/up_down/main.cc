@@ -230,6 +230,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 20));
   app.add_option("--jobs", options.jobs, "Pass --jobs to cnfctl up (default: cnfctl's default)")
       ->check(CLI::Range(1, 1024));
+  app.add_option("--cnfctl", options.program,
+                 "The cnfctl program to measure (default: this build's), e.g. a copy of an "
+                 "earlier build for a before/after comparison")
+      ->check(CLI::ExistingFile);
   app.add_flag("--skip-p1", options.skip_p1, "Leave out P1 (16 command NFs against the loop)");
   app.add_flag("--skip-chain", options.skip_chain, "Leave out the testpmd chain");
   app.add_flag("--skip-peers", options.skip_peers, "Leave out docker-compose and podman-compose");

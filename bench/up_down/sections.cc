@@ -15,7 +15,6 @@ namespace cnfctl::bench {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kProgram = CNFCTL_PROGRAM;
 constexpr const char* kSourceDir = CNFCTL_SOURCE_DIR;
 
 Measured run_ok(std::vector<std::string> argv, const std::string& what) {
@@ -68,7 +67,7 @@ UpDownBench::~UpDownBench() {
 }
 
 Measured UpDownBench::cnfctl(std::vector<std::string> args, const std::string& what, bool sample) {
-  args.insert(args.begin(), kProgram);
+  args.insert(args.begin(), options_.program);
   return run_measured_ok({.argv = std::move(args),
                           .env = {{"CNFCTL_STATE_DIR", cnfctl_dir_ + "/state"},
                                   {"CNFCTL_RUN_DIR", cnfctl_dir_ + "/r"}},
@@ -324,7 +323,7 @@ void UpDownBench::compare_with_compose(const std::string& engine, const std::str
 
 void UpDownBench::down_live_runs() {
   for (const auto& run : live_runs_) {
-    run_measured({.argv = {kProgram, "down", "-q", run},
+    run_measured({.argv = {options_.program, "down", "-q", run},
                   .env = {{"CNFCTL_STATE_DIR", cnfctl_dir_ + "/state"},
                           {"CNFCTL_RUN_DIR", cnfctl_dir_ + "/r"}},
                   .timeout = std::chrono::seconds(600),

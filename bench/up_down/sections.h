@@ -17,11 +17,12 @@ namespace cnfctl::bench {
 struct UpDownOptions {
   std::vector<std::string> engines = {"runc", "crun", "docker", "podman"};
   int repeats = 3;
-  int scale_repeats = 1;             // runs per scale size (medians)
-  std::size_t containers = 16;       // P1 and the peers
-  std::vector<std::size_t> sizes{};  // scale; empty: the ladder up to `max`
-  std::size_t max = 64;              // the ladder 16, 64, 128, 256, 500 cut at max
-  std::size_t jobs = 0;              // 0: cnfctl's default --jobs
+  int scale_repeats = 1;                 // runs per scale size (medians)
+  std::size_t containers = 16;           // P1 and the peers
+  std::vector<std::size_t> sizes{};      // scale; empty: the ladder up to `max`
+  std::size_t max = 64;                  // the ladder 16, 64, 128, 256, 500 cut at max
+  std::size_t jobs = 0;                  // 0: cnfctl's default --jobs
+  std::string program = CNFCTL_PROGRAM;  // the cnfctl measured (default: this build's)
   bool skip_p1 = false, skip_chain = false, skip_peers = false, skip_scale = false;
 };
 

@@ -70,7 +70,7 @@ struct Outcome {
   int exit_code = -1;
   int signal = 0;
   int start_errno = 0;
-  std::string start_step;  // kFailedToStart: the step that failed ("exec", "chdir", "fork", ...)
+  std::string start_step;  // kFailedToStart: the step that failed ("exec", "chdir", "clone", ...)
   std::string out;         // captured stdout (its tail when longer than output_limit)
   std::string err;         // captured stderr (its tail when longer than output_limit)
   bool out_truncated = false;

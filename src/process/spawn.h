@@ -1,9 +1,10 @@
-// Starting one child process for LocalRunner: fork, set the child up, exec, report exec errors.
+// Starting one child process for LocalRunner: clone (vfork-like: the child shares our memory
+// until exec), set the child up, exec, report exec errors.
 //
 // The child is the leader of a new process group (so a deadline can kill everything it started),
 // dies with SIGKILL when the thread that started it dies (PR_SET_PDEATHSIG), starts with default
 // signal dispositions and an empty signal mask, and inherits no descriptor but 0, 1 and 2.
-// Errors between fork and exec come back through a close-on-exec pipe, with their errno.
+// Errors between clone and exec come back through a close-on-exec pipe, with their errno.
 #pragma once
 
 #include <sys/types.h>
@@ -27,7 +28,7 @@ struct SpawnedChild {
 
 /// Why a command could not be started.
 struct SpawnFailure {
-  std::string step;  // "argv", "pipe", "fork", "setpgid", "dup2", "chdir", "exec", ...
+  std::string step;  // "argv", "pipe", "clone", "setpgid", "dup2", "chdir", "exec", ...
   int error = 0;     // the errno of that step
 };
 

@@ -168,7 +168,7 @@ class Scheduler {
   }
 
   // Records the intent of `step`, runs `action`, records it done (with `also`, in the same
-  // journal save).
+  // journal line).
   template <class F>
   void step(const plan::PlannedContainer& c, Step s, F&& action,
             const std::function<void(ContainerRecord&)>& also = {}) {
@@ -181,8 +181,7 @@ class Scheduler {
     pause(to_string(s));
     if (options_.before_step) options_.before_step(c.name, s);
     action();
-    journal_.update([&](Journal& j) {
-      auto& record = j.containers[c.name];
+    journal_.update_container(c.name, [&](ContainerRecord& record) {
       record.steps[s] = StepState::kDone;
       if (also) also(record);
     });

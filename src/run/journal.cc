@@ -34,10 +34,6 @@ Error errno_error(const std::string& what, const std::string& path, int error) {
   return Error(fmt::format("{} {}: {}", what, path, std::strerror(error)));
 }
 
-std::string journal_path(const std::string& run) {
-  return join_path(run_state_dir(run), kJournalFile);
-}
-
 void fsync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
@@ -72,6 +68,17 @@ std::optional<Step> step_from(const std::string& name) {
   return std::nullopt;
 }
 
+json ContainerRecord::to_json() const {
+  json c;
+  c["steps"] = json::object();
+  for (const auto& [step, step_state] : steps) {
+    c["steps"][to_string(step)] = step_state == StepState::kDone ? "done" : "intended";
+  }
+  if (nf_pid) c["nf_pid"] = *nf_pid;
+  if (ready_after) c["ready_after_ms"] = *ready_after;
+  return c;
+}
+
 json Journal::to_json() const {
   json j;
   j["version"] = kVersion;
@@ -103,24 +110,17 @@ json Journal::to_json() const {
         {{"node", v.node}, {"host_if", v.host_if}, {"vpp_if", v.vpp_if}, {"host_ip4", v.host_ip4}});
   }
   j["containers"] = json::object();
-  for (const auto& [name, record] : containers) {
-    json c;
-    c["steps"] = json::object();
-    for (const auto& [step, step_state] : record.steps) {
-      c["steps"][to_string(step)] = step_state == StepState::kDone ? "done" : "intended";
-    }
-    if (record.nf_pid) c["nf_pid"] = *record.nf_pid;
-    if (record.ready_after) c["ready_after_ms"] = *record.ready_after;
-    j["containers"][name] = std::move(c);
-  }
+  for (const auto& [name, record] : containers) j["containers"][name] = record.to_json();
   j["plan"] = plan::to_json(plan);
   return j;
 }
 
 Journal Journal::from_json(const json& j) {
   try {
-    if (j.at("version").get<int>() != kVersion) {
-      throw Error(fmt::format("journal version {} is not {}", j.at("version").dump(), kVersion));
+    const int version = j.at("version").get<int>();
+    if (version < 1 || version > kVersion) {
+      throw Error(
+          fmt::format("journal version {} is not 1 to {}", j.at("version").dump(), kVersion));
     }
     Journal journal;
     journal.run = j.at("run").get<std::string>();
@@ -184,12 +184,16 @@ std::string run_state_dir(const std::string& run) {
   return join_path(runs_dir(), run);
 }
 
+std::string journal_path(const std::string& run) {
+  return join_path(run_state_dir(run), kJournalFile);
+}
+
 std::vector<std::string> list_runs() {
   std::vector<std::string> runs;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(runs_dir(), ec)) {
     auto name = entry.path().filename().string();
-    if (is_safe_name(name) && std::filesystem::exists(entry.path() / kJournalFile, ec)) {
+    if (is_safe_name(name) && std::filesystem::exists(journal_path(name), ec)) {
       runs.push_back(name);
     }
   }
@@ -267,7 +271,7 @@ RunLock::RunLock(const std::string& run, bool create) : run_(run) {
   if (create) {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error(fmt::format("cannot create {}: {}", dir, ec.message()));
-  } else if (!std::filesystem::exists(join_path(dir, kJournalFile), ec)) {
+  } else if (!std::filesystem::exists(journal_path(run), ec)) {
     throw Error::bad_input("run " + run,
                            fmt::format("no run called {} (no journal in {}; `cnfctl ps` lists "
                                        "the runs)",
@@ -294,13 +298,13 @@ RunLock::~RunLock() {
 
 void RunLock::remove_run() {
   const auto dir = run_state_dir(run_);
-  ::unlink(journal_path(run_).c_str());
+  ::unlink(journal_path(run_).c_str());  // first: from here on, the run does not exist
   ::unlink(join_path(dir, kLockFile).c_str());
-  // A cnfctl killed while saving the journal leaves its temporary file (journal.json.tmp.*).
+  // The logs (journal.G.log) and what a cnfctl killed while rewriting journal.json left
+  // (journal.json.tmp.*, a log that journal.json never named).
   std::error_code ignored;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ignored)) {
-    const auto name = entry.path().filename().string();
-    if (name.rfind(std::string(kJournalFile) + ".tmp.", 0) == 0) {
+    if (entry.path().filename().string().rfind("journal.", 0) == 0) {
       std::filesystem::remove(entry.path(), ignored);
     }
   }
@@ -319,70 +323,6 @@ bool RunLock::remove_if_abandoned(const std::string& run) {
     return true;
   } catch (const Error&) {
     return false;
-  }
-}
-
-JournalFile::JournalFile(Journal journal) : journal_(std::move(journal)) {
-  std::unique_lock lock(mutex_);
-  save_through(lock, ++changes_);
-}
-
-Journal JournalFile::read(const std::string& run) {
-  const auto path = journal_path(run);
-  std::ifstream in(path);
-  if (!in) {
-    throw Error::bad_input("run " + run,
-                           fmt::format("no run called {} (no journal {})", run, path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(text.str());
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("the journal {} is damaged: {}", path, e.what()));
-  }
-  return Journal::from_json(j);
-}
-
-bool JournalFile::exists(const std::string& run) {
-  std::error_code ec;
-  return std::filesystem::exists(journal_path(run), ec);
-}
-
-void JournalFile::record(const std::string& name, Step step, StepState state) {
-  update([&](Journal& j) { j.containers[name].steps[step] = state; });
-}
-
-Journal JournalFile::snapshot() const {
-  std::lock_guard lock(mutex_);
-  return journal_;
-}
-
-void JournalFile::save_through(std::unique_lock<std::mutex>& lock, std::uint64_t change) {
-  while (saved_ < change) {
-    if (saving_) {
-      saved_cv_.wait(lock);
-      continue;
-    }
-    // This thread writes everything applied so far; changes made meanwhile wait for the next.
-    saving_ = true;
-    const std::uint64_t covers = changes_;
-    const std::string path = journal_path(journal_.run);
-    std::string bytes = journal_.to_json().dump(1) + "\n";
-    lock.unlock();
-    try {
-      write_file_atomically(path, bytes);
-    } catch (...) {
-      lock.lock();
-      saving_ = false;
-      saved_cv_.notify_all();
-      throw;
-    }
-    lock.lock();
-    saving_ = false;
-    saved_ = std::max(saved_, covers);
-    saved_cv_.notify_all();
   }
 }
 

@@ -1,12 +1,24 @@
 // The run journal (SPEC §11): what a run is about to create and what exists, so `down` works
 // from it alone after a crash or `kill -9`, and the lock that keeps two commands off one run.
 //
-// Layout: <state_dir()>/runs/<run>/journal.json (written atomically: temp file, fsync, rename,
-// fsync of the directory) and <state_dir()>/runs/<run>/lock (flock while a command works on it).
+// Layout of <state_dir()>/runs/<run>/:
+// - journal.json: the whole journal (plan, nodes, engines, node dirs, state, container records)
+//   as of its last rewrite, written atomically (temp file, fsync, rename, fsync of the dir). It
+//   names its log: "log": G.
+// - journal.G.log: what changed in the containers' records since, one JSON merge patch
+//   (RFC 7386) of journal.json a line ({"containers":{NAME: its whole record}}), appended and
+//   fdatasync'd before the change counts as saved. A container step costs one short line,
+//   whatever the number of containers; run-wide changes (state, node dirs: a few per run)
+//   rewrite journal.json and start log G+1 (made before journal.json names it; the old log is
+//   removed after). Reading folds the log into journal.json in order; a last line that does
+//   not parse is torn (a cnfctl killed while appending it: its caller never went on) and is
+//   ignored, a damaged line before it is an error.
+// - lock: flock while a command works on the run.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -35,6 +47,8 @@ struct ContainerRecord {
   std::map<Step, StepState> steps;
   std::optional<int> nf_pid;             // inside the container, once started
   std::optional<long long> ready_after;  // ms from the start of `up` until ready
+
+  nlohmann::json to_json() const;  // {"steps": {"acquire": "done", ...}, "nf_pid": ...}
 
   /// True when `step` was at least intended (it may have happened).
   bool touched(Step step) const { return steps.count(step) != 0; }
@@ -82,7 +96,8 @@ struct NodeVeth {
 };
 
 struct Journal {
-  static constexpr int kVersion = 1;
+  /// 2: journal.json names a log of changes (version 1 journals have none; still read).
+  static constexpr int kVersion = 2;
   std::string run;
   std::string source;
   std::string state;       // "starting", "up", "failed", "stopping"
@@ -103,6 +118,13 @@ struct Journal {
 std::string runs_dir();
 /// <state_dir()>/runs/<run>.
 std::string run_state_dir(const std::string& run);
+/// <state_dir()>/runs/<run>/journal.json: a run exists while it does.
+std::string journal_path(const std::string& run);
+/// The journal of the run whose state dir is `run_dir` as JSON: journal.json with its log
+/// folded in (what JournalFile::read parses; tests look at a run's journal from outside with
+/// it). Null when there is no journal.json; throws cnfctl::Error when it or its log is damaged.
+nlohmann::json read_journal_json(const std::string& run_dir);
+
 /// The names of the runs that have a journal, sorted. Never throws (an unreadable dir: empty).
 std::vector<std::string> list_runs();
 
@@ -129,8 +151,8 @@ class RunLock {
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
-  /// Removes the journal, the lock file and the run's state dir (the lock stays held until
-  /// destruction). Never throws.
+  /// Removes the journal (journal.json first, then its logs), the lock file and the run's state dir
+  /// (the lock stays held until destruction). Never throws.
   void remove_run();
 
   /// Removes the state dir of `run` when it holds no journal and nobody holds its lock: what a
@@ -143,29 +165,41 @@ class RunLock {
   int fd_ = -1;
 };
 
-/// The journal of a run, shared by the threads that bring it up: every change is saved at once.
+/// The journal of a run, shared by the threads that bring it up: every change is saved before
+/// the call that makes it returns. Saves are grouped: while one thread writes, the changes of
+/// others queue up and the next write carries them all (one fsync for many steps when
+/// containers work in parallel). A failed save throws cnfctl::Error; the change stays applied
+/// in memory and the next save rewrites the whole journal.
 class JournalFile {
  public:
-  /// Takes `journal` and writes it. Throws cnfctl::Error when it cannot be written.
+  /// Takes `journal` and writes it whole as the run's journal.json with a new, empty log (what
+  /// the run dir held before is replaced: `down` and `restart` open a run this way, which also
+  /// drops a torn last line). Throws cnfctl::Error when it cannot be written.
   explicit JournalFile(Journal journal);
+  ~JournalFile();
+  JournalFile(const JournalFile&) = delete;
+  JournalFile& operator=(const JournalFile&) = delete;
   /// Reads the journal of `run`. Throws Error::bad_input when there is none (no run called X;
   /// says if it was already torn down is unknowable) and cnfctl::Error when it is damaged.
   static Journal read(const std::string& run);
   /// True when `run` has a journal file.
   static bool exists(const std::string& run);
 
-  /// Applies `change` to the journal and returns once a save that includes it is on disk.
-  /// Saves are grouped: while one thread writes the file, the changes of others queue up and
-  /// the next write carries them all (one fsync for many steps when containers work in
-  /// parallel), so every caller still returns only after its change is durable. Throws
-  /// cnfctl::Error when it cannot be saved (the change stays applied in memory).
+  /// A run-wide change (state, node dirs): applies `change` and returns once journal.json is
+  /// rewritten with it (its size grows with the plan: for the few changes of a run, not for
+  /// each container step).
   template <class F>
   void update(F&& change) {
     std::unique_lock lock(mutex_);
     change(journal_);
+    rewrite_ = true;
     save_through(lock, ++changes_);
   }
-  /// Records `state` of `step` for container `name` and saves.
+  /// Applies `change` to the record of container `name` and returns once the record is
+  /// appended to the log: the cost does not grow with the number of containers.
+  void update_container(const std::string& name,
+                        const std::function<void(ContainerRecord&)>& change);
+  /// Records `state` of `step` for container `name` and saves (update_container).
   void record(const std::string& name, Step step, StepState state);
   /// A copy of the journal as it is now.
   Journal snapshot() const;
@@ -173,12 +207,22 @@ class JournalFile {
  private:
   /// Returns once change number `change` is saved; the caller holds `lock` on mutex_.
   void save_through(std::unique_lock<std::mutex>& lock, std::uint64_t change);
+  /// Writes `bytes` (journal.json naming log `generation`) and starts that log; no mutex held.
+  void rewrite(const std::string& bytes, std::uint64_t generation);
+  /// Appends `bytes` (whole lines) to the log and syncs it; no mutex held.
+  void append(const std::string& bytes);
+
   mutable std::mutex mutex_;
   std::condition_variable saved_cv_;
   Journal journal_;
   std::uint64_t changes_ = 0;  // changes applied to journal_
   std::uint64_t saved_ = 0;    // changes on disk
-  bool saving_ = false;        // a thread is writing the file (without the mutex)
+  bool saving_ = false;        // a thread is writing (without the mutex)
+  bool rewrite_ = false;       // the next save rewrites journal.json (a run-wide change)
+  std::string pending_;        // log lines of the container changes not yet written
+  // Only the saving thread touches these two.
+  std::uint64_t generation_ = 0;  // the log journal.json names
+  int log_fd_ = -1;               // that log, open for appending
 };
 
 }  // namespace cnfctl::run

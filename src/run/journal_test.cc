@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 
@@ -166,6 +168,150 @@ TEST_F(JournalTest, JournalFileSavesEveryChangeAndReadsBack) {
   EXPECT_FALSE(JournalFile::exists("r1"));
   EXPECT_FALSE(fs::exists(run_state_dir("r1")));
   EXPECT_TRUE(list_runs().empty());
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The logs in a run's state dir, by name.
+std::vector<std::string> logs_of(const std::string& run) {
+  std::vector<std::string> logs;
+  for (const auto& e : fs::directory_iterator(run_state_dir(run))) {
+    const auto name = e.path().filename().string();
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".log") logs.push_back(name);
+  }
+  std::sort(logs.begin(), logs.end());
+  return logs;
+}
+
+// A container step appends one short line to the log; journal.json (with the plan) is not
+// written again, so the cost of a step does not grow with the run.
+TEST_F(JournalTest, ContainerStepsAppendToTheLogAndLeaveJournalJsonAlone) {
+  RunLock lock("r1", true);
+  JournalFile file(small_journal("r1"));
+  const auto base = read_text(journal_path("r1"));
+  ASSERT_EQ(logs_of("r1"), std::vector<std::string>{"journal.1.log"});
+  for (int i = 0; i < 20; ++i) {
+    file.record("c" + std::to_string(i), Step::kAcquire, StepState::kIntended);
+  }
+  file.update_container("c3", [](ContainerRecord& r) {
+    r.steps[Step::kAcquire] = StepState::kDone;
+    r.nf_pid = 7;
+  });
+  EXPECT_EQ(read_text(journal_path("r1")), base);
+  const auto log = read_text(run_state_dir("r1") + "/journal.1.log");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 21);
+  EXPECT_LT(log.size(), 21u * 120u) << log;
+
+  auto back = JournalFile::read("r1");
+  EXPECT_EQ(back.containers.size(), 21u);  // srv1 of small_journal and c0..c19
+  EXPECT_TRUE(back.containers.at("c19").touched(Step::kAcquire));
+  EXPECT_TRUE(back.containers.at("c3").done(Step::kAcquire));
+  EXPECT_EQ(back.containers.at("c3").nf_pid, 7);
+  EXPECT_EQ(back.containers.at("srv1").nf_pid, 42);
+  EXPECT_EQ(back.to_json(), file.snapshot().to_json());
+}
+
+// A run-wide change rewrites journal.json with everything and starts the next log; the old log
+// is removed.
+TEST_F(JournalTest, RunWideChangesRewriteJournalJsonWithANewLog) {
+  RunLock lock("r1", true);
+  JournalFile file(small_journal("r1"));
+  file.record("cli1", Step::kCreate, StepState::kDone);
+  file.update([](Journal& j) { j.state = "up"; });
+  EXPECT_EQ(logs_of("r1"), std::vector<std::string>{"journal.2.log"});
+  EXPECT_EQ(read_text(run_state_dir("r1") + "/journal.2.log"), "");
+  const auto json = nlohmann::json::parse(read_text(journal_path("r1")));
+  EXPECT_EQ(json["state"], "up");
+  EXPECT_EQ(json["log"], 2);
+  EXPECT_EQ(json["containers"]["cli1"]["steps"]["create"], "done");
+  file.record("cli1", Step::kStart, StepState::kIntended);
+  auto back = JournalFile::read("r1");
+  EXPECT_EQ(back.state, "up");
+  EXPECT_TRUE(back.containers.at("cli1").done(Step::kCreate));
+  EXPECT_TRUE(back.containers.at("cli1").touched(Step::kStart));
+}
+
+// kill -9 while a line was being appended leaves part of it: the change never counted (its
+// caller did not go on), so reading ignores it; opening the run again (down) starts a new log
+// without it. A damaged line before the last one is damage, not a torn write.
+TEST_F(JournalTest, ATornLastLineIsIgnoredAndDroppedWhenTheRunIsOpenedAgain) {
+  RunLock lock("r1", true);
+  {
+    JournalFile file(small_journal("r1"));
+    file.record("cli1", Step::kAcquire, StepState::kDone);
+  }
+  const auto log = run_state_dir("r1") + "/journal.1.log";
+  // Cut by kill -9; zeros where a crash of the machine lost the line's data.
+  for (const std::string& torn :
+       {std::string(R"({"containers":{"cli1":{"steps":{"acq)"), std::string("\0\0\0\n", 4)}) {
+    const auto good = read_text(log);
+    std::ofstream(log, std::ios::app | std::ios::binary) << torn;
+    auto back = JournalFile::read("r1");
+    EXPECT_TRUE(back.containers.at("cli1").done(Step::kAcquire));
+    std::ofstream(log, std::ios::trunc | std::ios::binary) << good;
+  }
+  std::ofstream(log, std::ios::app | std::ios::binary) << R"({"containers":{"cli1":{"st)";
+
+  JournalFile reopened(JournalFile::read("r1"));
+  EXPECT_EQ(logs_of("r1"), std::vector<std::string>{"journal.2.log"});
+  reopened.record("cli1", Step::kCreate, StepState::kIntended);
+  auto back = JournalFile::read("r1");
+  EXPECT_TRUE(back.containers.at("cli1").done(Step::kAcquire));
+  EXPECT_TRUE(back.containers.at("cli1").touched(Step::kCreate));
+
+  const auto log2 = run_state_dir("r1") + "/journal.2.log";
+  std::ofstream(log2, std::ios::trunc | std::ios::binary) << "{\"containers\": {\n"
+                                                          << R"({"state":"up"})"
+                                                          << "\n";
+  try {
+    JournalFile::read("r1");
+    FAIL() << "a damaged line before the last one was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(e.describe().find("journal.2.log is damaged at line 1"), std::string::npos)
+        << e.describe();
+  }
+}
+
+// Threads record at once (containers in parallel): every change is on disk when its call
+// returns, and all of them are read back.
+TEST_F(JournalTest, ParallelStepsAreAllSaved) {
+  RunLock lock("r1", true);
+  JournalFile file(small_journal("r1"));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&file, t] {
+      for (int i = 0; i < 25; ++i) {
+        const auto name = "t" + std::to_string(t) + "-" + std::to_string(i);
+        file.record(name, Step::kAcquire, StepState::kIntended);
+        file.record(name, Step::kAcquire, StepState::kDone);
+        if (i == 10 && t == 0) file.update([](Journal& j) { j.state = "busy"; });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto back = JournalFile::read("r1");
+  EXPECT_EQ(back.state, "busy");
+  EXPECT_EQ(back.containers.size(), 1u + 8u * 25u);
+  for (const auto& [name, record] : back.containers) {
+    EXPECT_TRUE(record.done(Step::kAcquire)) << name;
+  }
+}
+
+// Journals of version 1 (one journal.json, no log) are still read: runs brought up by an
+// earlier cnfctl can be taken down.
+TEST_F(JournalTest, AVersionOneJournalWithoutALogIsRead) {
+  RunLock lock("r1", true);
+  auto json = small_journal("r1").to_json();
+  json["version"] = 1;
+  write_file_atomically(journal_path("r1"), json.dump());
+  auto back = JournalFile::read("r1");
+  EXPECT_TRUE(back.containers.at("srv1").done(Step::kAcquire));
+  EXPECT_TRUE(read_journal_json(run_state_dir("nothing")).is_null());
 }
 
 TEST_F(JournalTest, ARunIsLockedWhileACommandWorksOnIt) {

@@ -26,8 +26,9 @@ DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs
     if (auto when = run_down_at(run)) return DownResult{run, {}, *when};
   }
   RunLock lock(run, false);
-  JournalFile journal(JournalFile::read(run));
-  journal.update([](Journal& j) { j.state = "stopping"; });
+  auto stopping = JournalFile::read(run);
+  stopping.state = "stopping";
+  JournalFile journal(std::move(stopping));  // one rewrite: a new log, any torn line dropped
   RunEnvironment env(journal.snapshot().engines, journal.snapshot().nodes);
   DownResult result{run, tear_down(journal.snapshot(), env, progress, jobs), ""};
   if (!result.teardown.errors.empty()) {
@@ -249,7 +250,7 @@ void restart_run(const std::string& run, const std::optional<std::string>& conta
         const auto started = std::chrono::steady_clock::now();
         // The new NF's pid replaces the old one in the journal (`ps --json`).
         const auto pid = driver.start(ctx);
-        journal_file.update([&](Journal& j) { j.containers[c.name].nf_pid = pid; });
+        journal_file.update_container(c.name, [&](ContainerRecord& r) { r.nf_pid = pid; });
         wait_ready(driver, ctx, timeout_ready, started, [](std::chrono::milliseconds d) {
           std::this_thread::sleep_for(d);
           return true;

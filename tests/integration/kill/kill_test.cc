@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "process/local_runner.h"
+#include "run/journal.h"
 #include "support/host_fixtures.h"
 #include "support/leftovers.h"
 
@@ -112,6 +113,12 @@ class KillTest : public ::testing::TestWithParam<const char*> {
     command.argv.insert(command.argv.end(), args.begin(), args.end());
     command.timeout = timeout;
     return runner_.run(command);
+  }
+
+  // The run's journal as JSON (journal.json with its log folded in, as cnfctl reads it), or
+  // null when there is none.
+  nlohmann::json journal_of(const std::string& run) {
+    return run::read_journal_json(root_ + "/state/runs/" + run);
   }
 
   // The topology file of `run`: six command NFs, or the testpmd chain (CNFCTL_KILL_CHAIN).
@@ -320,8 +327,7 @@ class DaemonKillTest : public KillTest {
  protected:
   // True once the run's journal says some container's create was intended.
   bool create_intended(const std::string& run) {
-    auto text = host_fixtures::read_host_file(root_ + "/state/runs/" + run + "/journal.json");
-    auto journal = nlohmann::json::parse(text, nullptr, false);
+    auto journal = journal_of(run);
     if (!journal.is_object() || !journal.contains("containers")) return false;
     for (const auto& [name, c] : journal["containers"].items()) {
       if (c.contains("steps") && c["steps"].contains("create")) return true;
@@ -475,8 +481,7 @@ TEST_P(PodmanCauseTest, PodmanRunDyingMidwayLeavesNothingAfterDown) {
   ASSERT_TRUE(WIFSTOPPED(status)) << host_fixtures::read_host_file(root_ + "/" + run + ".log");
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
-  auto journal = nlohmann::json::parse(
-      host_fixtures::read_host_file(root_ + "/state/runs/" + run + "/journal.json"));
+  auto journal = journal_of(run);
   std::string name;
   for (const auto& [container, c] : journal["containers"].items()) {
     if (c.contains("steps") && c["steps"].contains("create")) name = run + "-" + container;

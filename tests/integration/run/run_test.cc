@@ -17,6 +17,7 @@
 
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
+#include "run/journal.h"
 #include "support/host_fixtures.h"
 #include "support/leftovers.h"
 
@@ -159,10 +160,10 @@ class RunTest : public ::testing::Test {
     return pid;
   }
 
-  // The run's journal as JSON, or null when there is none (or it is being replaced).
+  // The run's journal as JSON (journal.json with its log folded in, as cnfctl reads it), or
+  // null when there is none.
   nlohmann::json journal_of(const std::string& run) {
-    auto text = read_file(root_ + "/state/runs/" + run + "/journal.json");
-    return nlohmann::json::parse(text, nullptr, false);
+    return run::read_journal_json(root_ + "/state/runs/" + run);
   }
 
   // Waits up to `limit` for `pid` to exit; its wait status, or nullopt (then it was killed).
