@@ -275,6 +275,46 @@ void BareChain::remove_remains() {
   fs::remove_all(socket_dir(), ignored);
 }
 
+std::map<std::string, SeenNf> seen_nfs(const plan::Plan& plan, const std::string& host_dir,
+                                       const std::string& guest_dir) {
+  std::map<std::string, std::string> name_of;  // "--file-prefix=<p>" -> container
+  for (const auto& c : plan.containers) name_of["--file-prefix=" + file_prefix(c.nf.argv)] = c.name;
+  std::map<std::string, SeenNf> seen;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const auto pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::vector<std::string> argv;
+    std::istringstream cmdline(read_file(entry.path().string() + "/cmdline"));
+    for (std::string arg; std::getline(cmdline, arg, '\0');) argv.push_back(arg);
+    const auto it = std::find_if(argv.begin(), argv.end(),
+                                 [&](const std::string& a) { return name_of.count(a) != 0; });
+    if (it == argv.end()) continue;
+    const auto& name = name_of.at(*it);
+    if (seen.count(name) != 0) throw std::runtime_error("NF " + name + ": several processes");
+    SeenNf nf{translate_dir(argv, host_dir, guest_dir), {}};
+    for (const auto& task : fs::directory_iterator(entry.path() / "task", ec)) {
+      std::istringstream status(read_file(task.path().string() + "/status"));
+      std::string comm;
+      std::string cpus;
+      for (std::string line; std::getline(status, line);) {
+        if (line.rfind("Name:", 0) == 0) comm = line.substr(line.find_first_not_of(" \t", 5));
+        if (line.rfind("Cpus_allowed_list:", 0) == 0) {
+          cpus = line.substr(line.find_first_not_of(" \t", 18));
+        }
+      }
+      nf.threads.push_back(comm + ": " + cpus);
+    }
+    if (nf.threads.empty()) throw std::runtime_error("NF " + name + ": cannot read its threads");
+    std::sort(nf.threads.begin(), nf.threads.end());
+    seen[name] = std::move(nf);
+  }
+  for (const auto& c : plan.containers) {
+    if (seen.count(c.name) == 0) throw std::runtime_error("NF " + c.name + ": no process found");
+  }
+  return seen;
+}
+
 std::vector<std::string> leftovers(const plan::Plan& plan, const std::string& socket_dir) {
   std::vector<std::string> found;
   std::vector<std::string> prefixes;

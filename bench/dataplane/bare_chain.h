@@ -85,6 +85,20 @@ class BareChain {
   std::vector<Nf> nfs_;
 };
 
+/// One NF process of a plan as seen from the host.
+struct SeenNf {
+  std::vector<std::string> argv;     // /proc/<pid>/cmdline
+  std::vector<std::string> threads;  // each thread's "<comm>: <Cpus_allowed_list>", sorted
+  bool operator==(const SeenNf&) const = default;
+};
+
+/// The running process of each of the plan's NFs (found by its DPDK --file-prefix), by
+/// container name, with `host_dir` in its argv written back as `guest_dir` (so the bare chain's
+/// processes compare equal to the containers'). Throws std::runtime_error when an NF has no
+/// process or several.
+std::map<std::string, SeenNf> seen_nfs(const plan::Plan& plan, const std::string& host_dir,
+                                       const std::string& guest_dir);
+
 /// What a run of `plan` left on this host after its teardown: processes started with one of its
 /// DPDK file prefixes, its DPDK runtime dirs, hugepage files of its prefixes, and files in
 /// `socket_dir`. Empty when nothing is left.

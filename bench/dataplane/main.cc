@@ -6,6 +6,7 @@
 //           traffic code, stopped, and checked to leave nothing behind.
 // Per round both rates and CNFCTL/BARE are printed, then the median ratio (goal >= 0.95).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -131,12 +132,36 @@ void require_clean(const cnfctl::plan::Plan& plan, const std::string& socket_dir
   throw std::runtime_error(side + " left behind:" + text);
 }
 
-double cnfctl_side(const Settings& s, Cnfctl& cnfctl, const std::string& file,
-                   const cnfctl::plan::Plan& plan) {
+// One side's measurement and how its NF processes looked while it ran.
+struct Side {
   double mpps = 0;
+  std::map<std::string, cnfctl::bench::SeenNf> nfs;
+};
+
+// Same argv (the memif socket dir apart), same threads with the same CPUs on both sides, or a
+// clear error saying where they differ.
+void require_same_processes(const Side& a, const Side& b) {
+  for (const auto& [name, nf] : a.nfs) {
+    const auto& other = b.nfs.at(name);
+    if (nf.argv != other.argv) {
+      throw std::runtime_error(fmt::format("NF {}: argv differs:\n  cnfctl: {}\n  bare:   {}", name,
+                                           fmt::join(nf.argv, " "), fmt::join(other.argv, " ")));
+    }
+    if (nf.threads != other.threads) {
+      throw std::runtime_error(
+          fmt::format("NF {}: threads or CPUs differ:\n  cnfctl: {}\n  bare:   {}", name,
+                      fmt::join(nf.threads, ", "), fmt::join(other.threads, ", ")));
+    }
+  }
+}
+
+Side cnfctl_side(const Settings& s, Cnfctl& cnfctl, const std::string& file,
+                 const cnfctl::plan::Plan& plan) {
+  Side side;
   {
     CnfctlRun run(cnfctl, file, plan.run);
     settle(s);
+    side.nfs = cnfctl::bench::seen_nfs(plan, plan.guest_socket_dir, plan.guest_socket_dir);
     const auto json =
         nlohmann::json::parse(cnfctl.run({"traffic", plan.run, "--duration",
                                           fmt::format("{}ms", ms(s.duration_s).count()), "--json"},
@@ -144,26 +169,27 @@ double cnfctl_side(const Settings& s, Cnfctl& cnfctl, const std::string& file,
     if (!json.at("end_to_end_mpps").is_number()) {
       throw std::runtime_error("cnfctl traffic reported no end-to-end rate: " + json.dump());
     }
-    mpps = json.at("end_to_end_mpps").get<double>();
+    side.mpps = json.at("end_to_end_mpps").get<double>();
     run.down();
   }
   require_clean(plan, plan.host_socket_dir, "cnfctl down");
-  return mpps;
+  return side;
 }
 
-double bare_side(const Settings& s, const std::string& scratch, const cnfctl::plan::Plan& plan) {
-  double mpps = 0;
+Side bare_side(const Settings& s, const std::string& scratch, const cnfctl::plan::Plan& plan) {
+  Side side;
   std::string socket_dir;
   {
     BareChain chain(plan, scratch);
     socket_dir = chain.socket_dir();
     chain.start(ms(s.ready_timeout_s));
     settle(s);
-    mpps = chain.measure(ms(s.duration_s));
+    side.nfs = cnfctl::bench::seen_nfs(plan, socket_dir, plan.guest_socket_dir);
+    side.mpps = chain.measure(ms(s.duration_s));
     chain.stop();
   }
   require_clean(plan, socket_dir, "the bare chain");
-  return mpps;
+  return side;
 }
 
 int run(const Settings& s) {
@@ -184,8 +210,8 @@ int run(const Settings& s) {
   std::vector<double> ratios;
   for (int r = 0; r < s.rounds; ++r) {
     const bool cnfctl_first = r % 2 == 0;
-    double container = 0;
-    double bare = 0;
+    Side container;
+    Side bare;
     const std::string scratch = root.path() + "/bare-" + std::to_string(r);
     fs::create_directories(scratch);
     for (int side = 0; side < 2; ++side) {
@@ -195,11 +221,19 @@ int run(const Settings& s) {
         bare = bare_side(s, scratch, plan);
       }
     }
-    ratios.push_back(bare > 0 ? container / bare : 0);
+    require_same_processes(container, bare);
+    if (r == 0) {
+      for (const auto& [name, nf] : container.nfs) {
+        fmt::print(stderr, "{} threads (both sides): {}\n", name, fmt::join(nf.threads, ", "));
+      }
+    }
+    ratios.push_back(bare.mpps > 0 ? container.mpps / bare.mpps : 0);
     rows.push_back({std::to_string(r + 1), cnfctl_first ? "cnfctl" : "bare",
-                    fmt::format("{:.3f}", container), fmt::format("{:.3f}", bare),
-                    cnfctl::bench::ratio_text(container, bare)});
-    fmt::print(stderr, "round {}: cnfctl {:.3f} Mpps, bare {:.3f} Mpps\n", r + 1, container, bare);
+                    fmt::format("{:.3f}", container.mpps), fmt::format("{:.3f}", bare.mpps),
+                    cnfctl::bench::ratio_text(container.mpps, bare.mpps)});
+    fmt::print(stderr,
+               "round {}: cnfctl {:.3f} Mpps, bare {:.3f} Mpps (same argv, threads, CPUs)\n", r + 1,
+               container.mpps, bare.mpps);
   }
   const double median = cnfctl::bench::median(ratios);
   fmt::print("{}", cnfctl::bench::table_text(rows));
