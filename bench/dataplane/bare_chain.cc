@@ -292,7 +292,7 @@ std::map<std::string, SeenNf> seen_nfs(const plan::Plan& plan, const std::string
     if (it == argv.end()) continue;
     const auto& name = name_of.at(*it);
     if (seen.count(name) != 0) throw std::runtime_error("NF " + name + ": several processes");
-    SeenNf nf{translate_dir(argv, host_dir, guest_dir), {}};
+    SeenNf nf{translate_dir(argv, host_dir, guest_dir), {}, entry.path().string()};
     for (const auto& task : fs::directory_iterator(entry.path() / "task", ec)) {
       std::istringstream status(read_file(task.path().string() + "/status"));
       std::string comm;
@@ -313,6 +313,21 @@ std::map<std::string, SeenNf> seen_nfs(const plan::Plan& plan, const std::string
     if (seen.count(c.name) == 0) throw std::runtime_error("NF " + c.name + ": no process found");
   }
   return seen;
+}
+
+double cpu_seconds(const std::map<std::string, SeenNf>& nfs) {
+  double total = 0;
+  for (const auto& [name, nf] : nfs) {
+    const auto stat = read_file(nf.proc + "/stat");
+    const auto end_of_comm = stat.rfind(')');
+    if (end_of_comm == std::string::npos) throw std::runtime_error("NF " + name + ": gone");
+    std::istringstream fields(stat.substr(end_of_comm + 1));
+    std::vector<std::string> f(std::istream_iterator<std::string>(fields), {});
+    if (f.size() < 13) throw std::runtime_error("NF " + name + ": bad " + nf.proc + "/stat");
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the comm.
+    total += static_cast<double>(std::stoull(f[11]) + std::stoull(f[12]));
+  }
+  return total / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::vector<std::string> leftovers(const plan::Plan& plan, const std::string& socket_dir) {

@@ -89,8 +89,13 @@ class BareChain {
 struct SeenNf {
   std::vector<std::string> argv;     // /proc/<pid>/cmdline
   std::vector<std::string> threads;  // each thread's "<comm>: <Cpus_allowed_list>", sorted
-  bool operator==(const SeenNf&) const = default;
+  std::string proc;                  // /proc/<pid>; not compared
+  bool operator==(const SeenNf& o) const { return argv == o.argv && threads == o.threads; }
 };
+
+/// User + system CPU seconds the processes of `nfs` have used so far (/proc/<pid>/stat, every
+/// thread). Throws std::runtime_error when one of them is gone.
+double cpu_seconds(const std::map<std::string, SeenNf>& nfs);
 
 /// The running process of each of the plan's NFs (found by its DPDK --file-prefix), by
 /// container name, with `host_dir` in its argv written back as `guest_dir` (so the bare chain's

@@ -135,8 +135,14 @@ void require_clean(const cnfctl::plan::Plan& plan, const std::string& socket_dir
 // One side's measurement and how its NF processes looked while it ran.
 struct Side {
   double mpps = 0;
+  double nf_cores = 0;  // CPU seconds per second the NFs used during the measurement
   std::map<std::string, cnfctl::bench::SeenNf> nfs;
 };
+
+double cores_since(const Side& side, double cpu0, std::chrono::steady_clock::time_point t0) {
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return (cnfctl::bench::cpu_seconds(side.nfs) - cpu0) / wall;
+}
 
 // Same argv (the memif socket dir apart), same threads with the same CPUs on both sides, or a
 // clear error saying where they differ.
@@ -162,6 +168,8 @@ Side cnfctl_side(const Settings& s, Cnfctl& cnfctl, const std::string& file,
     CnfctlRun run(cnfctl, file, plan.run);
     settle(s);
     side.nfs = cnfctl::bench::seen_nfs(plan, plan.guest_socket_dir, plan.guest_socket_dir);
+    const double cpu0 = cnfctl::bench::cpu_seconds(side.nfs);
+    const auto t0 = std::chrono::steady_clock::now();
     const auto json =
         nlohmann::json::parse(cnfctl.run({"traffic", plan.run, "--duration",
                                           fmt::format("{}ms", ms(s.duration_s).count()), "--json"},
@@ -170,6 +178,7 @@ Side cnfctl_side(const Settings& s, Cnfctl& cnfctl, const std::string& file,
       throw std::runtime_error("cnfctl traffic reported no end-to-end rate: " + json.dump());
     }
     side.mpps = json.at("end_to_end_mpps").get<double>();
+    side.nf_cores = cores_since(side, cpu0, t0);
     run.down();
   }
   require_clean(plan, plan.host_socket_dir, "cnfctl down");
@@ -185,7 +194,10 @@ Side bare_side(const Settings& s, const std::string& scratch, const cnfctl::plan
     chain.start(ms(s.ready_timeout_s));
     settle(s);
     side.nfs = cnfctl::bench::seen_nfs(plan, socket_dir, plan.guest_socket_dir);
+    const double cpu0 = cnfctl::bench::cpu_seconds(side.nfs);
+    const auto t0 = std::chrono::steady_clock::now();
     side.mpps = chain.measure(ms(s.duration_s));
+    side.nf_cores = cores_since(side, cpu0, t0);
     chain.stop();
   }
   require_clean(plan, socket_dir, "the bare chain");
@@ -205,9 +217,11 @@ int run(const Settings& s) {
              s.topology, plan.containers.size(), s.rounds, s.duration_s, s.settle_s);
   std::fflush(stdout);
 
-  std::vector<std::vector<std::string>> rows = {
-      {"ROUND", "FIRST", "CNFCTL_MPPS", "BARE_MPPS", "CNFCTL/BARE"}};
+  std::vector<std::vector<std::string>> rows = {{"ROUND", "FIRST", "CNFCTL_MPPS", "BARE_MPPS",
+                                                 "CNFCTL/BARE", "CNFCTL_NF_CPUS", "BARE_NF_CPUS"}};
   std::vector<double> ratios;
+  std::vector<double> container_rates;
+  std::vector<double> bare_rates;
   for (int r = 0; r < s.rounds; ++r) {
     const bool cnfctl_first = r % 2 == 0;
     Side container;
@@ -228,15 +242,23 @@ int run(const Settings& s) {
       }
     }
     ratios.push_back(bare.mpps > 0 ? container.mpps / bare.mpps : 0);
+    container_rates.push_back(container.mpps);
+    bare_rates.push_back(bare.mpps);
     rows.push_back({std::to_string(r + 1), cnfctl_first ? "cnfctl" : "bare",
                     fmt::format("{:.3f}", container.mpps), fmt::format("{:.3f}", bare.mpps),
-                    cnfctl::bench::ratio_text(container.mpps, bare.mpps)});
+                    cnfctl::bench::ratio_text(container.mpps, bare.mpps),
+                    fmt::format("{:.2f}", container.nf_cores),
+                    fmt::format("{:.2f}", bare.nf_cores)});
     fmt::print(stderr,
                "round {}: cnfctl {:.3f} Mpps, bare {:.3f} Mpps (same argv, threads, CPUs)\n", r + 1,
                container.mpps, bare.mpps);
   }
   const double median = cnfctl::bench::median(ratios);
   fmt::print("{}", cnfctl::bench::table_text(rows));
+  fmt::print("median rates: cnfctl {:.3f} Mpps, bare {:.3f} Mpps (ratio of medians {})\n",
+             cnfctl::bench::median(container_rates), cnfctl::bench::median(bare_rates),
+             cnfctl::bench::ratio_text(cnfctl::bench::median(container_rates),
+                                       cnfctl::bench::median(bare_rates)));
   fmt::print("median CNFCTL/BARE: {:.3f} (goal >= {:.2f}: {})\n", median, kGoal,
              median >= kGoal ? "met" : "NOT met");
   return 0;
