@@ -98,23 +98,28 @@ class CnfctlRun {
  public:
   CnfctlRun(Cnfctl& cnfctl, const std::string& file, const std::string& run)
       : cnfctl_(cnfctl), run_(run) {
-    up_started_ = true;
-    cnfctl_.run({"up", file, "-q", "--json"}, kUpTimeout);
+    try {
+      cnfctl_.run({"up", file, "-q", "--json"}, kUpTimeout);
+    } catch (...) {
+      // up rolls back a failure itself, but not when it was killed at its deadline.
+      cnfctl_.run_quietly({"down", run_, "-q"}, kDownTimeout);
+      throw;
+    }
   }
   ~CnfctlRun() {
-    if (up_started_) cnfctl_.run_quietly({"down", run_, "-q"}, kDownTimeout);
+    if (is_up_) cnfctl_.run_quietly({"down", run_, "-q"}, kDownTimeout);
   }
   CnfctlRun(const CnfctlRun&) = delete;
   CnfctlRun& operator=(const CnfctlRun&) = delete;
   void down() {
-    up_started_ = false;
+    is_up_ = false;
     cnfctl_.run({"down", run_, "-q"}, kDownTimeout);
   }
 
  private:
   Cnfctl& cnfctl_;
   std::string run_;
-  bool up_started_ = false;
+  bool is_up_ = true;
 };
 
 void settle(const Settings& s) {
