@@ -711,10 +711,12 @@ struct Builder {
     n.ldpreload = o.ldpreload;
     n.vcl_config = o.vcl_config;
     if (o.ldp) {
-      n.ldpreload_library = o.ldp->library.empty()
-                                ? join_path(install_prefix(group_named(o.ldp->vpp).nf.vpp().binary),
-                                            kVclLdpreloadLibrary)
-                                : o.ldp->library;
+      n.ldpreload_library =
+          o.ldp->library.empty()
+              ? join_path(
+                    install_prefix(vpp_program(group_named(o.ldp->vpp).nf.vpp().binary, "vpp")),
+                    kVclLdpreloadLibrary)
+              : o.ldp->library;
     }
     check_nginx_container(c, group, n.ldpreload_library);
     auto launch = nginx::render_nginx(n, c.cpus);

@@ -102,6 +102,21 @@ TEST(PlanLdp, NginxIsPreloadedWithVclOnTheAppSocketAndStartsAfterVpp) {
   EXPECT_EQ(plan.containers.front().name, "vpp1");
 }
 
+// `--vpp-prefix` replaces VPP's binary, and the library nginx preloads comes from there too
+// (it named the file's /usr/lib/... before: nginx then ran without VCL and never answered).
+TEST(PlanLdp, TheVppPrefixOptionAlsoMovesTheLibrary) {
+  PlanOptions options;
+  options.machine_facts = two_cpus;
+  options.vpp_prefix = "/srv/vpp-build";
+  const auto plan = build_plan(topology::load_topology_file(kExamples / "nginx-ldp.yaml"), options);
+  EXPECT_EQ(plan.find("vpp1")->nf.argv.front(), "/srv/vpp-build/bin/vpp");
+  for (const char* name : {"rps1", "cps1"}) {
+    EXPECT_EQ(plan.find(name)->nf.env.at("LD_PRELOAD"),
+              "/srv/vpp-build/lib/x86_64-linux-gnu/libvcl_ldpreload.so")
+        << name;
+  }
+}
+
 TEST(PlanLdp, TheLibraryDefaultsToTheVppPrefixAndTheJsonRoundTripKeepsEverything) {
   auto topo = topology::load_topology_file(kExamples / "nginx-ldp.yaml");
   std::get<topology::VppOptions>(topo.containers[0].nf.options).binary = "/opt/vpp/bin/vpp";
