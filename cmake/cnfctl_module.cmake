@@ -18,6 +18,13 @@ function(cnfctl_tests)
   add_executable(cnfctl_${T_NAME}_tests ${T_SOURCES})
   target_link_libraries(cnfctl_${T_NAME}_tests PRIVATE ${T_DEPS} GTest::gtest GTest::gmock
                                                        GTest::gtest_main)
+  if(CNFCTL_FUZZ)
+    # The sanitizer build of CI (clang, shared with the fuzzers): the tests' own sources need
+    # no fuzzing coverage and no optimisation, and compile about 3 times faster without (5 vs 16
+    # CPU-s for nf_affinity_test.cc). ASan+UBSan stay on; the product code they test keeps the
+    # build's -O1 and coverage.
+    target_compile_options(cnfctl_${T_NAME}_tests PRIVATE -O0 -fno-sanitize=fuzzer-no-link)
+  endif()
   target_compile_definitions(cnfctl_${T_NAME}_tests PRIVATE
       CNFCTL_SHARED_DIR="${CNFCTL_SHARED_DIR}" CNFCTL_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
       CNFCTL_BINARY_DIR="${CMAKE_BINARY_DIR}")

@@ -23,17 +23,16 @@ ctest --output-on-failure --timeout 600 "$@"
 # 20 by default), then every unit test under the sanitizers: the test binaries under src/ and
 # the bad-input and CLI tests (which run the sanitized cnfctl program), selected by their ctest
 # labels; not tests/integration, which drive engines and real NFs. CNFCTL_SANITIZE=0 skips all
-# of it. The unit tests under the sanitizers are opt-in (CNFCTL_SANITIZE_TESTS=1) until every
-# unit binary has been seen clean under them on the merged tree (14 of 22 so far: a CI that went
-# red on an unverified binary would land nothing). -O1 and line tables only: the sanitized
-# build compiles about 2.4 times faster than at -O2 -g and reports still name file:line.
+# of it; CNFCTL_SANITIZE_TESTS=0 keeps the fuzzer smoke runs but skips the unit tests. -O1 and
+# line tables only: the sanitized build compiles about 2.4 times faster than at -O2 -g and
+# reports still name file:line.
 [ "${CNFCTL_SANITIZE:-1}" = 0 ] && exit 0
 sanitize=${CNFCTL_SANITIZE_BUILD_DIR:-$build-sanitize}
 fuzzers=(topology lscpu template node_survey vpp_wire vpp_api_client telemetry)
 fuzz_targets=()
 for f in "${fuzzers[@]}"; do fuzz_targets+=("${f}_fuzzer"); done
 unit_labels=()
-if [ "${CNFCTL_SANITIZE_TESTS:-0}" = 1 ]; then
+if [ "${CNFCTL_SANITIZE_TESTS:-1}" = 1 ]; then
   mapfile -t unit_labels < <(cd "$root" && grep -rhoE 'cnfctl_tests\(NAME [a-z0-9_]+' \
     --include=CMakeLists.txt src tests/bad_input tests/cli | awk '{print $2}' | sort -u)
 fi

@@ -19,7 +19,7 @@ NodeSession open_nodes(const topology::Topology& topology, bool offline, bool of
   session.offline = offline;
   for (const auto& [name, node] : topology.nodes) {
     const bool used = std::any_of(topology.containers.begin(), topology.containers.end(),
-                                  [&](const auto& g) { return g.node == name; });
+                                  [&wanted = name](const auto& g) { return g.node == wanted; });
     if (used) session.nodes.push_back(node::access_of(node));
   }
   session.runners = node::make_runners(session.nodes);
@@ -227,8 +227,9 @@ void require_host_paths(const topology::Topology& topology, const plan::Plan& pl
   for (const auto& [node_name, node_checks] : by_node) {
     auto runner = session.runners.find(node_name);
     if (runner == session.runners.end()) continue;
-    const auto access = std::find_if(session.nodes.begin(), session.nodes.end(),
-                                     [&](const auto& n) { return n.name == node_name; });
+    const auto access =
+        std::find_if(session.nodes.begin(), session.nodes.end(),
+                     [&wanted = node_name](const auto& n) { return n.name == wanted; });
     if (session.offline && access != session.nodes.end() && access->remote) continue;
     // Prints the paths that exist (a dangling symlink too); the paths are arguments, not script.
     process::Command check;

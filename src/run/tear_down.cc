@@ -46,8 +46,9 @@ void each_container(const std::vector<const plan::PlannedContainer*>& which, std
   for (auto& [text, names] : grouped) {
     if (names.size() == 1) {
       // Alone, the error keeps its container's id.
-      const auto* c = *std::find_if(which.begin(), which.end(),
-                                    [&](const auto* p) { return p->name == names.front(); });
+      const auto* c =
+          *std::find_if(which.begin(), which.end(),
+                        [&wanted = names.front()](const auto* p) { return p->name == wanted; });
       for (auto at = text.find("<id>"); at != std::string::npos; at = text.find("<id>", at)) {
         text.replace(at, 4, c->id);
       }
@@ -73,7 +74,7 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
   const auto unreachable = env.unreachable_nodes();
   for (const auto& [node, why] : unreachable) {
     const auto count = std::count_if(journal.plan.containers.begin(), journal.plan.containers.end(),
-                                     [&](const auto& c) { return c.node == node; });
+                                     [&wanted = node](const auto& c) { return c.node == wanted; });
     result.errors.push_back(fmt::format(
         "node {} ({}) cannot be reached, so its {} container(s) were not touched; they stay in "
         "the journal: run `cnfctl down {}` again once the node is reachable. {}",

@@ -13,9 +13,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Where the plan's HTTP endpoint listens, as the node sees it.
-constexpr const char* kNodeLoopback = "127.0.0.1";
-
 const nf::HttpEndpoint& endpoint_of(const nf::PlannedContainer& c) {
   if (!c.nf.http || c.nf.http->port <= 0) {
     throw Error(
