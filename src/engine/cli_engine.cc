@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include "engine/node_facts.h"
 
@@ -207,7 +205,8 @@ void CliEngine::destroy(const std::string& name) {
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
   auto outcome = run_cli({"rm", "--force", name}, name);
-  if (!outcome.ok() && is_removal_in_progress(outcome) && wait_until_gone(name)) {
+  if (!outcome.ok() && is_removal_in_progress(outcome) &&
+      wait_until([&] { return !inspect(name).present; }, options_.command_timeout)) {
     outcome.status = process::Outcome::Status::kExited;
     outcome.exit_code = 0;
   }
@@ -219,15 +218,6 @@ void CliEngine::destroy(const std::string& name) {
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
   run({.argv = {"rm", "-f", "--", create_log(name)}}, name);
-}
-
-bool CliEngine::wait_until_gone(const std::string& name) {
-  const auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
-  while (inspect(name).present) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 std::vector<std::string> CliEngine::ids_named(const std::string& name) {

@@ -46,8 +46,6 @@ class CliEngine : public EngineBase {
   std::string logs(const std::string& name) override;
 
  protected:
-  /// Polls inspect until no container `name` exists: true, or false after the command timeout.
-  bool wait_until_gone(const std::string& name);
   std::vector<std::string> cpuset_parents() const override;
 
   /// The engine program and its global options, followed by `args`.

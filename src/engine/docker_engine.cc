@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <sstream>
-#include <thread>
 #include <utility>
 
 #include "engine/node_facts.h"
@@ -316,12 +314,13 @@ void DockerEngine::remove_remains(const std::string& name, const std::vector<std
   for (const auto& id : ids) {
     // containerd's clean-up of a shim that died with it (after its restart) removes the task
     // and the cgroup when it ends: wait for it rather than race it.
-    std::string listing = processes_naming(name, id);
-    const auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
-    while (cleanup_running(listing, id) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      listing = processes_naming(name, id);
-    }
+    std::string listing;
+    wait_until(
+        [&] {
+          listing = processes_naming(name, id);
+          return !cleanup_running(listing, id);
+        },
+        options_.command_timeout);
     std::vector<std::string> addresses;
     for (const auto& shim : shims_serving(listing, id)) {
       if (std::find(addresses.begin(), addresses.end(), shim.address) == addresses.end()) {
