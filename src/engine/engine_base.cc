@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "engine/copy_in.h"
+#include "process/local_files.h"
+#include "process/local_runner.h"
 
 namespace cnfctl::engine {
 namespace {
@@ -99,7 +101,10 @@ std::string NodePreparation::describe() const {
 }
 
 EngineBase::EngineBase(std::string kind, process::Runner& runner, EngineOptions options)
-    : kind_(std::move(kind)), runner_(runner), options_(std::move(options)) {
+    : kind_(std::move(kind)),
+      runner_(runner),
+      local_(dynamic_cast<process::LocalRunner*>(&runner) != nullptr),
+      options_(std::move(options)) {
   state_root_ = options_.state_root.empty() ? "/run/cnfctl/engines/" + kind_ : options_.state_root;
   while (state_root_.size() > 1 && state_root_.back() == '/') state_root_.pop_back();
   if (!options_.notice) {
@@ -226,6 +231,12 @@ const NodeFacts& EngineBase::facts() {
 
 void EngineBase::make_dirs(const std::vector<std::string>& paths, const std::string& container) {
   if (paths.empty()) return;
+  if (local_) {
+    if (auto failed = process::make_dirs_local(paths)) {
+      throw error(fmt::format("creating directories failed: {}", *failed), container);
+    }
+    return;
+  }
   process::Command command{.argv = {"mkdir", "-p", "--"}};
   command.argv.insert(command.argv.end(), paths.begin(), paths.end());
   run_checked(command, "creating directories", container);
@@ -233,18 +244,26 @@ void EngineBase::make_dirs(const std::vector<std::string>& paths, const std::str
 
 void EngineBase::write_file(const std::string& path, const std::string& bytes,
                             const std::string& container) {
+  if (local_) {
+    if (auto failed = process::write_file_local(path, bytes)) {
+      throw error(fmt::format("writing {} failed: {}", path, *failed), container);
+    }
+    return;
+  }
   // `tee` copies stdin to the file (and to stdout, which is discarded): files go as bytes.
   process::Command command{.argv = {"tee", "--", path}, .stdin_bytes = bytes};
   run_checked(command, fmt::format("writing {}", path), container);
 }
 
 std::optional<std::string> EngineBase::read_file(const std::string& path) {
+  if (local_) return process::read_file_local(path);
   auto outcome = run({.argv = {"cat", "--", path}});
   if (!outcome.ok()) return std::nullopt;
   return outcome.out;
 }
 
 bool EngineBase::exists(const std::string& path) {
+  if (local_) return process::exists_local(path);
   return run({.argv = {"test", "-e", path}}).ok();
 }
 
@@ -253,10 +272,29 @@ void EngineBase::remove_tree(const std::string& path, const std::string& contain
               fmt::format("removing {}", path), container);
 }
 
+void EngineBase::mount(const std::string& type, const std::string& source,
+                       const std::string& target, const std::string& options,
+                       const std::string& what, const std::string& container) {
+  if (local_) {
+    if (auto failed = process::mount_local(type, source, target, options)) {
+      throw error(fmt::format("{} failed: {}", what, *failed), container);
+    }
+    return;
+  }
+  run_checked({.argv = {"mount", "-t", type, source, "-o", options, target}}, what, container);
+}
+
 std::vector<std::string> EngineBase::mounts_under(const std::string& path) {
-  auto outcome = run_checked({.argv = {"cat", "/proc/self/mountinfo"}}, "reading mounts");
+  std::string mountinfo;
+  if (local_) {
+    auto text = process::read_file_local("/proc/self/mountinfo");
+    if (!text) throw error("reading mounts failed: cannot read /proc/self/mountinfo");
+    mountinfo = std::move(*text);
+  } else {
+    mountinfo = run_checked({.argv = {"cat", "/proc/self/mountinfo"}}, "reading mounts").out;
+  }
   std::vector<std::string> result;
-  for (const auto& point : parse_mount_points(outcome.out)) {
+  for (const auto& point : parse_mount_points(mountinfo)) {
     if (point == path || point.rfind(path + "/", 0) == 0) result.push_back(point);
   }
   // Deepest (and most recently listed) first.
@@ -269,6 +307,14 @@ std::vector<std::string> EngineBase::mounts_under(const std::string& path) {
 
 void EngineBase::unmount_all_under(const std::string& path, const std::string& container) {
   for (const auto& point : mounts_under(path)) {
+    if (local_) {
+      // Busy (a process still holds it): detach it, as below.
+      if (!process::unmount_local(point, false)) continue;
+      if (auto failed = process::unmount_local(point, true)) {
+        throw error(fmt::format("unmounting {} failed: {}", point, *failed), container);
+      }
+      continue;
+    }
     auto outcome = run({.argv = {"umount", "--", point}}, container);
     if (!outcome.ok()) {
       // Busy (a process still holds it): detach it so destroy completes; the kernel frees it

@@ -67,7 +67,8 @@ class EngineBase : public Engine {
   /// Node facts, read on first use.
   const NodeFacts& facts();
 
-  // File operations on the node, through the runner.
+  // File operations on the node: system calls when the node is this machine (a LocalRunner;
+  // process/local_files.h), else argv commands through the runner.
   void make_dirs(const std::vector<std::string>& paths, const std::string& container = {});
   void write_file(const std::string& path, const std::string& bytes,
                   const std::string& container = {});
@@ -77,6 +78,10 @@ class EngineBase : public Engine {
   bool exists(const std::string& path);
   /// rm -rf --one-file-system (refuses to cross into mounts still present).
   void remove_tree(const std::string& path, const std::string& container = {});
+  /// `mount -t TYPE SOURCE TARGET -o OPTIONS`; throws an Error saying `what` failed.
+  void mount(const std::string& type, const std::string& source, const std::string& target,
+             const std::string& options, const std::string& what,
+             const std::string& container = {});
   /// Mount points at `path` or below it, deepest first.
   std::vector<std::string> mounts_under(const std::string& path);
   /// Unmounts everything at or below `path` (deepest first).
@@ -111,6 +116,7 @@ class EngineBase : public Engine {
 
   std::string kind_;
   process::Runner& runner_;
+  bool local_ = false;  // runner_ runs on this machine: file operations are system calls
   EngineOptions options_;
   std::string state_root_;
 

@@ -50,9 +50,8 @@ void OciEngine::acquire(const ContainerSpec& spec, bool force) {
   const std::string dir = state_dir(spec.name);
   // Every container this engine makes has its state dir from acquire until destroy has deleted
   // it from the runtime, so with neither the dir nor the runtime's own state dir there is
-  // nothing: one `test` on the node instead of a runtime call.
-  const bool existing =
-      run({.argv = {"test", "-e", dir, "-o", "-e", state_root_ + "/runtime/" + spec.name}}).ok();
+  // nothing: a look at the node's files instead of a runtime call.
+  const bool existing = exists(dir) || exists(state_root_ + "/runtime/" + spec.name);
   if (existing) {
     if (!force) return;
     destroy(spec.name);
@@ -60,11 +59,9 @@ void OciEngine::acquire(const ContainerSpec& spec, bool force) {
   prepare_node();
   make_dirs({dir + "/rootfs", dir + "/upper", dir + "/work"}, spec.name);
   const std::string lower = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
-  run_checked(
-      {.argv = {"mount", "-t", "overlay", "overlay", "-o",
-                fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", lower, dir, dir),
-                dir + "/rootfs"}},
-      "mounting the overlay root filesystem", spec.name);
+  mount("overlay", "overlay", dir + "/rootfs",
+        fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", lower, dir, dir),
+        "mounting the overlay root filesystem", spec.name);
 }
 
 void OciEngine::create(const ContainerSpec& spec) {

@@ -25,6 +25,9 @@ class UniqueFd {
   int get() const { return fd_; }
   explicit operator bool() const { return fd_ >= 0; }
 
+  /// Gives up ownership: returns the descriptor (or -1) without closing it.
+  int release() { return std::exchange(fd_, -1); }
+
   /// Closes the owned descriptor (close errors are ignored: nothing useful can be done) and
   /// takes ownership of `fd`.
   void reset(int fd = -1) {
