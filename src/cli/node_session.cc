@@ -25,12 +25,21 @@ NodeSession open_nodes(const topology::Topology& topology, bool offline, bool of
   session.runners = node::make_runners(session.nodes);
   if (offline) return session;
 
+  // Versions of what the topology uses (its engines' programs, nginx and wrk for nginx NFs):
+  // the plan shows them; asking every installed engine its version costs tens of ms each.
+  std::vector<std::string> versions;
+  for (const auto& n : session.nodes) {
+    for (auto& p : node::engine_programs(topology.nodes.at(n.name).engine)) versions.push_back(p);
+  }
+  for (const auto& g : topology.containers) {
+    if (g.nf.kind == topology::NfKind::kNginx) versions.insert(versions.end(), {"nginx", "wrk"});
+  }
   std::vector<std::optional<node::NodeSurvey>> surveys(session.nodes.size());
   std::vector<std::optional<Error>> errors(session.nodes.size());
   run::for_each_parallel(session.nodes.size(), 0, [&](std::size_t i) {
     const auto& n = session.nodes[i];
     try {
-      surveys[i] = node::survey_node(*session.runners.at(n.name), n.name);
+      surveys[i] = node::survey_node(*session.runners.at(n.name), n.name, versions);
     } catch (const process::SshError& e) {
       auto message = e.message();
       if (offline_hint) {

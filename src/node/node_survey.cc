@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/error.h"
@@ -14,7 +15,10 @@ constexpr const char* kMarker = "@@cnfctl ";
 
 // Fixed text: the program names come from surveyed_programs() as arguments ("$@"), never
 // spliced in. Each section starts with a marker line.
+// $1: the programs whose version line is asked for, space-separated ("*": all); then the
+// programs to look for.
 constexpr const char* kScript =
+    "want=$1; shift\n"
     "echo '@@cnfctl lscpu'; LC_ALL=C lscpu -p 2>/dev/null\n"
     "echo '@@cnfctl kernel'; uname -r\n"
     "echo '@@cnfctl cgroup'; t=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)\n"
@@ -23,6 +27,7 @@ constexpr const char* kScript =
     "for p in \"$@\"; do\n"
     "  path=$(command -v \"$p\" 2>/dev/null) || continue\n"
     "  echo \"@@cnfctl tool $p $path\"\n"
+    "  case \" $want \" in \" * \"|*\" $p \"*) ;; *) continue ;; esac\n"
     "  case $p in\n"
     "    dpdk-testpmd|vpp|python3) ;;\n"  // testpmd and vpp would start; nothing to learn
     "    nginx) \"$path\" -v 2>&1 | head -n 1 ;;\n"
@@ -99,9 +104,21 @@ NodeSurvey parse_survey(const std::string& output) {
 }
 
 NodeSurvey survey_node(process::Runner& runner, const std::string& node_name,
+                       const std::optional<std::vector<std::string>>& versions_of,
                        std::chrono::milliseconds timeout) {
   process::Command command;
-  command.argv = {"sh", "-c", kScript, "cnfctl-survey"};
+  std::string want = "*";
+  if (versions_of) {
+    want.clear();
+    for (const auto& p : *versions_of) {
+      if (std::find(surveyed_programs().begin(), surveyed_programs().end(), p) ==
+          surveyed_programs().end()) {
+        continue;  // only the fixed names of surveyed_programs() reach the script
+      }
+      want += (want.empty() ? "" : " ") + p;
+    }
+  }
+  command.argv = {"sh", "-c", kScript, "cnfctl-survey", want};
   for (const auto& p : surveyed_programs()) command.argv.push_back(p);
   command.timeout = timeout;
   auto outcome = runner.run(command);

@@ -37,9 +37,12 @@ struct NodeSurvey {
 const std::vector<std::string>& surveyed_programs();
 
 /// Runs the survey on the node (`sh -c <fixed script>`, no user data in it) within `timeout`.
+/// Every program of surveyed_programs() is looked for; the version line (a `--version` run, tens
+/// of milliseconds for docker or podman) only of those in `versions_of` (nullopt: all).
 /// Throws process::SshError when an SSH node cannot be reached, cnfctl::Error (located at
 /// "node <name>") when the survey command fails.
 NodeSurvey survey_node(process::Runner& runner, const std::string& node_name,
+                       const std::optional<std::vector<std::string>>& versions_of = std::nullopt,
                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 /// Parses the survey command's output. Never throws; unknown lines are ignored.

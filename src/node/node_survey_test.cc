@@ -73,5 +73,21 @@ TEST(SurveyNode, ThisMachine) {
   EXPECT_TRUE(s.has("sh") == false);  // only the surveyed programs are listed
 }
 
+// `up` asks only the versions of what its topology uses; presence is still known for all.
+TEST(SurveyNode, VersionsOnlyOfTheProgramsAskedFor) {
+  process::LocalRunner local;
+  const auto s = survey_node(local, "local", std::vector<std::string>{"runc", "; touch /x"});
+  ASSERT_TRUE(s.has("runc"));
+  EXPECT_NE(s.tools.at("runc").version.find("runc version"), std::string::npos);
+  // SPEC §5: crun is installed here too; found, but not asked its version.
+  ASSERT_TRUE(s.has("crun"));
+  EXPECT_EQ(s.tools.at("crun").version, "");
+  EXPECT_NE(s.tools.at("crun").path, "");
+
+  const auto none = survey_node(local, "local", std::vector<std::string>{});
+  ASSERT_TRUE(none.has("runc"));
+  EXPECT_EQ(none.tools.at("runc").version, "");
+}
+
 }  // namespace
 }  // namespace cnfctl::node
