@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/paths.h"
+#include "nf/launcher.h"
 #include "node/host_veth.h"
 #include "process/local_runner.h"
 #include "topology/values.h"
@@ -141,6 +142,8 @@ engine::ContainerSpec container_spec(const plan::PlannedContainer& c) {
   }
   spec.privileged = c.privileged;
   spec.network = c.host_network ? engine::Network::kHost : engine::Network::kNone;
+  // The container's init starts the NF when its stage opens (nf/launcher.h): no engine exec.
+  spec.command = nf::launcher_command(c.nf.argv, c.nf.env);
   return spec;
 }
 

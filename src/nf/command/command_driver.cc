@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "nf/detached.h"
+#include "nf/launcher.h"
 #include "nf/nf_process.h"
 #include "process/posix_quote.h"
 
@@ -16,7 +17,7 @@ class CommandDriver : public NfDriver {
 
   std::optional<int> start(const NfContext& ctx) override {
     const auto& c = ctx.container;
-    const int pid = start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    const int pid = start_nf(ctx);
     pids_.remember(c.id, pid);
     return pid;
   }

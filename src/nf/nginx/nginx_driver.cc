@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "nf/detached.h"
+#include "nf/launcher.h"
 #include "nf/nf_process.h"
 #include "nf/nginx/http_client.h"
 
@@ -31,7 +32,7 @@ class NginxDriver : public nf::NfDriver {
 
   std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
-    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    const int pid = nf::start_nf(ctx);
     pids_.remember(c.id, pid);
     return pid;
   }

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "nf/detached.h"
+#include "nf/launcher.h"
 #include "nf/nf_process.h"
 #include "nf/testpmd/telemetry_batch.h"
 #include "process/ssh_runner.h"
@@ -55,7 +56,7 @@ class TestpmdDriver : public nf::NfDriver {
 
   std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
-    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    const int pid = nf::start_nf(ctx);
     pids_.remember(c.id, pid);
     return pid;
   }

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "nf/detached.h"
+#include "nf/launcher.h"
 #include "nf/nf_process.h"
 #include "process/ssh_runner.h"
 #include "trafficgen/client.h"
@@ -47,7 +48,7 @@ class TrafficgenDriver : public nf::NfDriver {
   std::optional<int> start(const nf::NfContext& ctx) override {
     const auto& c = ctx.container;
     if (runs_nothing(c)) return std::nullopt;
-    const int pid = nf::start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+    const int pid = nf::start_nf(ctx);
     pids_.remember(c.id, pid);
     return pid;
   }

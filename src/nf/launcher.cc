@@ -1,0 +1,158 @@
+#include "nf/launcher.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <thread>
+
+#include "common/error.h"
+#include "nf/detached.h"
+#include "nf/nf_process.h"
+#include "process/local_files.h"
+
+namespace cnfctl::nf {
+namespace {
+
+// $0 kLauncherName, $1 log file, $2 pid file, $3 the number of NAME=VALUE words that follow,
+// then those words, then the NF's argv. SIGUSR1 releases it (see launcher.h).
+const char* const kLauncherScript =
+    "log=$1; pidfile=$2; n=$3; shift 3\n"
+    "while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done\n"
+    "go=\n"
+    "trap 'exit 0' TERM INT\n"
+    "trap 'go=1' USR1\n"
+    "sleep 2147483647 &\n"
+    "idle=$!\n"
+    "while [ -z \"$go\" ]; do wait \"$idle\"; done\n"
+    "trap '' USR1\n"
+    "umask 027\n"
+    "\"$@\" </dev/null >>\"$log\" 2>&1 &\n"
+    "echo \"$!\" >\"$pidfile\"\n"
+    "wait\n";
+
+enum class LauncherState { kNotALauncher, kStarting, kWaiting, kLaunched };
+
+// SIGUSR1's bit in the hexadecimal signal masks of /proc/PID/status.
+bool has_usr1(const std::string& status, const std::string& field) {
+  auto at = status.find("\n" + field + ":");
+  if (at == std::string::npos) return false;
+  at += field.size() + 2;
+  while (at < status.size() && (status[at] == ' ' || status[at] == '\t')) ++at;
+  const auto end = status.find('\n', at);
+  const std::string hex = status.substr(at, end == std::string::npos ? end : end - at);
+  try {
+    return (std::stoull(hex, nullptr, 16) >> (SIGUSR1 - 1)) & 1U;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+LauncherState launcher_state(int init) {
+  const std::string proc = fmt::format("/proc/{}/", init);
+  const auto cmdline = process::read_file_local(proc + "cmdline");
+  if (!cmdline) return LauncherState::kNotALauncher;
+  // "/bin/sh\0-c\0SCRIPT\0cnfctl-launcher\0...": its $0 names it.
+  std::vector<std::string> argv;
+  for (std::size_t at = 0; at < cmdline->size() && argv.size() < 4;) {
+    auto end = cmdline->find('\0', at);
+    if (end == std::string::npos) end = cmdline->size();
+    argv.push_back(cmdline->substr(at, end - at));
+    at = end + 1;
+  }
+  if (argv.size() < 4 || argv[1] != "-c" || argv[2] != kLauncherScript ||
+      argv[3] != kLauncherName) {
+    return LauncherState::kNotALauncher;
+  }
+  const auto status = process::read_file_local(proc + "status");
+  if (!status) return LauncherState::kNotALauncher;
+  if (has_usr1(*status, "SigCgt")) return LauncherState::kWaiting;
+  if (has_usr1(*status, "SigIgn")) return LauncherState::kLaunched;
+  return LauncherState::kStarting;
+}
+
+std::optional<int> parse_pid(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.empty() || text.size() > 9 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoi(text);
+}
+
+// Calls `done` with a back-off from 1 ms to 50 ms until it returns true or `deadline` passed.
+template <class F>
+bool poll_until(F&& done, std::chrono::steady_clock::time_point deadline) {
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> launcher_command(const std::vector<std::string>& argv,
+                                          const std::map<std::string, std::string>& env) {
+  if (argv.empty()) return {};
+  std::vector<std::string> command = {"/bin/sh",
+                                      "-c",
+                                      kLauncherScript,
+                                      kLauncherName,
+                                      kNfLogGuestPath,
+                                      kNfPidGuestPath,
+                                      std::to_string(env.size())};
+  for (const auto& [name, value] : env) command.push_back(name + "=" + value);
+  command.insert(command.end(), argv.begin(), argv.end());
+  return command;
+}
+
+std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseconds deadline) {
+  if (!is_local_node(ctx.node)) return std::nullopt;
+  const auto& id = ctx.container.id;
+  std::optional<int> init;
+  try {
+    init = ctx.engine.init_pid(id);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!init || *init <= 1) return std::nullopt;
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  LauncherState state = LauncherState::kStarting;
+  poll_until(
+      [&] {
+        state = launcher_state(*init);
+        return state != LauncherState::kStarting;
+      },
+      end);
+  if (state != LauncherState::kWaiting) return std::nullopt;
+  if (::kill(*init, SIGUSR1) != 0) return std::nullopt;
+  // From here the launcher starts the NF: no fallback to an exec, which would start a second.
+  const std::string pid_file = fmt::format("/proc/{}/root{}", *init, kNfPidGuestPath);
+  std::optional<int> pid;
+  const bool written = poll_until(
+      [&] {
+        pid = parse_pid(process::read_file_local(pid_file).value_or(""));
+        return pid.has_value() || launcher_state(*init) == LauncherState::kNotALauncher;
+      },
+      end);
+  if (!written || !pid) {
+    throw Error(fmt::format("the launcher did not start the NF within {} ms (container init {}: "
+                            "{})",
+                            deadline.count(), *init,
+                            written ? "gone" : "no pid in " + std::string(kNfPidGuestPath)))
+        .at("container " + id);
+  }
+  return pid;
+}
+
+int start_nf(const NfContext& ctx) {
+  const auto& c = ctx.container;
+  if (auto pid = release_launcher(ctx, kDetachedExecTimeout)) return *pid;
+  return start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+}
+
+}  // namespace cnfctl::nf
