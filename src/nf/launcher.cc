@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <sstream>
 #include <thread>
 
 #include "common/error.h"
@@ -49,24 +50,50 @@ bool has_usr1(const std::string& status, const std::string& field) {
   }
 }
 
-LauncherState launcher_state(int init) {
-  const std::string proc = fmt::format("/proc/{}/", init);
-  const auto cmdline = process::read_file_local(proc + "cmdline");
-  if (!cmdline) return LauncherState::kNotALauncher;
-  // "/bin/sh\0-c\0SCRIPT\0cnfctl-launcher\0...": its $0 names it.
+std::vector<std::string> cmdline_of(int pid) {
   std::vector<std::string> argv;
-  for (std::size_t at = 0; at < cmdline->size() && argv.size() < 4;) {
-    auto end = cmdline->find('\0', at);
-    if (end == std::string::npos) end = cmdline->size();
-    argv.push_back(cmdline->substr(at, end - at));
+  const auto text = process::read_file_local(fmt::format("/proc/{}/cmdline", pid));
+  if (!text) return argv;
+  for (std::size_t at = 0; at < text->size();) {
+    auto end = text->find('\0', at);
+    if (end == std::string::npos) end = text->size();
+    argv.push_back(text->substr(at, end - at));
     at = end + 1;
   }
-  if (argv.size() < 4 || argv[1] != "-c" || argv[2] != kLauncherScript ||
-      argv[3] != kLauncherName) {
-    return LauncherState::kNotALauncher;
+  return argv;
+}
+
+// "/bin/sh -c SCRIPT cnfctl-launcher ...": the launcher names itself in its $0.
+bool is_launcher(const std::vector<std::string>& argv) {
+  return argv.size() >= 4 && argv[1] == "-c" && argv[2] == kLauncherScript &&
+         argv[3] == kLauncherName;
+}
+
+// The launcher's state. It is the container's init, or (docker and podman's `--init`, the
+// docker engine's host image) the only child of an init started as `INIT -- LAUNCHER`; `*pid`
+// is set to the launcher's pid on the node when one is found.
+LauncherState launcher_state(int init, int* pid) {
+  const auto argv = cmdline_of(init);
+  int launcher = init;
+  if (!is_launcher(argv)) {
+    // An init wrapper: the launcher's words follow in its own argv.
+    const auto named = std::find(argv.begin(), argv.end(), kLauncherName);
+    if (named == argv.end() || named - argv.begin() < 3) return LauncherState::kNotALauncher;
+    launcher = 0;
+    std::istringstream children(
+        process::read_file_local(fmt::format("/proc/{}/task/{}/children", init, init))
+            .value_or(""));
+    for (int child = 0; children >> child;) {
+      if (is_launcher(cmdline_of(child))) {
+        launcher = child;
+        break;
+      }
+    }
+    if (launcher == 0) return LauncherState::kStarting;  // the wrapper has not started it yet
   }
-  const auto status = process::read_file_local(proc + "status");
+  const auto status = process::read_file_local(fmt::format("/proc/{}/status", launcher));
   if (!status) return LauncherState::kNotALauncher;
+  *pid = launcher;
   if (has_usr1(*status, "SigCgt")) return LauncherState::kWaiting;
   if (has_usr1(*status, "SigIgn")) return LauncherState::kLaunched;
   return LauncherState::kStarting;
@@ -122,28 +149,31 @@ std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseco
   if (!init || *init <= 1) return std::nullopt;
   const auto end = std::chrono::steady_clock::now() + deadline;
   LauncherState state = LauncherState::kStarting;
+  int launcher = 0;
   poll_until(
       [&] {
-        state = launcher_state(*init);
+        state = launcher_state(*init, &launcher);
         return state != LauncherState::kStarting;
       },
       end);
   if (state != LauncherState::kWaiting) return std::nullopt;
-  if (::kill(*init, SIGUSR1) != 0) return std::nullopt;
+  if (::kill(launcher, SIGUSR1) != 0) return std::nullopt;
   // From here the launcher starts the NF: no fallback to an exec, which would start a second.
   const std::string pid_file = fmt::format("/proc/{}/root{}", *init, kNfPidGuestPath);
   std::optional<int> pid;
   const bool written = poll_until(
       [&] {
         pid = parse_pid(process::read_file_local(pid_file).value_or(""));
-        return pid.has_value() || launcher_state(*init) == LauncherState::kNotALauncher;
+        int ignored = 0;
+        return pid.has_value() || launcher_state(*init, &ignored) == LauncherState::kNotALauncher;
       },
       end);
   if (!written || !pid) {
-    throw Error(fmt::format("the launcher did not start the NF within {} ms (container init {}: "
-                            "{})",
-                            deadline.count(), *init,
-                            written ? "gone" : "no pid in " + std::string(kNfPidGuestPath)))
+    throw Error(
+        fmt::format("the launcher did not start the NF within {} ms (container init {}: "
+                    "{})",
+                    deadline.count(), *init,
+                    written ? "the launcher is gone" : "no pid in " + std::string(kNfPidGuestPath)))
         .at("container " + id);
   }
   return pid;

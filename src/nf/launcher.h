@@ -11,7 +11,8 @@
 // to kNfLogGuestPath, pid written to kNfPidGuestPath), ignores SIGUSR1 from then on, and stays
 // the idle init that reaps, exiting 0 on SIGTERM/SIGINT like engine::kIdleCommand.
 //
-// The node tells the launcher's state from /proc/<init>: its cmdline names kLauncherName, and
+// The launcher is the container's init, or the child of the engine's init wrapper (docker and
+// podman `--init`). The node tells its state from /proc: its cmdline names kLauncherName, and
 // SigCgt/SigIgn say whether SIGUSR1 is caught (waiting: release it), ignored (it launched
 // already: a second start, `restart`, uses an exec) or neither yet (the shell is still starting:
 // wait; a signal sent before the handler exists would be dropped, as for any namespace init).
