@@ -357,6 +357,10 @@ void DockerEngine::remove_remains(const std::string& name, const std::vector<std
     for (const auto& shim : shims_serving(processes_naming(name, id), id)) {
       run({.argv = {"kill", "-KILL", "--", shim.pid}}, name);
     }
+    // Deleting the task of a dead shim (above) makes containerd start that clean-up itself
+    // (`containerd-shim-runc-v2 ... delete`, `runc delete --force`), after the call returned.
+    wait_until([&] { return !cleanup_running(processes_naming(name, id), id); },
+               options_.command_timeout);
     remove_cgroup_dirs({default_cgroup_parent().substr(1) + "/" + id});
   }
 }
