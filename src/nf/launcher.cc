@@ -159,13 +159,19 @@ std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseco
   if (state != LauncherState::kWaiting) return std::nullopt;
   if (::kill(launcher, SIGUSR1) != 0) return std::nullopt;
   // From here the launcher starts the NF: no fallback to an exec, which would start a second.
+  // dash can lose a signal that arrives while it forks (seen: 1 in about 200 launches, the
+  // launcher back in sigsuspend with nothing pending), so while it still catches SIGUSR1 it gets
+  // it again; once it launched it ignores SIGUSR1 and no more is sent.
   const std::string pid_file = fmt::format("/proc/{}/root{}", *init, kNfPidGuestPath);
   std::optional<int> pid;
   const bool written = poll_until(
       [&] {
         pid = parse_pid(process::read_file_local(pid_file).value_or(""));
-        int ignored = 0;
-        return pid.has_value() || launcher_state(*init, &ignored) == LauncherState::kNotALauncher;
+        if (pid) return true;
+        int now = 0;
+        state = launcher_state(*init, &now);
+        if (state == LauncherState::kWaiting && now == launcher) ::kill(launcher, SIGUSR1);
+        return state == LauncherState::kNotALauncher;
       },
       end);
   if (!written || !pid) {
