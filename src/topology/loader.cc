@@ -688,6 +688,9 @@ std::size_t first_invalid_utf8(std::string_view text) {
     std::size_t extra = 0;
     unsigned min = 0;
     if (c < 0x80) {
+      // YAML's printable set: no C0 control but TAB, LF and CR, no DEL. yaml-cpp reads some
+      // anyway, wrongly (NUL then 'N' became a lone 0x85 byte: a fuzzing finding).
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return i;
       ++i;
       continue;
     } else if (c >= 0xC2 && c <= 0xDF) {
@@ -720,9 +723,13 @@ Topology load_topology_text(std::string_view text, std::string source_name) {
     const auto line = 1 + std::count(before.begin(), before.end(), '\n');
     const auto newline = before.rfind('\n');
     const auto column = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
+    const auto byte = static_cast<unsigned char>(text[bad]);
     throw Error::bad_input(fmt::format("{}:{}:{}", source_name, line, column),
-                           "the file is not UTF-8 text (byte 0x" +
-                               fmt::format("{:02X}", static_cast<unsigned char>(text[bad])) + ")");
+                           byte < 0x80
+                               ? fmt::format("the file is not YAML text (control "
+                                             "character 0x{:02X})",
+                                             byte)
+                               : fmt::format("the file is not UTF-8 text (byte 0x{:02X})", byte));
   }
   return Loader(std::move(source_name)).load(text);
 }

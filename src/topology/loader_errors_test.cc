@@ -452,3 +452,28 @@ TEST(LoaderErrors, InvalidUtf8IsBadInputAtTheByte) {
   EXPECT_NO_THROW(cnfctl::topology::load_topology_text(
       "# caf\xC3\xA9\nname: a\ncontainers:\n  - prefix: nf\n", "t.yaml"));
 }
+
+// Found by the topology fuzzer: yaml-cpp read a NUL byte followed by 'N' in a block scalar as
+// a lone 0x85 byte, so the model held invalid UTF-8. YAML allows no C0 control but TAB, LF and
+// CR, and no DEL: such a file is bad input, located at the character.
+TEST(LoaderErrors, ControlCharactersAreBadInputAtTheCharacter) {
+  const std::string with_nul("name: a\nnodes:\n  d:\n    lscpu: |\n      0,0,0,0\n      i)\0NOr\n",
+                             60);
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {with_nul, "t.yaml:6:9: the file is not YAML text (control character 0x00)"},
+           {"name: a\x01\n", "t.yaml:1:8: the file is not YAML text (control character 0x01)"},
+           {"name: a\n# \x7F\n", "t.yaml:2:3: the file is not YAML text (control character 0x7F)"},
+           {"name: a\x1B[0m\n",
+            "t.yaml:1:8: the file is not YAML text (control character 0x1B)"}}) {
+    try {
+      cnfctl::topology::load_topology_text(text, "t.yaml");
+      ADD_FAILURE() << "loaded: " << text;
+    } catch (const cnfctl::Error& e) {
+      EXPECT_EQ(e.kind(), cnfctl::ErrorKind::kBadInput);
+      EXPECT_NE(e.describe().find(where), std::string::npos) << e.describe();
+    }
+  }
+  // TAB, CR and LF are text.
+  EXPECT_NO_THROW(cnfctl::topology::load_topology_text(
+      "name: a\r\ncontainers:\r\n  - prefix: nf # a\tcomment\r\n", "t.yaml"));
+}
