@@ -26,12 +26,21 @@ struct HopRate {
   std::string peer;              // the container at the other end of the port's link
   std::uint64_t rx_packets = 0;  // received during the window
   std::uint64_t tx_packets = 0;
-  std::uint64_t drops = 0;  // rx + tx drops during the window
+  std::uint64_t drops = 0;     // rx + tx drops during the window
+  std::uint64_t rx_drops = 0;  // frames this port received or should have and dropped
+  std::uint64_t tx_drops = 0;  // frames counted as sent on this port that never left it (VPP:
+                               // its memif ring was full, "<interface>-tx/no_free_slots")
+  /// The port at the other end of this port's link (the peer's port number), when the peer is
+  /// in the plan: a link's frames are peer's rx on peer_port = this tx - tx_drops.
+  std::optional<int> peer_port;
+  /// This container's own window: its two counter readings were this far apart.
+  std::chrono::nanoseconds window{0};
   double rx_mpps = 0;
   double tx_mpps = 0;
   bool counters_reset = false;  // a counter went backwards (the link reconnected meanwhile)
-  /// NF-wide counters by reason that grew during the window (VPP's error counters,
-  /// "<node>/<reason>": why frames were dropped), on the NF's first port only; empty for testpmd.
+  /// VPP's error counters that grew during the window ("<node>/<reason>": why frames were
+  /// dropped): those of this port's interface nodes on this port, NF-wide ones on the first
+  /// port; empty for testpmd.
   std::map<std::string, std::uint64_t> reasons;
 };
 
@@ -109,9 +118,15 @@ std::string body_check_script(const std::string& body);
 /// The count printed by body_check_script(), or nullopt when `output` has none. Pure.
 std::optional<std::uint64_t> parse_bad_responses(std::string_view output);
 
+/// The port of `container`'s port `port` at the other end of its memif link (the peer's link
+/// with the same socket file and memif id), or nullopt when the peer is not in the plan. Pure.
+std::optional<int> peer_port(const plan::Plan& plan, const std::string& container, int port);
+
 /// Measures `duration` of traffic on the running plan. `context_of` gives each container's
 /// NfContext (its engine and node runner). testpmd and VPP containers with memif links are
-/// read through their NF driver's counters(); nginx containers with an HTTP endpoint get one
+/// read through their NF driver's counters(), every container at once (one thread each) at the
+/// start and at the end of the window, so that the two ends of a link are read over the same
+/// window; nginx containers with an HTTP endpoint get one
 /// wrk each, all at once, through their node's runner. Containers of other NF kinds are noted
 /// and skipped. Throws cnfctl::Error (located at the container) when counters cannot be read,
 /// wrk fails or cannot be parsed; bad_input when the plan has nothing to measure.
