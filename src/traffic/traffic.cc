@@ -273,6 +273,28 @@ std::optional<std::uint64_t> parse_bad_responses(std::string_view output) {
   return n;
 }
 
+std::vector<LinkAccount> link_accounts(const std::vector<HopRate>& hops) {
+  std::vector<LinkAccount> links;
+  for (const auto& h : hops) {
+    if (h.tx_packets == 0 || !h.peer_port) continue;
+    auto to = std::find_if(hops.begin(), hops.end(), [&](const HopRate& r) {
+      return r.container == h.peer && r.port == *h.peer_port;
+    });
+    if (to == hops.end()) continue;
+    LinkAccount l;
+    l.from = h.container;
+    l.from_port = h.port;
+    l.to = to->container;
+    l.to_port = to->port;
+    l.sent_mpps = h.tx_mpps;
+    l.received_mpps = to->rx_mpps;
+    l.tx_dropped_mpps = per_second_millions(h.tx_drops, h.window);
+    l.unaccounted_mpps = l.sent_mpps - l.received_mpps - l.tx_dropped_mpps;
+    links.push_back(std::move(l));
+  }
+  return links;
+}
+
 std::optional<int> peer_port(const plan::Plan& plan, const std::string& container, int port) {
   auto find = [&](const std::string& name) -> const plan::PlannedContainer* {
     for (const auto& c : plan.containers) {
@@ -403,6 +425,16 @@ TrafficReport measure_traffic(
       }
       report.hops.insert(report.hops.end(), hops.begin(), hops.end());
     }
+    report.links = link_accounts(report.hops);
+    for (const auto& l : report.links) {
+      if (l.unaccounted_mpps > kUnaccountedNote * l.sent_mpps) {
+        report.notes.push_back(fmt::format(
+            "{} port {} -> {} port {}: {:.3f} Mpps sent, {:.3f} received, {:.3f} counted as "
+            "dropped: {:.1f}% in no counter",
+            l.from, l.from_port, l.to, l.to_port, l.sent_mpps, l.received_mpps, l.tx_dropped_mpps,
+            100 * l.unaccounted_mpps / l.sent_mpps));
+      }
+    }
   } catch (...) {
     for (auto& l : loads) l.wait();  // never leave wrk threads behind
     throw;
@@ -514,6 +546,17 @@ nlohmann::json traffic_json(const TrafficReport& report) {
          {"tx_mpps", h.tx_mpps},
          {"counters_reset", h.counters_reset},
          {"reasons", h.reasons}});
+  }
+  j["links"] = nlohmann::json::array();
+  for (const auto& l : report.links) {
+    j["links"].push_back({{"from", l.from},
+                          {"from_port", l.from_port},
+                          {"to", l.to},
+                          {"to_port", l.to_port},
+                          {"sent_mpps", l.sent_mpps},
+                          {"received_mpps", l.received_mpps},
+                          {"tx_dropped_mpps", l.tx_dropped_mpps},
+                          {"unaccounted_mpps", l.unaccounted_mpps}});
   }
   j["sink"] = report.sink ? nlohmann::json(*report.sink) : nlohmann::json();
   j["sinks"] = nlohmann::json::array();

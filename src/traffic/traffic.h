@@ -66,6 +66,29 @@ struct HttpLoad {
   std::optional<std::uint64_t> bad_responses;
 };
 
+/// One direction of one memif link whose both ends were measured: what the sending port sent,
+/// what the receiving port received, what the sender counted as not sent (tx drops), each as a
+/// rate over its own container's window.
+struct LinkAccount {
+  std::string from;
+  int from_port = 0;
+  std::string to;
+  int to_port = 0;
+  double sent_mpps = 0;
+  double received_mpps = 0;
+  double tx_dropped_mpps = 0;
+  /// sent - received - tx dropped: frames no counter holds (negative: more received than sent,
+  /// the two windows did not see quite the same traffic).
+  double unaccounted_mpps = 0;
+};
+
+/// Every link direction that carried frames (sender tx > 0) between two measured ports
+/// (HopRate::peer_port set, the peer's hop present), in hop order. Pure.
+std::vector<LinkAccount> link_accounts(const std::vector<HopRate>& hops);
+
+/// The share of a link's sent frames no counter holds above which the report says so.
+inline constexpr double kUnaccountedNote = 0.01;
+
 /// The result of measure_traffic().
 struct TrafficReport {
   std::string run;
@@ -76,6 +99,7 @@ struct TrafficReport {
   /// Each sink's rx rate (one per DUT), in plan order; `sink` is the last of them.
   std::vector<std::pair<std::string, double>> sinks;
   std::vector<HttpLoad> http;
+  std::vector<LinkAccount> links;  // link_accounts(hops)
   std::vector<std::string> notes;  // what was skipped and why
 };
 

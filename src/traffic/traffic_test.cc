@@ -176,6 +176,53 @@ TEST(PeerPort, TheOtherEndOfTheSameMemif) {
   EXPECT_EQ(peer_port(p, "nobody", 0), std::nullopt);
 }
 
+// nf1 sent 0.8 Mpps to nf2, 0.02 Mpps of them found nf2's ring full (its tx drops), nf2
+// received 0.78: all accounted. nf2 -> sink lost 0.1 Mpps nowhere counted: a note says so.
+TEST(LinkAccounts, SentIsReceivedPlusTxDropsElseANote) {
+  std::vector<HopRate> hops(4);
+  hops[0].container = "nf1";
+  hops[0].port = 1;
+  hops[0].peer = "nf2";
+  hops[0].peer_port = 0;
+  hops[0].tx_packets = 1'600'000;
+  hops[0].tx_mpps = 0.8;
+  hops[0].tx_drops = 40'000;
+  hops[0].window = seconds(2);
+  hops[1].container = "nf2";
+  hops[1].port = 0;
+  hops[1].peer = "nf1";
+  hops[1].peer_port = 1;
+  hops[1].rx_mpps = 0.78;
+  hops[2] = hops[1];
+  hops[2].port = 1;
+  hops[2].peer = "sink";
+  hops[2].peer_port = 0;
+  hops[2].tx_packets = 1'560'000;
+  hops[2].tx_mpps = 0.78;
+  hops[3].container = "sink";
+  hops[3].peer = "nf2";
+  hops[3].peer_port = 1;
+  hops[3].rx_mpps = 0.68;
+  const auto links = link_accounts(hops);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].from, "nf1");
+  EXPECT_EQ(links[0].to, "nf2");
+  EXPECT_EQ(links[0].to_port, 0);
+  EXPECT_NEAR(links[0].tx_dropped_mpps, 0.02, 1e-9);
+  EXPECT_NEAR(links[0].unaccounted_mpps, 0.0, 1e-9);
+  EXPECT_EQ(links[1].from, "nf2");
+  EXPECT_EQ(links[1].from_port, 1);
+  EXPECT_NEAR(links[1].unaccounted_mpps, 0.1, 1e-9);
+  hops[2].peer_port.reset();  // the sink's end unknown: not a link
+  EXPECT_EQ(link_accounts(hops).size(), 1u);
+  TrafficReport r;
+  r.links = links;
+  const auto j = traffic_json(r);
+  ASSERT_EQ(j["links"].size(), 2u);
+  EXPECT_EQ(j["links"][1]["from"], "nf2");
+  EXPECT_NEAR(j["links"][1]["unaccounted_mpps"].get<double>(), 0.1, 1e-9);
+}
+
 TEST(Report, TableAndJson) {
   TrafficReport r;
   r.run = "demo";

@@ -245,8 +245,10 @@ class VppTopologiesTest : public ::testing::Test {
   // Every frame a VPP port sent to another VPP is accounted (issue 9): the sender's tx rate is
   // the receiver's rx rate plus the sender's counted tx drops (a full memif ring: VPP counts the
   // frame in /if/tx, then frees it as memif<s>/<i>-tx/no_free_slots). Each container's rates
-  // are over its own window (the windows nearly coincide: every container is read at once), so
-  // a little is allowed: what no counter holds stays under 1% of what was sent.
+  // are over its own window (the windows nearly coincide: every container is read at once, but
+  // the rates move meanwhile: up to 0.53% either way on this loaded 2-core machine), so a little
+  // is allowed: what no counter holds stays under 2% of what was sent. Before VPP's memif tx
+  // drops were counted, 4.8-11% of what nf1 sent to nf2 was in no counter.
   static void check_vpp_links_accounted(const nlohmann::json& report,
                                         const std::function<bool(const std::string&)>& is_vpp) {
     const auto& hops = report["hops"];
@@ -273,7 +275,7 @@ class VppTopologiesTest : public ::testing::Test {
       std::cerr << "[ link ] " << sender << ":" << h["port"] << " -> " << peer << ":"
                 << (*r)["port"] << " tx " << sent << " rx " << received << " tx drops " << dropped
                 << " Mpps, unaccounted " << 100 * unaccounted / sent << "%\n";
-      EXPECT_LE(std::abs(unaccounted), 0.01 * sent)
+      EXPECT_LE(std::abs(unaccounted), 0.02 * sent)
           << sender << " port " << h["port"] << " -> " << peer << ": " << sent << " Mpps sent, "
           << received << " received, " << dropped << " counted as dropped\n"
           << report.dump(2);
