@@ -430,7 +430,7 @@ TrafficReport measure_traffic(
       if (l.unaccounted_mpps > kUnaccountedNote * l.sent_mpps) {
         report.notes.push_back(fmt::format(
             "{} port {} -> {} port {}: {:.3f} Mpps sent, {:.3f} received, {:.3f} counted as "
-            "dropped: {:.1f}% in no counter",
+            "dropped: {:.1f}% in no counter (rates over each end's own window)",
             l.from, l.from_port, l.to, l.to_port, l.sent_mpps, l.received_mpps, l.tx_dropped_mpps,
             100 * l.unaccounted_mpps / l.sent_mpps));
       }

@@ -86,8 +86,10 @@ struct LinkAccount {
 /// (HopRate::peer_port set, the peer's hop present), in hop order. Pure.
 std::vector<LinkAccount> link_accounts(const std::vector<HopRate>& hops);
 
-/// The share of a link's sent frames no counter holds above which the report says so.
-inline constexpr double kUnaccountedNote = 0.01;
+/// The share of a link's sent frames no counter holds above which the report says so. The two
+/// ends' rates are over windows a few milliseconds apart while frames flow; on a loaded 2-core
+/// machine that alone made up to 2% either way.
+inline constexpr double kUnaccountedNote = 0.03;
 
 /// The result of measure_traffic().
 struct TrafficReport {
