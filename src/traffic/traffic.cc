@@ -150,7 +150,10 @@ std::vector<HopRate> hop_rates(const std::string& container,
     };
     h.rx_packets = delta(begin.rx_packets, end.rx_packets);
     h.tx_packets = delta(begin.tx_packets, end.tx_packets);
-    h.drops = delta(begin.rx_dropped, end.rx_dropped) + delta(begin.tx_dropped, end.tx_dropped);
+    h.rx_drops = delta(begin.rx_dropped, end.rx_dropped);
+    h.tx_drops = delta(begin.tx_dropped, end.tx_dropped);
+    h.drops = h.rx_drops + h.tx_drops;
+    h.window = elapsed;
     for (const auto& [reason, count] : end.reasons) {
       auto before = begin.reasons.find(reason);
       const std::uint64_t from = before == begin.reasons.end() ? 0 : before->second;
@@ -270,6 +273,52 @@ std::optional<std::uint64_t> parse_bad_responses(std::string_view output) {
   return n;
 }
 
+std::vector<LinkAccount> link_accounts(const std::vector<HopRate>& hops) {
+  std::vector<LinkAccount> links;
+  for (const auto& h : hops) {
+    if (h.tx_packets == 0 || !h.peer_port) continue;
+    auto to = std::find_if(hops.begin(), hops.end(), [&](const HopRate& r) {
+      return r.container == h.peer && r.port == *h.peer_port;
+    });
+    if (to == hops.end()) continue;
+    LinkAccount l;
+    l.from = h.container;
+    l.from_port = h.port;
+    l.to = to->container;
+    l.to_port = to->port;
+    l.sent_mpps = h.tx_mpps;
+    l.received_mpps = to->rx_mpps;
+    l.tx_dropped_mpps = per_second_millions(h.tx_drops, h.window);
+    l.unaccounted_mpps = l.sent_mpps - l.received_mpps - l.tx_dropped_mpps;
+    links.push_back(std::move(l));
+  }
+  return links;
+}
+
+std::optional<int> peer_port(const plan::Plan& plan, const std::string& container, int port) {
+  auto find = [&](const std::string& name) -> const plan::PlannedContainer* {
+    for (const auto& c : plan.containers) {
+      if (c.name == name) return &c;
+    }
+    return nullptr;
+  };
+  const auto* self = find(container);
+  if (self == nullptr || port < 0 || static_cast<std::size_t>(port) >= self->links.size()) {
+    return std::nullopt;
+  }
+  const auto& link = self->links[static_cast<std::size_t>(port)];
+  const auto* peer = link.peer.empty() ? nullptr : find(link.peer);
+  if (peer == nullptr) return std::nullopt;
+  for (std::size_t k = 0; k < peer->links.size(); ++k) {
+    const auto& other = peer->links[k];
+    if (other.peer == container && other.socket_file == link.socket_file &&
+        other.interface_id == link.interface_id && other.role != link.role) {
+      return static_cast<int>(k);
+    }
+  }
+  return std::nullopt;
+}
+
 TrafficReport measure_traffic(
     const plan::Plan& plan,
     const std::function<nf::NfContext(const plan::PlannedContainer&)>& context_of,
@@ -329,14 +378,37 @@ TrafficReport measure_traffic(
   auto driver_of = [&](const plan::PlannedContainer& c) -> nf::NfDriver& {
     return c.nf.kind == topology::NfKind::kVpp ? *vpp : *testpmd;
   };
-  std::vector<Reading> first;
+  // Every container at once: read one after the other, the last container's window would start
+  // (and end) later than the first's by every read before it, and a link's two ends would be
+  // measured over different windows.
+  auto read_all = [&] {
+    std::vector<std::future<Reading>> reads;
+    for (const auto* c : memif) {
+      reads.push_back(std::async(std::launch::async,
+                                 [&, c] { return read_counters(driver_of(*c), context_of(*c)); }));
+    }
+    std::vector<Reading> readings;
+    std::optional<Error> failure;
+    for (auto& r : reads) {
+      try {
+        readings.push_back(r.get());
+      } catch (const Error& e) {
+        if (!failure) failure = e;
+      }
+    }
+    if (failure) throw *failure;
+    return readings;
+  };
   try {
-    for (const auto* c : memif) first.push_back(read_counters(driver_of(*c), context_of(*c)));
-    if (!memif.empty()) std::this_thread::sleep_until(first.front().at + duration);
+    const auto started = Clock::now();
+    const auto first = read_all();
+    if (!memif.empty()) std::this_thread::sleep_until(started + duration);
+    const auto second = read_all();
     for (std::size_t i = 0; i < memif.size(); ++i) {
       const auto* c = memif[i];
-      auto second = read_counters(driver_of(*c), context_of(*c));
-      auto hops = hop_rates(c->name, first[i].counters, second.counters, second.at - first[i].at);
+      auto hops =
+          hop_rates(c->name, first[i].counters, second[i].counters, second[i].at - first[i].at);
+      for (auto& h : hops) h.peer_port = peer_port(plan, h.container, h.port);
       if (c->role == topology::Role::kSink) {
         report.sink = c->name;
         double rx = 0;
@@ -352,6 +424,16 @@ TrafficReport measure_traffic(
         }
       }
       report.hops.insert(report.hops.end(), hops.begin(), hops.end());
+    }
+    report.links = link_accounts(report.hops);
+    for (const auto& l : report.links) {
+      if (l.unaccounted_mpps > kUnaccountedNote * l.sent_mpps) {
+        report.notes.push_back(fmt::format(
+            "{} port {} -> {} port {}: {:.3f} Mpps sent, {:.3f} received, {:.3f} counted as "
+            "dropped: {:.1f}% in no counter (rates over each end's own window)",
+            l.from, l.from_port, l.to, l.to_port, l.sent_mpps, l.received_mpps, l.tx_dropped_mpps,
+            100 * l.unaccounted_mpps / l.sent_mpps));
+      }
     }
   } catch (...) {
     for (auto& l : loads) l.wait();  // never leave wrk threads behind
@@ -389,10 +471,15 @@ std::string render_traffic_table(const TrafficReport& report) {
     std::string reasons;
     for (const auto& h : report.hops) {
       for (const auto& [reason, count] : h.reasons) {
-        reasons += fmt::format("  {:<{}}  {}: {}\n", h.container, wc, reason, count);
+        reasons += fmt::format("  {:<{}}  {:>4}  {}: {}\n", h.container, wc, h.port, reason, count);
       }
     }
-    if (!reasons.empty()) out += "reasons VPP gives (error counters over the window):\n" + reasons;
+    if (!reasons.empty()) {
+      out +=
+          "reasons VPP gives (error counters over the window; \"-tx/\" ones are the port's tx "
+          "drops):\n" +
+          reasons;
+    }
     if (report.sinks.size() > 1) {
       std::string each;
       for (const auto& [sink, mpps] : report.sinks) {
@@ -444,16 +531,32 @@ nlohmann::json traffic_json(const TrafficReport& report) {
   j["duration_ms"] = report.duration.count();
   j["hops"] = nlohmann::json::array();
   for (const auto& h : report.hops) {
-    j["hops"].push_back({{"container", h.container},
-                         {"port", h.port},
-                         {"peer", h.peer},
-                         {"rx_packets", h.rx_packets},
-                         {"tx_packets", h.tx_packets},
-                         {"drops", h.drops},
-                         {"rx_mpps", h.rx_mpps},
-                         {"tx_mpps", h.tx_mpps},
-                         {"counters_reset", h.counters_reset},
-                         {"reasons", h.reasons}});
+    j["hops"].push_back(
+        {{"container", h.container},
+         {"port", h.port},
+         {"peer", h.peer},
+         {"rx_packets", h.rx_packets},
+         {"tx_packets", h.tx_packets},
+         {"drops", h.drops},
+         {"rx_drops", h.rx_drops},
+         {"tx_drops", h.tx_drops},
+         {"peer_port", h.peer_port ? nlohmann::json(*h.peer_port) : nlohmann::json()},
+         {"window_s", std::chrono::duration<double>(h.window).count()},
+         {"rx_mpps", h.rx_mpps},
+         {"tx_mpps", h.tx_mpps},
+         {"counters_reset", h.counters_reset},
+         {"reasons", h.reasons}});
+  }
+  j["links"] = nlohmann::json::array();
+  for (const auto& l : report.links) {
+    j["links"].push_back({{"from", l.from},
+                          {"from_port", l.from_port},
+                          {"to", l.to},
+                          {"to_port", l.to_port},
+                          {"sent_mpps", l.sent_mpps},
+                          {"received_mpps", l.received_mpps},
+                          {"tx_dropped_mpps", l.tx_dropped_mpps},
+                          {"unaccounted_mpps", l.unaccounted_mpps}});
   }
   j["sink"] = report.sink ? nlohmann::json(*report.sink) : nlohmann::json();
   j["sinks"] = nlohmann::json::array();

@@ -26,12 +26,21 @@ struct HopRate {
   std::string peer;              // the container at the other end of the port's link
   std::uint64_t rx_packets = 0;  // received during the window
   std::uint64_t tx_packets = 0;
-  std::uint64_t drops = 0;  // rx + tx drops during the window
+  std::uint64_t drops = 0;     // rx + tx drops during the window
+  std::uint64_t rx_drops = 0;  // frames this port received or should have and dropped
+  std::uint64_t tx_drops = 0;  // frames counted as sent on this port that never left it (VPP:
+                               // its memif ring was full, "<interface>-tx/no_free_slots")
+  /// The port at the other end of this port's link (the peer's port number), when the peer is
+  /// in the plan: a link's frames are peer's rx on peer_port = this tx - tx_drops.
+  std::optional<int> peer_port;
+  /// This container's own window: its two counter readings were this far apart.
+  std::chrono::nanoseconds window{0};
   double rx_mpps = 0;
   double tx_mpps = 0;
   bool counters_reset = false;  // a counter went backwards (the link reconnected meanwhile)
-  /// NF-wide counters by reason that grew during the window (VPP's error counters,
-  /// "<node>/<reason>": why frames were dropped), on the NF's first port only; empty for testpmd.
+  /// VPP's error counters that grew during the window ("<node>/<reason>": why frames were
+  /// dropped): those of this port's interface nodes on this port, NF-wide ones on the first
+  /// port; empty for testpmd.
   std::map<std::string, std::uint64_t> reasons;
 };
 
@@ -57,6 +66,31 @@ struct HttpLoad {
   std::optional<std::uint64_t> bad_responses;
 };
 
+/// One direction of one memif link whose both ends were measured: what the sending port sent,
+/// what the receiving port received, what the sender counted as not sent (tx drops), each as a
+/// rate over its own container's window.
+struct LinkAccount {
+  std::string from;
+  int from_port = 0;
+  std::string to;
+  int to_port = 0;
+  double sent_mpps = 0;
+  double received_mpps = 0;
+  double tx_dropped_mpps = 0;
+  /// sent - received - tx dropped: frames no counter holds (negative: more received than sent,
+  /// the two windows did not see quite the same traffic).
+  double unaccounted_mpps = 0;
+};
+
+/// Every link direction that carried frames (sender tx > 0) between two measured ports
+/// (HopRate::peer_port set, the peer's hop present), in hop order. Pure.
+std::vector<LinkAccount> link_accounts(const std::vector<HopRate>& hops);
+
+/// The share of a link's sent frames no counter holds above which the report says so. The two
+/// ends' rates are over windows a few milliseconds apart while frames flow; on a loaded 2-core
+/// machine that alone made up to 2% either way.
+inline constexpr double kUnaccountedNote = 0.03;
+
 /// The result of measure_traffic().
 struct TrafficReport {
   std::string run;
@@ -67,6 +101,7 @@ struct TrafficReport {
   /// Each sink's rx rate (one per DUT), in plan order; `sink` is the last of them.
   std::vector<std::pair<std::string, double>> sinks;
   std::vector<HttpLoad> http;
+  std::vector<LinkAccount> links;  // link_accounts(hops)
   std::vector<std::string> notes;  // what was skipped and why
 };
 
@@ -109,9 +144,15 @@ std::string body_check_script(const std::string& body);
 /// The count printed by body_check_script(), or nullopt when `output` has none. Pure.
 std::optional<std::uint64_t> parse_bad_responses(std::string_view output);
 
+/// The port of `container`'s port `port` at the other end of its memif link (the peer's link
+/// with the same socket file and memif id), or nullopt when the peer is not in the plan. Pure.
+std::optional<int> peer_port(const plan::Plan& plan, const std::string& container, int port);
+
 /// Measures `duration` of traffic on the running plan. `context_of` gives each container's
 /// NfContext (its engine and node runner). testpmd and VPP containers with memif links are
-/// read through their NF driver's counters(); nginx containers with an HTTP endpoint get one
+/// read through their NF driver's counters(), every container at once (one thread each) at the
+/// start and at the end of the window, so that the two ends of a link are read over the same
+/// window; nginx containers with an HTTP endpoint get one
 /// wrk each, all at once, through their node's runner. Containers of other NF kinds are noted
 /// and skipped. Throws cnfctl::Error (located at the container) when counters cannot be read,
 /// wrk fails or cannot be parsed; bad_input when the plan has nothing to measure.

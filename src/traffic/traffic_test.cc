@@ -110,12 +110,117 @@ TEST(HopRates, ReasonsThatGrew) {
   r.duration = seconds(1);
   r.hops = hops;
   const auto text = render_traffic_table(r);
-  EXPECT_NE(text.find("reasons VPP gives (error counters over the window):\n"
-                      "  nf1        ip4-input/ip4 ttl <= 1: 5\n"),
+  EXPECT_NE(text.find("reasons VPP gives (error counters over the window; \"-tx/\" ones are the "
+                      "port's tx drops):\n"
+                      "  nf1           0  ip4-input/ip4 ttl <= 1: 5\n"),
             std::string::npos)
       << text;
   EXPECT_EQ(traffic_json(r)["hops"][0]["reasons"]["l2-output/x"], 2);
   EXPECT_TRUE(hop_rates("gen", {port(0, 0, 0)}, {port(0, 0, 5)}, seconds(1))[0].reasons.empty());
+}
+
+// A VPP port whose memif ring to the next VPP was full: its tx counted the frames, its tx drops
+// the ones that never went; rx and tx drops apart, the window each rate is over.
+TEST(HopRates, RxAndTxDropsApartWithTheWindow) {
+  auto t0 = port(1, 0, 1'000, 4);
+  auto t1 = port(1, 0, 801'000, 6);
+  t0.tx_dropped = 100;
+  t1.tx_dropped = 19'100;
+  const auto hops = hop_rates("nf1", {t0}, {t1}, milliseconds(2000));
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].tx_drops, 19'000u);
+  EXPECT_EQ(hops[0].rx_drops, 2u);
+  EXPECT_EQ(hops[0].drops, 19'002u);
+  EXPECT_EQ(hops[0].window, milliseconds(2000));
+  TrafficReport r;
+  r.hops = hops;
+  r.hops[0].peer_port = 0;
+  const auto j = traffic_json(r)["hops"][0];
+  EXPECT_EQ(j["tx_drops"], 19'000);
+  EXPECT_EQ(j["rx_drops"], 2);
+  EXPECT_EQ(j["peer_port"], 0);
+  EXPECT_DOUBLE_EQ(j["window_s"].get<double>(), 2.0);
+  r.hops[0].peer_port.reset();
+  EXPECT_TRUE(traffic_json(r)["hops"][0]["peer_port"].is_null());
+}
+
+// The two ends of a link: the same socket file and memif id, master on one side, slave on the
+// other; two links between the same containers (a vswitch and its NF) are told apart.
+TEST(PeerPort, TheOtherEndOfTheSameMemif) {
+  auto l = [](const std::string& file, int id, wiring::MemifRole role, const std::string& peer) {
+    wiring::MemifLink link;
+    link.socket_file = file;
+    link.interface_id = id;
+    link.role = role;
+    link.peer = peer;
+    return link;
+  };
+  using wiring::MemifRole;
+  plan::Plan p;
+  plan::PlannedContainer vs;
+  vs.name = "vs1";
+  vs.links = {
+      l("memif-gen", 1, MemifRole::kMaster, "gen1"), l("memif-nf1", 1, MemifRole::kMaster, "nf1"),
+      l("memif-nf1", 2, MemifRole::kMaster, "nf1"), l("memif-out", 1, MemifRole::kMaster, "")};
+  plan::PlannedContainer nf;
+  nf.name = "nf1";
+  nf.links = {l("memif-nf1", 2, MemifRole::kSlave, "vs1"),
+              l("memif-nf1", 1, MemifRole::kSlave, "vs1")};
+  p.containers = {vs, nf};
+  EXPECT_EQ(peer_port(p, "vs1", 1), 1);
+  EXPECT_EQ(peer_port(p, "vs1", 2), 0);
+  EXPECT_EQ(peer_port(p, "nf1", 0), 2);
+  EXPECT_EQ(peer_port(p, "vs1", 0), std::nullopt);  // gen1 is not in this plan
+  EXPECT_EQ(peer_port(p, "vs1", 3), std::nullopt);  // outside the plan
+  EXPECT_EQ(peer_port(p, "vs1", 9), std::nullopt);
+  EXPECT_EQ(peer_port(p, "nobody", 0), std::nullopt);
+}
+
+// nf1 sent 0.8 Mpps to nf2, 0.02 Mpps of them found nf2's ring full (its tx drops), nf2
+// received 0.78: all accounted. nf2 -> sink lost 0.1 Mpps nowhere counted: a note says so.
+TEST(LinkAccounts, SentIsReceivedPlusTxDropsElseANote) {
+  std::vector<HopRate> hops(4);
+  hops[0].container = "nf1";
+  hops[0].port = 1;
+  hops[0].peer = "nf2";
+  hops[0].peer_port = 0;
+  hops[0].tx_packets = 1'600'000;
+  hops[0].tx_mpps = 0.8;
+  hops[0].tx_drops = 40'000;
+  hops[0].window = seconds(2);
+  hops[1].container = "nf2";
+  hops[1].port = 0;
+  hops[1].peer = "nf1";
+  hops[1].peer_port = 1;
+  hops[1].rx_mpps = 0.78;
+  hops[2] = hops[1];
+  hops[2].port = 1;
+  hops[2].peer = "sink";
+  hops[2].peer_port = 0;
+  hops[2].tx_packets = 1'560'000;
+  hops[2].tx_mpps = 0.78;
+  hops[3].container = "sink";
+  hops[3].peer = "nf2";
+  hops[3].peer_port = 1;
+  hops[3].rx_mpps = 0.68;
+  const auto links = link_accounts(hops);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].from, "nf1");
+  EXPECT_EQ(links[0].to, "nf2");
+  EXPECT_EQ(links[0].to_port, 0);
+  EXPECT_NEAR(links[0].tx_dropped_mpps, 0.02, 1e-9);
+  EXPECT_NEAR(links[0].unaccounted_mpps, 0.0, 1e-9);
+  EXPECT_EQ(links[1].from, "nf2");
+  EXPECT_EQ(links[1].from_port, 1);
+  EXPECT_NEAR(links[1].unaccounted_mpps, 0.1, 1e-9);
+  hops[2].peer_port.reset();  // the sink's end unknown: not a link
+  EXPECT_EQ(link_accounts(hops).size(), 1u);
+  TrafficReport r;
+  r.links = links;
+  const auto j = traffic_json(r);
+  ASSERT_EQ(j["links"].size(), 2u);
+  EXPECT_EQ(j["links"][1]["from"], "nf2");
+  EXPECT_NEAR(j["links"][1]["unaccounted_mpps"].get<double>(), 0.1, 1e-9);
 }
 
 TEST(Report, TableAndJson) {

@@ -126,10 +126,30 @@ std::vector<std::string> names_at(const SegmentView& v, std::uint64_t pointer) {
   return names;
 }
 
+// One element of the simple counter vector that directory entry `target` holds, summed over
+// threads; the vectors are summed once per target (`summed`). 0 when the target is not a simple
+// counter vector or has no such element (an entry being removed).
+std::uint64_t symlinked(const SegmentView& v, std::uint64_t dir, std::uint32_t entries,
+                        std::uint32_t target, std::uint32_t element,
+                        std::map<std::uint32_t, std::vector<std::uint64_t>>& summed) {
+  if (target >= entries) return 0;
+  auto it = summed.find(target);
+  if (it == summed.end()) {
+    const auto e = dir + kEntrySize * target;
+    std::vector<std::uint64_t> sum;
+    if (static_cast<StatType>(v.at<std::uint32_t>(e)) == StatType::kCounterVectorSimple) {
+      sum = sum_threads(v, v.at<std::uint64_t>(e + 8), 8, v.string_at(e + 16, kEntryNameSize));
+    }
+    it = summed.emplace(target, std::move(sum)).first;
+  }
+  return element < it->second.size() ? it->second[element] : 0;
+}
+
 StatsSnapshot read_once(const SegmentView& v) {
   StatsSnapshot snap;
   const auto dir = v.directory();
   const auto entries = v.vec_len(dir, kEntrySize);
+  std::map<std::uint32_t, std::vector<std::uint64_t>> summed;  // symlink targets
   for (std::uint32_t i = 0; i < entries; ++i) {
     const auto e = dir + kEntrySize * i;
     const auto type = static_cast<StatType>(v.at<std::uint32_t>(e));
@@ -154,6 +174,15 @@ StatsSnapshot read_once(const SegmentView& v) {
         }
         break;
       }
+      case StatType::kSymlink:
+        // Since VPP 22.10 every /err/<node>/<reason> is a symlink into one simple counter
+        // vector ("/node/errors"): index1 is that vector's directory entry, index2 the element.
+        if (error) {
+          const auto count = symlinked(v, dir, entries, static_cast<std::uint32_t>(value),
+                                       static_cast<std::uint32_t>(value >> 32), summed);
+          if (count != 0) snap.errors[name] = count;
+        }
+        break;
       case StatType::kCounterVectorCombined:
         if (interface || ipsec_sa) snap.combined_packets[name] = sum_threads(v, value, 16, name);
         break;

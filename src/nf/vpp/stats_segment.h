@@ -45,7 +45,9 @@ struct StatsSnapshot {
   /// are not kept).
   std::map<std::string, std::vector<std::uint64_t>> combined_packets;
   /// /err/<node>/<reason>: the error counters, each summed over threads and indexes; only
-  /// non-zero ones are kept.
+  /// non-zero ones are kept. Since VPP 22.10 each is a symlink (index1: the directory entry of
+  /// the simple counter vector "/node/errors", index2: its element); older VPPs made each a
+  /// simple counter vector of its own. Both are read.
   std::map<std::string, std::uint64_t> errors;
 
   /// The sw_if_index of `name`, or -1.

@@ -124,6 +124,29 @@ TEST(StatsSegment, ReadsInterfacesAndErrorsSummedOverThreads) {
   EXPECT_EQ(s.errors, (std::map<std::string, std::uint64_t>{{"/err/ip4-input/ip4 ttl <= 1", 11}}));
 }
 
+// VPP since 22.10: one simple counter vector "/node/errors" (per thread, one element per error
+// of every node), and each /err/<node>/<reason> a symlink to its element (index1: the vector's
+// directory entry, index2: the element).
+TEST(StatsSegment, ErrorSymlinksIntoNodeErrors) {
+  SegmentBuilder b;
+  const auto names = b.names({"local0", "memif2/2"});
+  const auto node_errors = b.simple({{0, 7, 0, 90000}, {0, 1, 0, 4848}});
+  auto link = [](std::uint64_t entry, std::uint64_t element) { return entry | element << 32; };
+  b.directory({{StatType::kNameVector, names, "/if/names"},
+               {StatType::kCounterVectorSimple, node_errors, "/node/errors"},
+               {StatType::kSymlink, link(1, 0), "/err/memif-input/buffer_alloc"},
+               {StatType::kSymlink, link(1, 1), "/err/memif-input/bad_desc"},
+               {StatType::kSymlink, link(1, 3), "/err/memif2/2-tx/no_free_slots"},
+               {StatType::kSymlink, link(1, 9), "/err/memif2/2-tx/rollback"},  // no element
+               {StatType::kSymlink, link(0, 0), "/err/memif2/2-output/interface is down"},
+               {StatType::kSymlink, link(77, 0), "/err/gone/x"},  // no entry
+               {StatType::kSymlink, link(1, 3), "/interfaces/memif2/2/tx"}});
+  const StatsSnapshot s = read_stats(b.span());
+  EXPECT_EQ(s.errors,
+            (std::map<std::string, std::uint64_t>{{"/err/memif-input/bad_desc", 8},
+                                                  {"/err/memif2/2-tx/no_free_slots", 94848}}));
+}
+
 TEST(StatsSegment, MalformedSegmentsAreErrors) {
   EXPECT_THROW(read_stats({}), Error);
   {

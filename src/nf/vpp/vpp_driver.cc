@@ -168,14 +168,17 @@ class VppDriver : public nf::NfDriver {
     cli.timeout = kCountersTimeout;
     const auto cli_socket = nf::node_socket(ctx, sockets_of(ctx.container).cli);
     std::string text;
+    std::string errors;
     try {
       text = run_vpp_cli(cli_socket, "show interface", cli);
+      errors = run_vpp_cli(cli_socket, "show errors", cli);
     } catch (Error& e) {
       if (!nf::is_local_node(ctx.node)) e.at("VPP CLI " + sockets_of(ctx.container).cli);
       throw;
     }
-    const auto table = parse_show_interface(text);
-    return memif_port_counters(ctx.container.links, table);
+    auto ports = memif_port_counters(ctx.container.links, parse_show_interface(text));
+    add_error_counters(ctx.container.links, parse_show_errors(errors), ports);
+    return ports;
   }
 
   void stop(const nf::NfContext& ctx, milliseconds grace) override {
@@ -254,6 +257,51 @@ std::string memif_interface_name(const wiring::MemifLink& link) {
   return fmt::format("memif{}/{}", link.socket_id, link.interface_id);
 }
 
+std::map<std::string, std::uint64_t> parse_show_errors(std::string_view text) {
+  std::map<std::string, std::uint64_t> errors;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // <count> <node> <reason words...> <severity>
+    const auto words = split_words(line);
+    std::uint64_t count = 0;
+    if (words.size() < 4 || !parse_number(words[0], count) || count == 0) continue;
+    std::string key(words[1]);
+    for (std::size_t i = 2; i + 1 < words.size(); ++i)
+      key += (i == 2 ? "/" : " ") + std::string(words[i]);
+    errors[key] += count;  // one line per thread
+  }
+  return errors;
+}
+
+void add_error_counters(const std::vector<wiring::MemifLink>& links,
+                        const std::map<std::string, std::uint64_t>& errors,
+                        std::vector<nf::PortCounters>& ports) {
+  for (const auto& [key, count] : errors) {
+    std::size_t owner = 0;  // NF-wide errors go on the first port
+    bool tx_drop = false;
+    for (std::size_t k = 0; k < links.size() && k < ports.size(); ++k) {
+      const auto name = memif_interface_name(links[k]);
+      if (key.starts_with(name + "-tx/")) {
+        owner = k;
+        tx_drop = true;
+        break;
+      }
+      if (key.starts_with(name + "-output/")) {
+        owner = k;
+        break;
+      }
+    }
+    if (owner >= ports.size()) continue;
+    ports[owner].reasons[key] = count;
+    if (tx_drop) ports[owner].tx_dropped += count;
+  }
+}
+
 std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::MemifLink>& links,
                                                   const std::vector<InterfaceCounters>& table) {
   std::vector<nf::PortCounters> result;
@@ -291,11 +339,13 @@ std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::Memi
                      stats.simple_at("/if/rx-no-buf", i) + stats.simple_at("/if/rx-error", i);
       p.tx_dropped = stats.simple_at("/if/tx-error", i);
     }
-    if (k == 0) {
-      for (const auto& [name, count] : stats.errors) p.reasons[name.substr(5)] = count;
-    }
     result.push_back(std::move(p));
   }
+  std::map<std::string, std::uint64_t> errors;
+  for (const auto& [name, count] : stats.errors) {
+    errors[name.starts_with("/err/") ? name.substr(5) : name] = count;
+  }
+  add_error_counters(links, errors, result);
   return result;
 }
 

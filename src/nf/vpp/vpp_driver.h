@@ -46,9 +46,25 @@ std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::Memi
 
 /// The same from the stats segment (/if/rx, /if/tx packets; rx drops = /if/drops + rx-miss +
 /// rx-no-buf + rx-error; tx drops = /if/tx-error), with VPP's non-zero error counters
-/// (/err/<node>/<reason>, named "<node>/<reason>") on the first port. Never throws.
+/// (/err/<node>/<reason>, named "<node>/<reason>") added by add_error_counters(). Never throws.
 std::vector<nf::PortCounters> memif_port_counters(const std::vector<wiring::MemifLink>& links,
                                                   const StatsSnapshot& stats);
+
+/// VPP's `show errors` (non-verbose: "<count> <node> <reason words> <severity>", one line per
+/// thread) as "<node>/<reason description>" -> count summed over threads; zero counts, the
+/// header and lines it does not understand are skipped. Never throws.
+std::map<std::string, std::uint64_t> parse_show_errors(std::string_view text);
+
+/// Puts VPP's error counters ("<node>/<reason>" -> count) on the ports they belong to. The
+/// memif device's tx node "<interface>-tx" (reasons no_free_slots "no free tx slots": the ring
+/// was full, and rollback) frees frames that VPP already counted in /if/tx and in no interface
+/// counter: they are added to that port's tx drops and reasons. "<interface>-output" errors
+/// (interface down, no tx queue) go through error-drop, which counts them in /if/drops of the
+/// interface they came in on: that port gets the reason only. Every other error is NF-wide: a
+/// reason of the first port. Never throws.
+void add_error_counters(const std::vector<wiring::MemifLink>& links,
+                        const std::map<std::string, std::uint64_t>& errors,
+                        std::vector<nf::PortCounters>& ports);
 
 struct VppDriverOptions {
   std::string api_client_name = "cnfctl";  // how the probe registers with VPP's binary API

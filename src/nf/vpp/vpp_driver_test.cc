@@ -93,6 +93,80 @@ TEST(ShowInterface, MemifCountersPerLink) {
   EXPECT_EQ(ports[2].peer, "nf2");
 }
 
+// `show errors` of a VPP vswitch (26.10) whose memif3/1 ring to the next VPP was full, as the
+// CLI socket sends it; a second thread's lines repeat node and reason.
+constexpr const char* kShowErrors =
+    "   Count                  Node                              Reason               Severity \r\n"
+    "   6809344             l2-output                      L2 output packets            error  \r\n"
+    "         8              l2-learn                       L2 learn misses             error  \r\n"
+    "    277632            memif3/1-tx                      no free tx slots            error  \r\n"
+    "     18944            memif2/1-tx                      no free tx slots            error  \r\n"
+    "         0            memif2/1-tx                 no enough space in tx buffers    error  \r\n"
+    "       100            memif3/1-tx                      no free tx slots            error  "
+    "\r\n";
+
+TEST(ShowErrors, ParsesVppsTableSummingThreads) {
+  const auto errors = parse_show_errors(kShowErrors);
+  EXPECT_EQ(errors,
+            (std::map<std::string, std::uint64_t>{{"l2-output/L2 output packets", 6809344},
+                                                  {"l2-learn/L2 learn misses", 8},
+                                                  {"memif3/1-tx/no free tx slots", 277732},
+                                                  {"memif2/1-tx/no free tx slots", 18944}}));
+  EXPECT_TRUE(parse_show_errors("").empty());
+  EXPECT_TRUE(parse_show_errors("garbage\r\n12 x\r\n").empty());
+}
+
+// What VPP counts when a memif ring to the next NF is full: /if/tx counts the frames
+// (interface-output), the memif device's tx node frees those that found no slot and counts them
+// only as the error memif<s>/<i>-tx/no_free_slots. They are that port's tx drops.
+TEST(StatsCounters, MemifTxNodeErrorsAreThatPortsTxDrops) {
+  std::vector<wiring::MemifLink> links = {link(1, 1, wiring::MemifRole::kSlave, "gen"),
+                                          link(1, 10, wiring::MemifRole::kMaster, "nf2"),
+                                          link(3, 1, wiring::MemifRole::kMaster, "nf3")};
+  StatsSnapshot stats;
+  stats.interface_names = {"local0", "memif1/1", "memif1/10", "memif3/1"};
+  stats.combined_packets["/if/rx"] = {0, 1000, 0, 0};
+  stats.combined_packets["/if/tx"] = {0, 0, 1000, 0};
+  stats.simple["/if/drops"] = {0, 3, 0, 0};
+  stats.simple["/if/tx-error"] = {0, 0, 2, 0};
+  stats.errors = {{"/err/memif1/10-tx/no_free_slots", 120},
+                  {"/err/memif1/10-tx/rollback", 1},
+                  {"/err/memif3/1-output/interface is down", 3},
+                  {"/err/ip4-input/ip4 ttl <= 1", 3},
+                  {"/err/memif-input/bad_desc", 4}};
+  const auto ports = memif_port_counters(links, stats);
+  ASSERT_EQ(ports.size(), 3u);
+  EXPECT_EQ(ports[0].rx_packets, 1000u);
+  EXPECT_EQ(ports[0].rx_dropped, 3u);
+  EXPECT_EQ(ports[0].tx_dropped, 0u);  // memif1/10's errors are not memif1/1's
+  EXPECT_EQ(ports[0].reasons, (std::map<std::string, std::uint64_t>{{"ip4-input/ip4 ttl <= 1", 3},
+                                                                    {"memif-input/bad_desc", 4}}));
+  EXPECT_EQ(ports[1].tx_packets, 1000u);
+  EXPECT_EQ(ports[1].tx_dropped, 2u + 120u + 1u);
+  EXPECT_EQ(ports[1].reasons,
+            (std::map<std::string, std::uint64_t>{{"memif1/10-tx/no_free_slots", 120},
+                                                  {"memif1/10-tx/rollback", 1}}));
+  // Dropped by interface-output through error-drop: in /if/drops of the rx interface already.
+  EXPECT_EQ(ports[2].tx_dropped, 0u);
+  EXPECT_EQ(ports[2].reasons,
+            (std::map<std::string, std::uint64_t>{{"memif3/1-output/interface is down", 3}}));
+}
+
+// Over SSH the same comes from `show interface` and `show errors`.
+TEST(ShowErrors, AddedToTheCliCounters) {
+  std::vector<wiring::MemifLink> links = {link(3, 1, wiring::MemifRole::kSlave, "d2vs1"),
+                                          link(2, 1, wiring::MemifRole::kMaster, "d1nf1")};
+  std::vector<nf::PortCounters> ports(2);
+  ports[1].port = 1;
+  ports[1].tx_dropped = 5;
+  add_error_counters(links, parse_show_errors(kShowErrors), ports);
+  EXPECT_EQ(ports[0].tx_dropped, 277732u);
+  EXPECT_EQ(ports[1].tx_dropped, 5u + 18944u);
+  EXPECT_EQ(ports[0].reasons.at("l2-output/L2 output packets"), 6809344u);
+  EXPECT_EQ(ports[1].reasons,
+            (std::map<std::string, std::uint64_t>{{"memif2/1-tx/no free tx slots", 18944}}));
+}
+
 class VppDriverTest : public ::testing::Test {
  protected:
   VppDriverTest()
