@@ -75,6 +75,16 @@ bool is_launcher(const std::vector<std::string>& argv) {
 LauncherState launcher_state(int init, int* pid) {
   const auto argv = cmdline_of(init);
   int launcher = init;
+  // `runc run -d` returns before the container's init has exec'd its command: until then it is
+  // the runtime's own `runc init` (crun's likewise), and while it execs its cmdline reads empty.
+  if (argv.empty()) {
+    return process::exists_local(fmt::format("/proc/{}", init)) ? LauncherState::kStarting
+                                                                : LauncherState::kNotALauncher;
+  }
+  if (argv.size() >= 2 && argv[1] == "init" &&
+      (argv[0].ends_with("runc") || argv[0].ends_with("crun"))) {
+    return LauncherState::kStarting;
+  }
   if (!is_launcher(argv)) {
     // An init wrapper: the launcher's words follow in its own argv.
     const auto named = std::find(argv.begin(), argv.end(), kLauncherName);
