@@ -11,11 +11,6 @@ namespace {
 
 constexpr const char* kCgroupParent = "cnfctl/oci";
 
-// runc/crun with terminal=false pass their stdio to the container, so `run -d` must get a log
-// file as stdout/stderr or the container would hold the runner's pipes. A constant script; the
-// log path is $0 and the runtime's argv is "$@".
-const char* const kRedirectScript = "exec \"$@\" </dev/null >>\"$0\" 2>&1";
-
 }  // namespace
 
 OciEngine::OciEngine(process::Runner& runner, EngineOptions options)
@@ -86,16 +81,15 @@ void OciEngine::create(const ContainerSpec& spec) {
   }
   write_file(dir + "/config.json", make_oci_config(spec, settings).dump(2) + "\n", spec.name);
 
-  process::Command command{.argv = {"/bin/sh", "-c", kRedirectScript, dir + "/container.log"}};
-  auto argv = runtime({"run", "--detach", "--bundle", dir, "--pid-file", dir + "/pid", spec.name});
-  command.argv.insert(command.argv.end(), argv.begin(), argv.end());
-  auto outcome = run(command, spec.name);
+  // Detached, the runtime hands its stdio to the container: a log file, not the runner's pipes.
+  process::Command command{
+      .argv = runtime({"run", "--detach", "--bundle", dir, "--pid-file", dir + "/pid", spec.name}),
+      .output_file = dir + "/container.log"};
+  auto outcome = run(command, spec.name);  // a runtime that is not installed throws here
   if (!outcome.ok()) {
     // The runtime's complaint went to the log with the container's output.
     std::string log = read_file(dir + "/container.log").value_or("");
     outcome.err = log.size() > 4096 ? log.substr(log.size() - 4096) : log;
-    // A runtime that is not installed: the script's exec said "not found" (status 127).
-    check_program_exists({.argv = argv}, outcome, spec.name);
     throw command_error("starting the container", spec.name, command, outcome);
   }
 }

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,6 +129,47 @@ TEST(LocalRunnerTest, LeftoverThatClosedThePipesIsLeftRunning) {
   pid_t daemon = parse_pid(outcome.out);
   EXPECT_FALSE(exits_within(daemon, milliseconds(0)));
   kill(daemon, SIGKILL);
+}
+
+// `runc run -d` leaves the container holding the runtime's stdout and stderr: with an output
+// file there is no pipe to wait for, both streams are appended there, and nothing is captured.
+TEST(LocalRunnerTest, OutputFileTakesBothStreamsAndADaemonHoldingItDoesNotHang) {
+  TempDir dir;
+  const std::string log = dir.path() + "/log";
+  Command command = sh("echo out; echo err >&2; sleep 100 & echo $!; exit 3");
+  command.output_file = log;
+  Outcome outcome = LocalRunner().run(command);
+  EXPECT_EQ(outcome.status, Outcome::Status::kExited);
+  EXPECT_EQ(outcome.exit_code, 3);
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_EQ(outcome.err, "");
+  EXPECT_LT(outcome.elapsed, LocalRunner::kLeftoverGrace * 50);
+  std::ifstream in(log);
+  std::string first, second, pid;
+  std::getline(in, first);
+  std::getline(in, second);
+  std::getline(in, pid);
+  EXPECT_EQ(first, "out");
+  EXPECT_EQ(second, "err");
+  const pid_t daemon = parse_pid(pid);
+  EXPECT_FALSE(exits_within(daemon, milliseconds(0)));  // left running, as any daemon
+  kill(daemon, SIGKILL);
+  struct stat st {};
+  ASSERT_EQ(stat(log.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+
+  command = sh("echo again");
+  command.output_file = log;
+  EXPECT_TRUE(LocalRunner().run(command).ok());
+  std::ifstream appended(log);
+  std::string text((std::istreambuf_iterator<char>(appended)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.substr(text.size() - 6), "again\n");
+
+  command.output_file = dir.path() + "/missing/log";
+  outcome = LocalRunner().run(command);
+  EXPECT_EQ(outcome.status, Outcome::Status::kFailedToStart);
+  EXPECT_EQ(outcome.start_errno, ENOENT);
+  EXPECT_EQ(outcome.start_step, "open " + command.output_file);
 }
 
 TEST(LocalRunnerTest, MissingProgramFailsToStartWithEnoent) {

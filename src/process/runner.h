@@ -25,6 +25,10 @@ struct Command {
   std::optional<std::string> stdin_bytes{};  // nullopt: stdin is /dev/null
   std::chrono::milliseconds timeout{0};      // 0: no deadline
   std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per stream; the tail is kept
+  // Not empty: stdout and stderr are appended to this file on the node (created 0640) instead
+  // of captured (Outcome::out/err stay empty), as `>>FILE 2>&1` would; for a program that
+  // leaves a daemon holding them (`runc run -d`).
+  std::string output_file{};
 
   /// Fluent setters for the members above; each returns *this and never fails. `env` wins over
   /// `unset_env` when a name is in both.

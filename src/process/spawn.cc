@@ -277,14 +277,18 @@ std::variant<SpawnedChild, SpawnFailure> spawn_child(const Command& command) {
     child_stdin.reset(above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
     if (!child_stdin) return SpawnFailure{"open /dev/null", errno};
   }
-  if (!make_pipe(child.stdout_fd, child_stdout) || !set_nonblocking(child.stdout_fd) ||
-      !make_pipe(child.stderr_fd, child_stderr) || !set_nonblocking(child.stderr_fd) ||
-      !make_pipe(report_read, report_write)) {
+  if (!command.output_file.empty()) {
+    child_stdout.reset(above_stdio(::open(
+        command.output_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)));
+    if (!child_stdout) return SpawnFailure{"open " + command.output_file, errno};
+  } else if (!make_pipe(child.stdout_fd, child_stdout) || !set_nonblocking(child.stdout_fd) ||
+             !make_pipe(child.stderr_fd, child_stderr) || !set_nonblocking(child.stderr_fd)) {
     return SpawnFailure{"pipe", errno};
   }
+  if (!make_pipe(report_read, report_write)) return SpawnFailure{"pipe", errno};
   plan.stdin_fd = child_stdin.get();
   plan.stdout_fd = child_stdout.get();
-  plan.stderr_fd = child_stderr.get();
+  plan.stderr_fd = command.output_file.empty() ? child_stderr.get() : child_stdout.get();
   plan.report_fd = report_write.get();
 
   pid_t pid = clone_child(plan);

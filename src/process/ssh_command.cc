@@ -271,6 +271,12 @@ std::vector<std::string> wrapped_remote_argv(const Command& command, bool sudo,
   argv.emplace_back("--");
   for (const auto& [name, value] : command.env) argv.push_back(name + "=" + value);
   argv.insert(argv.end(), {"/bin/sh", "-c", kInnerScript, "cnfctl-ssh", nonce});
+  if (!command.output_file.empty()) {
+    // Constant text; the file is $0, the program "$@". Only the program's output goes there:
+    // the scripts above report on their own stderr.
+    argv.insert(argv.end(),
+                {"/bin/sh", "-c", "umask 027; exec \"$@\" >>\"$0\" 2>&1", command.output_file});
+  }
   argv.insert(argv.end(), command.argv.begin(), command.argv.end());
   return argv;
 }

@@ -146,6 +146,17 @@ TEST(RemoteArgv, WrapsTheArgvAsSeparateWords) {
                                 "cnfctl-ssh", "N", "printf", "%s", "a b"));
 }
 
+TEST(RemoteArgv, AnOutputFileRedirectsOnlyTheProgram) {
+  Command command{.argv = {"runc", "run", "-d", "x"}, .output_file = "/run/x/container.log"};
+  auto argv = wrapped_remote_argv(command, false, "N");
+  ASSERT_GE(argv.size(), 13U);
+  // The wrapper scripts keep their stderr (their reports); the program's goes to the file.
+  EXPECT_THAT(std::vector<std::string>(argv.end() - 8, argv.end()),
+              ElementsAre("/bin/sh", "-c", "umask 027; exec \"$@\" >>\"$0\" 2>&1",
+                          "/run/x/container.log", "runc", "run", "-d", "x"));
+  EXPECT_EQ(argv[argv.size() - 11], kInnerScript);
+}
+
 TEST(RemoteArgv, SudoGoesFirstAndCannotPrompt) {
   auto argv = wrapped_remote_argv(Command{.argv = {"id"}}, true, "N");
   ASSERT_GE(argv.size(), 4U);
