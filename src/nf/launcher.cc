@@ -20,7 +20,6 @@ namespace {
 // then those words, then the NF's argv. SIGUSR1 releases it (see launcher.h).
 const char* const kLauncherScript =
     "log=$1; pidfile=$2; n=$3; shift 3\n"
-    "while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done\n"
     "go=\n"
     "trap 'exit 0' TERM INT\n"
     "trap 'go=1' USR1\n"
@@ -29,7 +28,12 @@ const char* const kLauncherScript =
     "while [ -z \"$go\" ]; do wait \"$idle\"; done\n"
     "trap '' USR1\n"
     "umask 027\n"
-    "\"$@\" </dev/null >>\"$log\" 2>&1 &\n"
+    // Only the NF gets its environment and SIGUSR1 back to the default.
+    "(\n"
+    "  trap - USR1\n"
+    "  while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done\n"
+    "  exec \"$@\"\n"
+    ") </dev/null >>\"$log\" 2>&1 &\n"
     "echo \"$!\" >\"$pidfile\"\n"
     "wait\n";
 

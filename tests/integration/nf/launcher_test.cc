@@ -99,6 +99,14 @@ TEST_F(Launcher, StartsTheNfWhenReleasedWithItsEnvironmentLogAndPidFile) {
   EXPECT_TRUE(pids.alive(ctx));
   EXPECT_EQ(in(c, {"cat", kNfLogGuestPath}), "FOO=two words; $(touch /x)\nstarted\n");
   EXPECT_FALSE(engine_->exec(c.id, {.argv = {"test", "-e", "/x"}}).ok());
+  // Only the NF has its environment (an LD_PRELOAD must not load into the idle init), and it
+  // does not inherit the launcher's ignored SIGUSR1.
+  EXPECT_EQ(in(c, {"/bin/sh", "-c", "tr '\\0' '\\n' </proc/1/environ | grep -c '^FOO=' || true"}),
+            "0\n");
+  const std::string status = in(c, {"cat", "/proc/" + std::to_string(pid) + "/status"});
+  const auto ignored = status.find("SigIgn:\t");
+  ASSERT_NE(ignored, std::string::npos);
+  EXPECT_EQ((std::stoull(status.substr(ignored + 8, 16), nullptr, 16) >> 9) & 1U, 0U) << status;
   // The NF's files are not world-accessible (umask 027, as start_detached's script).
   EXPECT_EQ(in(c, {"stat", "-c", "%a", kNfLogGuestPath}), "640\n");
 
