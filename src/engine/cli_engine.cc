@@ -176,7 +176,7 @@ void CliEngine::create(const ContainerSpec& spec) {
   // The CLI's complaint (and its daemon diagnosis) is in the log.
   outcome.err = read_file(create_log(spec.name)).value_or("");
   // The CLI has ended (the script waits for it): its lock has nothing left to guard.
-  run({.argv = {"rm", "-f", "--", create_lock(spec.name), create_log(spec.name)}});
+  remove_files({create_lock(spec.name), create_log(spec.name)}, spec.name);
   check_daemon({.argv = argv}, outcome, spec.name);
   if (!outcome.ok()) {
     throw command_error("starting the container", spec.name, {.argv = argv}, outcome);
@@ -189,18 +189,24 @@ process::Outcome CliEngine::exec(const std::string& name, const ExecRequest& req
 }
 
 void CliEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
-  if (!is_running(name)) return;
-  run_cli_checked({"stop", "--time", std::to_string(grace_seconds(grace)), name},
-                  "stopping the container", name, grace + options_.command_timeout);
+  // No inspect first: `stop` of a stopped container succeeds, and of a missing one says so.
+  std::vector<std::string> args = {"stop", "--time", std::to_string(grace_seconds(grace)), name};
+  auto outcome = run_cli(args, name, std::nullopt, grace + options_.command_timeout);
+  if (outcome.ok() || is_no_such_container(outcome) || !is_running(name)) return;
+  throw command_error("stopping the container", name, {.argv = cli(args)}, outcome);
 }
 
 void CliEngine::destroy(const std::string& name) {
-  // A `run` of this name that outlived a killed cnfctl finishes first (see create()).
-  run({.argv = {"flock", "--wait", std::to_string(grace_seconds(options_.command_timeout)),
-                create_lock(name), "true"}},
-      name);
-  // flock made the lock file if it was not there: it has nothing left to guard either way.
-  run({.argv = {"rm", "-f", "--", create_lock(name)}}, name);
+  // A `run` of this name that outlived a killed cnfctl finishes first (see create()). Only a
+  // killed cnfctl leaves the lock file (create() removes it); on this machine its absence is one
+  // stat, elsewhere flock makes it if it is missing.
+  if (!local_ || exists(create_lock(name))) {
+    run({.argv = {"flock", "--wait", std::to_string(grace_seconds(options_.command_timeout)),
+                  create_lock(name), "true"}},
+        name);
+    // It has nothing left to guard either way.
+    remove_files({create_lock(name)}, name);
+  }
   const std::vector<std::string> ids = ids_named(name);
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
@@ -214,10 +220,10 @@ void CliEngine::destroy(const std::string& name) {
     throw command_error("removing the container", name, {.argv = cli({"rm", "--force", name})},
                         outcome);
   }
-  remove_remains(name, ids);
+  remove_remains(name, ids, outcome.ok());
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
-  run({.argv = {"rm", "-f", "--", create_log(name)}}, name);
+  remove_files({create_log(name)}, name);
 }
 
 std::vector<std::string> CliEngine::ids_named(const std::string& name) {
@@ -225,8 +231,8 @@ std::vector<std::string> CliEngine::ids_named(const std::string& name) {
   return info.id.empty() ? std::vector<std::string>{} : std::vector<std::string>{info.id};
 }
 
-void CliEngine::remove_remains(const std::string& /*name*/,
-                               const std::vector<std::string>& /*ids*/) {}
+void CliEngine::remove_remains(const std::string& /*name*/, const std::vector<std::string>& /*ids*/,
+                               bool /*removed*/) {}
 
 ContainerInfo CliEngine::inspect(const std::string& name) {
   ContainerInfo info{.name = name};

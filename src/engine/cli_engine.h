@@ -63,9 +63,11 @@ class CliEngine : public EngineBase {
   /// The engine ids of every container named `name`, including what only the engine's storage
   /// or runtime knows (podman's external containers); inspect's id by default.
   virtual std::vector<std::string> ids_named(const std::string& name);
-  /// After `rm --force name`: removes what of the containers `ids` the engine's rm left (a
-  /// runtime container in state `created`, its monitor process, storage). Nothing by default.
-  virtual void remove_remains(const std::string& name, const std::vector<std::string>& ids);
+  /// After `rm --force name` (`removed`: it removed a container): removes what of the containers
+  /// `ids` the engine's rm left (a runtime container in state `created`, its monitor process,
+  /// storage). Nothing by default.
+  virtual void remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                              bool removed);
   /// The lock a `run` of `name` holds while it runs, and its output file (in the state root).
   std::string create_lock(const std::string& name) const { return state_dir(name) + ".lock"; }
   std::string create_log(const std::string& name) const { return state_dir(name) + ".run.log"; }

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "engine/local_node.h"
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
@@ -276,13 +277,13 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
 void DockerEngine::create(const ContainerSpec& spec) {
   // docker refuses to run when the id file exists; one left by a container removed behind
   // cnfctl's back names nothing.
-  run({.argv = {"rm", "-f", "--", cid_file(spec.name)}}, spec.name);
+  remove_files({cid_file(spec.name)}, spec.name);
   CliEngine::create(spec);
 }
 
 void DockerEngine::destroy(const std::string& name) {
   CliEngine::destroy(name);
-  run({.argv = {"rm", "-f", "--", cid_file(name)}}, name);
+  remove_files({cid_file(name)}, name);
 }
 
 std::vector<std::string> DockerEngine::ids_named(const std::string& name) {
@@ -296,6 +297,7 @@ std::vector<std::string> DockerEngine::ids_named(const std::string& name) {
 }
 
 std::string DockerEngine::processes_naming(const std::string& name, const std::string& needle) {
+  if (local_) return local_process_listing(needle);
   return run({.argv = {"/bin/sh", "-c", kProcessesNamingScript, needle}}, name).out;
 }
 
@@ -310,7 +312,8 @@ DockerdPaths DockerEngine::daemon_paths(const std::string& name) {
   return *paths_;
 }
 
-void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
+void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                                  bool /*removed*/) {
   for (const auto& id : ids) {
     // containerd's clean-up of a shim that died with it (after its restart) removes the task
     // and the cgroup when it ends: wait for it rather than race it.
@@ -331,8 +334,7 @@ void DockerEngine::remove_remains(const std::string& name, const std::vector<std
       // No shim: containerd may still hold the container (its daemon died before the task
       // began), which the bundle dir docker made for it shows; the usual case has none.
       const auto paths = daemon_paths(name);
-      if (paths.exec_root.empty() ||
-          !run({.argv = {"test", "-e", paths.exec_root + "/containerd/" + id}}, name).ok()) {
+      if (paths.exec_root.empty() || !exists(paths.exec_root + "/containerd/" + id)) {
         continue;
       }
       addresses.push_back(paths.containerd_address);

@@ -68,7 +68,8 @@ class DockerEngine : public CliEngine {
   /// timeout); then, when a shim still serves the id or containerd still has its bundle dir,
   /// the task is killed and deleted and the container deleted in containerd's `moby` namespace,
   /// a shim left serving nothing is killed, and the cgroup dir goes.
-  void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
+  void remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                      bool removed) override;
 
  private:
   /// The node's processes whose command line names `needle` (one scan of the process table), in
