@@ -17,6 +17,12 @@ std::string lowered_text(const process::Outcome& outcome) {
   return text;
 }
 
+// `run` of a name another container holds: docker "Conflict. The container name ... is already in
+// use", podman "the container name ... is already in use" (external ones included).
+bool is_name_in_use(const process::Outcome& outcome) {
+  return lowered_text(outcome).find("already in use") != std::string::npos;
+}
+
 bool is_no_such_container(const process::Outcome& outcome) {
   const std::string text = lowered_text(outcome);
   return text.find("no such container") != std::string::npos ||
@@ -172,12 +178,34 @@ void CliEngine::create(const ContainerSpec& spec) {
   auto argv = cli(run_args(spec, settings));
   command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   make_dirs({state_root_}, spec.name);
-  auto outcome = run(command, spec.name);
-  // The CLI's complaint (and its daemon diagnosis) is in the log.
-  outcome.err = read_file(create_log(spec.name)).value_or("");
-  // The CLI has ended (the script waits for it): its lock has nothing left to guard.
-  remove_files({create_lock(spec.name), create_log(spec.name)}, spec.name);
-  check_daemon({.argv = argv}, outcome, spec.name);
+  auto attempt = [&] {
+    auto outcome = run(command, spec.name);
+    // The CLI's complaint (and its daemon diagnosis) is in the log.
+    outcome.err = read_file(create_log(spec.name)).value_or("");
+    // The CLI has ended (the script waits for it): its lock has nothing left to guard.
+    remove_files({create_lock(spec.name), create_log(spec.name)}, spec.name);
+    if (!outcome.ok() && outcome.err.find("failed to execute") != std::string::npos) {
+      // flock could not start the CLI (it exits 69, not 127): a missing program names its
+      // package.
+      process::Outcome missing = outcome;
+      missing.status = process::Outcome::Status::kExited;
+      missing.exit_code = 127;
+      check_program_exists({.argv = argv}, missing, spec.name);
+    }
+    check_daemon({.argv = argv}, outcome, spec.name);
+    return outcome;
+  };
+  auto outcome = attempt();
+  bool replace = false;
+  {
+    std::lock_guard lock(replace_mutex_);
+    replace = replace_in_create_.erase(spec.name) > 0;
+  }
+  if (!outcome.ok() && replace && is_name_in_use(outcome)) {
+    // acquire(force) left the replacement of an existing container to here.
+    destroy(spec.name);
+    outcome = attempt();
+  }
   if (!outcome.ok()) {
     throw command_error("starting the container", spec.name, {.argv = argv}, outcome);
   }
@@ -224,6 +252,12 @@ void CliEngine::destroy(const std::string& name) {
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
   remove_files({create_log(name)}, name);
+}
+
+void CliEngine::replace_in_create(const std::string& name, bool force) {
+  if (!force) return;
+  std::lock_guard lock(replace_mutex_);
+  replace_in_create_.insert(name);
 }
 
 std::vector<std::string> CliEngine::ids_named(const std::string& name) {

@@ -88,7 +88,7 @@ void DockerEngine::check_daemon(const process::Command& command, const process::
 
 void DockerEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
-  if (keep_existing(spec.name, force)) return;
+  replace_in_create(spec.name, force);
   prepare_node();
   if (spec.image.kind == Image::Kind::kHost) {
     ensure_host_skeleton(spec.name, force);
@@ -166,9 +166,11 @@ const HostSkeleton& DockerEngine::host_skeleton(const std::string& container) {
 void DockerEngine::ensure_host_skeleton(const std::string& container, bool force) {
   const HostSkeleton& skeleton = host_skeleton(container);
   std::lock_guard lock(skeleton_mutex_);
-  auto present = run_cli({"image", "inspect", "--format", "{{.Id}}", skeleton.tag}, container);
   // One rebuild per engine object: the containers of one run acquire in parallel.
   const bool rebuild = force && !skeleton_rebuilt_;
+  if (skeleton_present_ && !rebuild) return;
+  auto present = run_cli({"image", "inspect", "--format", "{{.Id}}", skeleton.tag}, container);
+  skeleton_present_ = present.ok();
   if (present.ok() && !rebuild) return;
   std::vector<std::string> args = {"import",
                                    "--change",
@@ -183,6 +185,7 @@ void DockerEngine::ensure_host_skeleton(const std::string& container, bool force
                         imported);
   }
   skeleton_rebuilt_ = skeleton_rebuilt_ || force;
+  skeleton_present_ = true;
   // The replaced image lost its tag: remove it unless a container still uses it (then the next
   // destroy of such a container removes it, see after_remove).
   std::string old_id = present.ok() ? present.out : std::string();
@@ -287,13 +290,14 @@ void DockerEngine::destroy(const std::string& name) {
 }
 
 std::vector<std::string> DockerEngine::ids_named(const std::string& name) {
-  auto ids = CliEngine::ids_named(name);
   std::string written = read_file(cid_file(name)).value_or("");
   while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
   const bool hex =
       !written.empty() && written.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (hex && std::find(ids.begin(), ids.end(), written) == ids.end()) ids.push_back(written);
-  return ids;
+  // The daemon refuses a name another container holds, so the container the CLI made and wrote
+  // down is the one of that name: no inspect.
+  if (hex) return {written};
+  return CliEngine::ids_named(name);
 }
 
 std::string DockerEngine::processes_naming(const std::string& name, const std::string& needle) {

@@ -54,8 +54,8 @@ class DockerEngine : public CliEngine {
   /// For `host`: host_image_run_args(); else cli_run_args().
   std::vector<std::string> run_args(const ContainerSpec& spec,
                                     const CliRunSettings& settings) override;
-  /// The id docker inspect knows for `name`, and the one the CLI wrote to cid_file() (the
-  /// container may be in containerd only: its daemon died during the start).
+  /// The id the CLI wrote to cid_file() (the container may be in containerd only: its daemon died
+  /// during the start); without one, the id docker inspect knows for `name`.
   std::vector<std::string> ids_named(const std::string& name) override;
   /// Removes skeleton images that are no longer tagged and no longer used (errors ignored).
   void after_remove(const std::string& name, const std::string& id) override;
@@ -91,6 +91,9 @@ class DockerEngine : public CliEngine {
   std::optional<HostSkeleton> skeleton_;
   std::string init_;
   bool skeleton_rebuilt_ = false;
+  // This engine object saw the skeleton's tag present (or imported it): later acquires of the
+  // same engine object (one cnfctl command) do not ask again.
+  bool skeleton_present_ = false;
   std::mutex paths_mutex_;
   std::optional<DockerdPaths> paths_;
 };

@@ -28,7 +28,7 @@ std::vector<std::string> PodmanEngine::cli(std::vector<std::string> args) const 
 
 void PodmanEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
-  if (keep_existing(spec.name, force)) return;
+  replace_in_create(spec.name, force);
   prepare_node();
   if (spec.image.kind == Image::Kind::kNative) {
     ensure_image(spec.image.path_or_name, spec.name);
