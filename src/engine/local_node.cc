@@ -121,6 +121,24 @@ process::LocalFailure remove_tree_local(const std::string& path) {
   return failure("walking", path, errno);
 }
 
+bool is_directory_local(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::optional<std::string> read_link_local(const std::string& path) {
+  std::string target(256, '\0');
+  while (true) {
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return std::nullopt;
+    if (static_cast<std::size_t>(n) < target.size()) {
+      target.resize(static_cast<std::size_t>(n));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
 process::LocalFailure remove_file_local(const std::string& path) {
   if (::unlink(path.c_str()) == 0 || errno == ENOENT) return std::nullopt;
   return failure("unlink", path, errno);

@@ -43,6 +43,12 @@ bool remove_cgroup_dirs_local(const std::vector<std::string>& dirs);
 /// makes it fail). A missing path is fine.
 process::LocalFailure remove_tree_local(const std::string& path);
 
+/// `test -d PATH`: a directory, symlinks followed.
+bool is_directory_local(const std::string& path);
+
+/// `readlink PATH`: the target of the symlink `path`; nullopt when it is none (or is missing).
+std::optional<std::string> read_link_local(const std::string& path);
+
 /// `rm -f PATH`: a missing file is fine.
 process::LocalFailure remove_file_local(const std::string& path);
 

@@ -71,6 +71,21 @@ TEST_F(LocalNode, RemoveTreeRemovesEverythingAndAcceptsAMissingPath) {
   EXPECT_EQ(remove_tree_local(dir_ + "/t"), std::nullopt);
 }
 
+TEST_F(LocalNode, DirectoryTestAndSymlinkTarget) {
+  fs::create_directories(dir_ + "/d");
+  touch(dir_ + "/f");
+  fs::create_symlink("d", dir_ + "/to-d");
+  fs::create_symlink(std::string(300, 'x'), dir_ + "/long");
+  EXPECT_TRUE(is_directory_local(dir_ + "/d"));
+  EXPECT_TRUE(is_directory_local(dir_ + "/to-d"));  // followed, as test -d does
+  EXPECT_FALSE(is_directory_local(dir_ + "/f"));
+  EXPECT_FALSE(is_directory_local(dir_ + "/missing"));
+  EXPECT_EQ(read_link_local(dir_ + "/to-d"), "d");
+  EXPECT_EQ(read_link_local(dir_ + "/long"), std::string(300, 'x'));
+  EXPECT_EQ(read_link_local(dir_ + "/d"), std::nullopt);
+  EXPECT_EQ(read_link_local(dir_ + "/missing"), std::nullopt);
+}
+
 TEST_F(LocalNode, RemoveFileAndEmptyParents) {
   fs::create_directories(dir_ + "/p/q/r");
   touch(dir_ + "/p/q/r/.lock");

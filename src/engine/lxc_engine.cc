@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "engine/local_node.h"
 #include "engine/lxc_config.h"
 
 namespace cnfctl::engine {
@@ -110,13 +111,15 @@ void LxcEngine::create(const ContainerSpec& spec) {
   settings.cgroup_v2 = node.cgroup_layout() == "v2";
   std::vector<std::string> host_dirs;
   for (const auto& m : spec.mounts) {
-    bool is_dir = m.create_host_dir || run({.argv = {"test", "-d", m.host}}).ok();
+    bool is_dir = m.create_host_dir || (local_ ? is_directory_local(m.host)
+                                               : run({.argv = {"test", "-d", m.host}}).ok());
     settings.mount_is_dir.push_back(is_dir);
     // LXC refuses a mount target reached through a symlink (e.g. /var/run -> /run): resolve
     // the guest path in the rootfs first.
     try {
       settings.mount_guest.push_back(lxc_resolve_in_rootfs(
           m.guest, [&](const std::string& path) -> std::optional<std::string> {
+            if (local_) return read_link_local(root + path);
             auto link = run({.argv = {"readlink", "--", root + path}}, spec.name);
             if (!link.ok()) return std::nullopt;
             std::string target = link.out;
