@@ -17,6 +17,12 @@ std::string lowered_text(const process::Outcome& outcome) {
   return text;
 }
 
+// `run` of a name another container holds: docker "Conflict. The container name ... is already in
+// use", podman "the container name ... is already in use" (external ones included).
+bool is_name_in_use(const process::Outcome& outcome) {
+  return lowered_text(outcome).find("already in use") != std::string::npos;
+}
+
 bool is_no_such_container(const process::Outcome& outcome) {
   const std::string text = lowered_text(outcome);
   return text.find("no such container") != std::string::npos ||
@@ -172,12 +178,34 @@ void CliEngine::create(const ContainerSpec& spec) {
   auto argv = cli(run_args(spec, settings));
   command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   make_dirs({state_root_}, spec.name);
-  auto outcome = run(command, spec.name);
-  // The CLI's complaint (and its daemon diagnosis) is in the log.
-  outcome.err = read_file(create_log(spec.name)).value_or("");
-  // The CLI has ended (the script waits for it): its lock has nothing left to guard.
-  run({.argv = {"rm", "-f", "--", create_lock(spec.name), create_log(spec.name)}});
-  check_daemon({.argv = argv}, outcome, spec.name);
+  auto attempt = [&] {
+    auto outcome = run(command, spec.name);
+    // The CLI's complaint (and its daemon diagnosis) is in the log.
+    outcome.err = read_file(create_log(spec.name)).value_or("");
+    // The CLI has ended (the script waits for it): its lock has nothing left to guard.
+    remove_files({create_lock(spec.name), create_log(spec.name)}, spec.name);
+    if (!outcome.ok() && outcome.err.find("failed to execute") != std::string::npos) {
+      // flock could not start the CLI (it exits 69, not 127): a missing program names its
+      // package.
+      process::Outcome missing = outcome;
+      missing.status = process::Outcome::Status::kExited;
+      missing.exit_code = 127;
+      check_program_exists({.argv = argv}, missing, spec.name);
+    }
+    check_daemon({.argv = argv}, outcome, spec.name);
+    return outcome;
+  };
+  auto outcome = attempt();
+  bool replace = false;
+  {
+    std::lock_guard lock(replace_mutex_);
+    replace = replace_in_create_.erase(spec.name) > 0;
+  }
+  if (!outcome.ok() && replace && is_name_in_use(outcome)) {
+    // acquire(force) left the replacement of an existing container to here.
+    destroy(spec.name);
+    outcome = attempt();
+  }
   if (!outcome.ok()) {
     throw command_error("starting the container", spec.name, {.argv = argv}, outcome);
   }
@@ -189,18 +217,24 @@ process::Outcome CliEngine::exec(const std::string& name, const ExecRequest& req
 }
 
 void CliEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
-  if (!is_running(name)) return;
-  run_cli_checked({"stop", "--time", std::to_string(grace_seconds(grace)), name},
-                  "stopping the container", name, grace + options_.command_timeout);
+  // No inspect first: `stop` of a stopped container succeeds, and of a missing one says so.
+  std::vector<std::string> args = {"stop", "--time", std::to_string(grace_seconds(grace)), name};
+  auto outcome = run_cli(args, name, std::nullopt, grace + options_.command_timeout);
+  if (outcome.ok() || is_no_such_container(outcome) || !is_running(name)) return;
+  throw command_error("stopping the container", name, {.argv = cli(args)}, outcome);
 }
 
 void CliEngine::destroy(const std::string& name) {
-  // A `run` of this name that outlived a killed cnfctl finishes first (see create()).
-  run({.argv = {"flock", "--wait", std::to_string(grace_seconds(options_.command_timeout)),
-                create_lock(name), "true"}},
-      name);
-  // flock made the lock file if it was not there: it has nothing left to guard either way.
-  run({.argv = {"rm", "-f", "--", create_lock(name)}}, name);
+  // A `run` of this name that outlived a killed cnfctl finishes first (see create()). Only a
+  // killed cnfctl leaves the lock file (create() removes it); on this machine its absence is one
+  // stat, elsewhere flock makes it if it is missing.
+  if (!local_ || exists(create_lock(name))) {
+    run({.argv = {"flock", "--wait", std::to_string(grace_seconds(options_.command_timeout)),
+                  create_lock(name), "true"}},
+        name);
+    // It has nothing left to guard either way.
+    remove_files({create_lock(name)}, name);
+  }
   const std::vector<std::string> ids = ids_named(name);
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
@@ -214,10 +248,16 @@ void CliEngine::destroy(const std::string& name) {
     throw command_error("removing the container", name, {.argv = cli({"rm", "--force", name})},
                         outcome);
   }
-  remove_remains(name, ids);
+  remove_remains(name, ids, outcome.ok());
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
-  run({.argv = {"rm", "-f", "--", create_log(name)}}, name);
+  remove_files({create_log(name)}, name);
+}
+
+void CliEngine::replace_in_create(const std::string& name, bool force) {
+  if (!force) return;
+  std::lock_guard lock(replace_mutex_);
+  replace_in_create_.insert(name);
 }
 
 std::vector<std::string> CliEngine::ids_named(const std::string& name) {
@@ -225,8 +265,8 @@ std::vector<std::string> CliEngine::ids_named(const std::string& name) {
   return info.id.empty() ? std::vector<std::string>{} : std::vector<std::string>{info.id};
 }
 
-void CliEngine::remove_remains(const std::string& /*name*/,
-                               const std::vector<std::string>& /*ids*/) {}
+void CliEngine::remove_remains(const std::string& /*name*/, const std::vector<std::string>& /*ids*/,
+                               bool /*removed*/) {}
 
 ContainerInfo CliEngine::inspect(const std::string& name) {
   ContainerInfo info{.name = name};

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,9 +65,11 @@ class CliEngine : public EngineBase {
   /// The engine ids of every container named `name`, including what only the engine's storage
   /// or runtime knows (podman's external containers); inspect's id by default.
   virtual std::vector<std::string> ids_named(const std::string& name);
-  /// After `rm --force name`: removes what of the containers `ids` the engine's rm left (a
-  /// runtime container in state `created`, its monitor process, storage). Nothing by default.
-  virtual void remove_remains(const std::string& name, const std::vector<std::string>& ids);
+  /// After `rm --force name` (`removed`: it removed a container): removes what of the containers
+  /// `ids` the engine's rm left (a runtime container in state `created`, its monitor process,
+  /// storage). Nothing by default.
+  virtual void remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                              bool removed);
   /// The lock a `run` of `name` holds while it runs, and its output file (in the state root).
   std::string create_lock(const std::string& name) const { return state_dir(name) + ".lock"; }
   std::string create_log(const std::string& name) const { return state_dir(name) + ".run.log"; }
@@ -83,7 +87,16 @@ class CliEngine : public EngineBase {
   /// True when the engine has the image locally; pulls it otherwise (with the pull deadline).
   void ensure_image(const std::string& image, const std::string& container);
   std::string default_cgroup_parent() const { return "/cnfctl/" + kind_; }
+  /// acquire()'s handling of an existing container `name`, without asking the engine (an inspect
+  /// per container costs as much as the `run`): with `force`, the next create() destroys a
+  /// container holding the name when `run` says the name is in use, and runs again; without, an
+  /// existing container stays (acquire's image steps leave it alone) and create() fails on it.
+  void replace_in_create(const std::string& name, bool force);
   std::string binary_{};
+
+ private:
+  std::mutex replace_mutex_;
+  std::set<std::string> replace_in_create_;  // names acquired with force, not created yet
 };
 
 }  // namespace cnfctl::engine

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "engine/local_node.h"
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
@@ -87,7 +88,7 @@ void DockerEngine::check_daemon(const process::Command& command, const process::
 
 void DockerEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
-  if (keep_existing(spec.name, force)) return;
+  replace_in_create(spec.name, force);
   prepare_node();
   if (spec.image.kind == Image::Kind::kHost) {
     ensure_host_skeleton(spec.name, force);
@@ -165,9 +166,11 @@ const HostSkeleton& DockerEngine::host_skeleton(const std::string& container) {
 void DockerEngine::ensure_host_skeleton(const std::string& container, bool force) {
   const HostSkeleton& skeleton = host_skeleton(container);
   std::lock_guard lock(skeleton_mutex_);
-  auto present = run_cli({"image", "inspect", "--format", "{{.Id}}", skeleton.tag}, container);
   // One rebuild per engine object: the containers of one run acquire in parallel.
   const bool rebuild = force && !skeleton_rebuilt_;
+  if (skeleton_present_ && !rebuild) return;
+  auto present = run_cli({"image", "inspect", "--format", "{{.Id}}", skeleton.tag}, container);
+  skeleton_present_ = present.ok();
   if (present.ok() && !rebuild) return;
   std::vector<std::string> args = {"import",
                                    "--change",
@@ -182,6 +185,7 @@ void DockerEngine::ensure_host_skeleton(const std::string& container, bool force
                         imported);
   }
   skeleton_rebuilt_ = skeleton_rebuilt_ || force;
+  skeleton_present_ = true;
   // The replaced image lost its tag: remove it unless a container still uses it (then the next
   // destroy of such a container removes it, see after_remove).
   std::string old_id = present.ok() ? present.out : std::string();
@@ -276,26 +280,28 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
 void DockerEngine::create(const ContainerSpec& spec) {
   // docker refuses to run when the id file exists; one left by a container removed behind
   // cnfctl's back names nothing.
-  run({.argv = {"rm", "-f", "--", cid_file(spec.name)}}, spec.name);
+  remove_files({cid_file(spec.name)}, spec.name);
   CliEngine::create(spec);
 }
 
 void DockerEngine::destroy(const std::string& name) {
   CliEngine::destroy(name);
-  run({.argv = {"rm", "-f", "--", cid_file(name)}}, name);
+  remove_files({cid_file(name)}, name);
 }
 
 std::vector<std::string> DockerEngine::ids_named(const std::string& name) {
-  auto ids = CliEngine::ids_named(name);
   std::string written = read_file(cid_file(name)).value_or("");
   while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
   const bool hex =
       !written.empty() && written.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (hex && std::find(ids.begin(), ids.end(), written) == ids.end()) ids.push_back(written);
-  return ids;
+  // The daemon refuses a name another container holds, so the container the CLI made and wrote
+  // down is the one of that name: no inspect.
+  if (hex) return {written};
+  return CliEngine::ids_named(name);
 }
 
 std::string DockerEngine::processes_naming(const std::string& name, const std::string& needle) {
+  if (local_) return local_process_listing(needle);
   return run({.argv = {"/bin/sh", "-c", kProcessesNamingScript, needle}}, name).out;
 }
 
@@ -310,7 +316,8 @@ DockerdPaths DockerEngine::daemon_paths(const std::string& name) {
   return *paths_;
 }
 
-void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
+void DockerEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                                  bool /*removed*/) {
   for (const auto& id : ids) {
     // containerd's clean-up of a shim that died with it (after its restart) removes the task
     // and the cgroup when it ends: wait for it rather than race it.
@@ -331,8 +338,7 @@ void DockerEngine::remove_remains(const std::string& name, const std::vector<std
       // No shim: containerd may still hold the container (its daemon died before the task
       // began), which the bundle dir docker made for it shows; the usual case has none.
       const auto paths = daemon_paths(name);
-      if (paths.exec_root.empty() ||
-          !run({.argv = {"test", "-e", paths.exec_root + "/containerd/" + id}}, name).ok()) {
+      if (paths.exec_root.empty() || !exists(paths.exec_root + "/containerd/" + id)) {
         continue;
       }
       addresses.push_back(paths.containerd_address);

@@ -54,8 +54,8 @@ class DockerEngine : public CliEngine {
   /// For `host`: host_image_run_args(); else cli_run_args().
   std::vector<std::string> run_args(const ContainerSpec& spec,
                                     const CliRunSettings& settings) override;
-  /// The id docker inspect knows for `name`, and the one the CLI wrote to cid_file() (the
-  /// container may be in containerd only: its daemon died during the start).
+  /// The id the CLI wrote to cid_file() (the container may be in containerd only: its daemon died
+  /// during the start); without one, the id docker inspect knows for `name`.
   std::vector<std::string> ids_named(const std::string& name) override;
   /// Removes skeleton images that are no longer tagged and no longer used (errors ignored).
   void after_remove(const std::string& name, const std::string& id) override;
@@ -68,7 +68,8 @@ class DockerEngine : public CliEngine {
   /// timeout); then, when a shim still serves the id or containerd still has its bundle dir,
   /// the task is killed and deleted and the container deleted in containerd's `moby` namespace,
   /// a shim left serving nothing is killed, and the cgroup dir goes.
-  void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
+  void remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                      bool removed) override;
 
  private:
   /// The node's processes whose command line names `needle` (one scan of the process table), in
@@ -90,6 +91,9 @@ class DockerEngine : public CliEngine {
   std::optional<HostSkeleton> skeleton_;
   std::string init_;
   bool skeleton_rebuilt_ = false;
+  // This engine object saw the skeleton's tag present (or imported it): later acquires of the
+  // same engine object (one cnfctl command) do not ask again.
+  bool skeleton_present_ = false;
   std::mutex paths_mutex_;
   std::optional<DockerdPaths> paths_;
 };

@@ -70,7 +70,8 @@ class Engine {
   virtual NodePreparation prepare_node() = 0;
 
   /// Makes the container's root filesystem available (overlay, import, pull, lxc-create). When a
-  /// container of that name exists: `force` destroys it first, otherwise acquire does nothing.
+  /// container of that name exists: `force` destroys it first (docker, podman: the following
+  /// create() does, once `run` finds the name taken), otherwise it stays as it is.
   virtual void acquire(const ContainerSpec& spec, bool force) = 0;
   /// The seed's build step (compile inside the container). No engine needs one today; kept so
   /// callers can run the seed's step sequence.

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/copy_in.h"
+#include "engine/local_node.h"
 #include "process/local_files.h"
 #include "process/local_runner.h"
 
@@ -268,6 +269,12 @@ bool EngineBase::exists(const std::string& path) {
 }
 
 void EngineBase::remove_tree(const std::string& path, const std::string& container) {
+  if (local_) {
+    if (auto failed = remove_tree_local(path)) {
+      throw error(fmt::format("removing {} failed: {}", path, *failed), container);
+    }
+    return;
+  }
   run_checked({.argv = {"rm", "-rf", "--one-file-system", "--", path}},
               fmt::format("removing {}", path), container);
 }
@@ -325,13 +332,42 @@ void EngineBase::unmount_all_under(const std::string& path, const std::string& c
   }
 }
 
+void EngineBase::remove_files(const std::vector<std::string>& paths, const std::string& container) {
+  if (local_) {
+    for (const auto& path : paths) {
+      if (auto failed = remove_file_local(path)) {
+        throw error(fmt::format("removing {} failed: {}", path, *failed), container);
+      }
+    }
+    return;
+  }
+  process::Command command{.argv = {"rm", "-f", "--"}};
+  command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+  run(command, container);
+}
+
+void EngineBase::remove_empty_parents(const std::string& dir) {
+  if (local_) {
+    remove_empty_parents_local(dir);
+    return;
+  }
+  run({.argv = {"rmdir", "-p", "--ignore-fail-on-non-empty", "--", dir}});
+}
+
 bool EngineBase::remove_cgroup_dirs(const std::vector<std::string>& relative_dirs, bool kill_busy) {
   if (relative_dirs.empty()) return true;
+  std::vector<std::string> dirs;
+  for (const auto& root : facts().all_mount_points()) {
+    for (const auto& dir : relative_dirs) dirs.push_back(root + "/" + dir);
+  }
+  // Usually they are gone or empty: rmdir here, and the script only for a busy one.
+  if (local_) {
+    if (remove_cgroup_dirs_local(dirs)) return true;
+    if (!kill_busy) return false;  // the script would try rmdir once more, no more
+  }
   process::Command command{.argv = {"/bin/sh", "-c", kRemoveCgroupDirsScript, "cnfctl-cgroups",
                                     kill_busy ? "kill" : "keep"}};
-  for (const auto& root : facts().all_mount_points()) {
-    for (const auto& dir : relative_dirs) command.argv.push_back(root + "/" + dir);
-  }
+  command.argv.insert(command.argv.end(), dirs.begin(), dirs.end());
   command.timeout = options_.command_timeout;
   return run(command).ok();
 }

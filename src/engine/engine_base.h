@@ -78,6 +78,11 @@ class EngineBase : public Engine {
   bool exists(const std::string& path);
   /// rm -rf --one-file-system (refuses to cross into mounts still present).
   void remove_tree(const std::string& path, const std::string& container = {});
+  /// `rm -f PATH...` (missing files are fine).
+  void remove_files(const std::vector<std::string>& paths, const std::string& container = {});
+  /// `rmdir -p --ignore-fail-on-non-empty DIR`: DIR and its parents while they are empty; never
+  /// fails.
+  void remove_empty_parents(const std::string& dir);
   /// `mount -t TYPE SOURCE TARGET -o OPTIONS`; throws an Error saying `what` failed.
   void mount(const std::string& type, const std::string& source, const std::string& target,
              const std::string& options, const std::string& what,

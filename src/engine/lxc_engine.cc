@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "engine/local_node.h"
 #include "engine/lxc_config.h"
 
 namespace cnfctl::engine {
@@ -110,13 +111,15 @@ void LxcEngine::create(const ContainerSpec& spec) {
   settings.cgroup_v2 = node.cgroup_layout() == "v2";
   std::vector<std::string> host_dirs;
   for (const auto& m : spec.mounts) {
-    bool is_dir = m.create_host_dir || run({.argv = {"test", "-d", m.host}}).ok();
+    bool is_dir = m.create_host_dir || (local_ ? is_directory_local(m.host)
+                                               : run({.argv = {"test", "-d", m.host}}).ok());
     settings.mount_is_dir.push_back(is_dir);
     // LXC refuses a mount target reached through a symlink (e.g. /var/run -> /run): resolve
     // the guest path in the rootfs first.
     try {
       settings.mount_guest.push_back(lxc_resolve_in_rootfs(
           m.guest, [&](const std::string& path) -> std::optional<std::string> {
+            if (local_) return read_link_local(root + path);
             auto link = run({.argv = {"readlink", "--", root + path}}, spec.name);
             if (!link.ok()) return std::nullopt;
             std::string target = link.out;
@@ -157,7 +160,10 @@ process::Outcome LxcEngine::exec(const std::string& name, const ExecRequest& req
 }
 
 void LxcEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
-  if (!is_running(name)) return;
+  // No state query first: lxc-stop of a container that does not run fails ("not running"), and
+  // only then is its state asked. lxc-stop returns once the container is STOPPED: its shutdown
+  // waits for that state, and its hard stop for the monitor to close the command socket, which
+  // the monitor does as it exits after the container's init.
   process::Command command{
       .argv = lxc("lxc-stop", name, {"-t", std::to_string(grace_seconds(grace))}),
       .timeout = grace + options_.command_timeout};
@@ -165,8 +171,6 @@ void LxcEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
   if (!outcome.ok() && is_running(name)) {
     throw command_error("stopping the container", name, command, outcome);
   }
-  run_checked({.argv = lxc("lxc-wait", name, {"-s", "STOPPED", "-t", "10"})},
-              "waiting for the container to stop", name);
 }
 
 void LxcEngine::destroy(const std::string& name) {
@@ -186,8 +190,8 @@ void LxcEngine::destroy(const std::string& name) {
   std::string cgroup = cgroup_dir({}, name);
   remove_cgroup_dirs({cgroup, cgroup + ".monitor", cgroup + ".pivot"});
   const std::string lock_dir = "/run/lxc/lock" + lxcpath(name);
-  run({.argv = {"rm", "-f", "--", lock_dir + "/." + name}});
-  run({.argv = {"rmdir", "-p", "--ignore-fail-on-non-empty", "--", lock_dir}});
+  remove_files({lock_dir + "/." + name}, name);
+  remove_empty_parents(lock_dir);
 }
 
 ContainerInfo LxcEngine::inspect(const std::string& name) {

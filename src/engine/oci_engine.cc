@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/local_node.h"
 #include "engine/oci_config.h"
 
 namespace cnfctl::engine {
@@ -16,6 +17,45 @@ constexpr const char* kCgroupParent = "cnfctl/oci";
 OciEngine::OciEngine(process::Runner& runner, EngineOptions options)
     : EngineBase("oci", runner, std::move(options)) {
   binary_ = options_.binary.empty() ? "runc" : options_.binary;
+  const auto slash = binary_.rfind('/');
+  runc_ = (slash == std::string::npos ? binary_ : binary_.substr(slash + 1)) == "runc";
+}
+
+OciEngine::LocalInit OciEngine::local_state(const std::string& name) {
+  if (!local_ || !runc_) return {};
+  // runc's rule (libcontainer's runType): stopped unless the init pid of state.json is alive with
+  // the recorded start time and is no zombie; created while its exec.fifo is still there.
+  const std::string dir = runtime_state_dir(name);
+  auto text = process::read_file_local(dir + "/state.json");
+  if (!text)
+    return {.state = process::exists_local(dir) ? LocalState::kUnknown : LocalState::kAbsent};
+  auto state = nlohmann::json::parse(*text, nullptr, false);
+  if (!state.is_object() || !state.contains("init_process_pid") ||
+      !state["init_process_pid"].is_number_integer() || !state.contains("init_process_start") ||
+      !state["init_process_start"].is_number_unsigned()) {
+    return {};
+  }
+  const int pid = state["init_process_pid"].get<int>();
+  const auto stat = local_process_stat(pid);
+  if (!stat || stat->start_time != state["init_process_start"].get<unsigned long long>() ||
+      stat->state == 'Z' || stat->state == 'X') {
+    return {.state = LocalState::kStopped};
+  }
+  return {.state = process::exists_local(dir + "/exec.fifo") ? LocalState::kCreated
+                                                             : LocalState::kRunning,
+          .pid = pid};
+}
+
+bool OciEngine::is_present(const std::string& name) {
+  const LocalInit init = local_state(name);
+  if (init.state == LocalState::kUnknown) return EngineBase::is_present(name);
+  return init.state != LocalState::kAbsent;
+}
+
+bool OciEngine::is_running(const std::string& name) {
+  const LocalInit init = local_state(name);
+  if (init.state == LocalState::kUnknown) return EngineBase::is_running(name);
+  return init.state == LocalState::kRunning;
 }
 
 std::vector<std::string> OciEngine::cpuset_parents() const {
@@ -107,22 +147,40 @@ process::Outcome OciEngine::exec(const std::string& name, const ExecRequest& req
 }
 
 void OciEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
-  if (!is_running(name)) return;
+  // On this machine the init's exit is seen through a pidfd opened before the signal (no
+  // polling); its start time checked after opening it proves the pidfd is the init's.
+  process::UniqueFd pidfd;
+  const LocalInit init = local_state(name);
+  if (init.state == LocalState::kUnknown) {
+    if (!is_running(name)) return;
+  } else {
+    if (init.state != LocalState::kRunning) return;
+    pidfd = open_pidfd(init.pid);
+    if (pidfd && local_state(name).pid != init.pid) return;  // it ended meanwhile
+  }
+  auto ended = [&](std::chrono::milliseconds deadline) {
+    if (pidfd) return wait_pidfd(pidfd, deadline);
+    return wait_until([&] { return !is_running(name); }, deadline);
+  };
   run({.argv = runtime({"kill", name, "TERM"})}, name);
-  if (wait_until([&] { return !is_running(name); }, grace)) return;
+  if (ended(grace)) return;
   run({.argv = runtime({"kill", "--all", name, "KILL"})}, name);
-  if (!wait_until([&] { return !is_running(name); }, std::chrono::seconds(10))) {
+  if (!ended(std::chrono::seconds(10))) {
     throw error("the container still runs 10 s after SIGKILL", name);
   }
 }
 
 void OciEngine::destroy(const std::string& name) {
   const std::string dir = state_dir(name);
-  process::Command remove{.argv = runtime({"delete", "--force", name})};
-  auto outcome = run(remove, name);
-  if (!outcome.ok() && outcome.err.find("does not exist") == std::string::npos &&
-      outcome.err.find("not exist") == std::string::npos) {
-    throw command_error("deleting the container", name, remove, outcome);
+  // runc makes its state dir before anything else of a container: without it, `delete` has
+  // nothing to find (what a killed `run` left is removed below).
+  if (local_state(name).state != LocalState::kAbsent) {
+    process::Command remove{.argv = runtime({"delete", "--force", name})};
+    auto outcome = run(remove, name);
+    if (!outcome.ok() && outcome.err.find("does not exist") == std::string::npos &&
+        outcome.err.find("not exist") == std::string::npos) {
+      throw command_error("deleting the container", name, remove, outcome);
+    }
   }
   unmount_all_under(dir, name);
   remove_tree(dir, name);

@@ -21,6 +21,9 @@ class OciEngine : public EngineBase {
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
+  /// On this machine with runc: from runc's state.json and /proc (what `runc state` reads).
+  bool is_present(const std::string& name) override;
+  bool is_running(const std::string& name) override;
   /// From the pid file `run` wrote (one read on the node, no runtime call).
   std::optional<int> init_pid(const std::string& name) override;
   SystemInfo system_info() override;
@@ -32,8 +35,21 @@ class OciEngine : public EngineBase {
  private:
   std::vector<std::string> runtime(std::vector<std::string> args) const;
   std::string cgroups_path(const ContainerSpec& spec) const;
+  std::string runtime_state_dir(const std::string& name) const {
+    return state_root_ + "/runtime/" + name;
+  }
+
+  /// The container's state as `runc state` would say it, read from the files runc keeps under
+  /// its --root and from /proc: only on this machine and with runc (kUnknown elsewhere).
+  enum class LocalState { kUnknown, kAbsent, kStopped, kCreated, kRunning };
+  struct LocalInit {
+    LocalState state = LocalState::kUnknown;
+    int pid = 0;  // the init's pid when created or running
+  };
+  LocalInit local_state(const std::string& name);
 
   std::string binary_;
+  bool runc_ = false;  // binary_ is runc: its state.json layout is known
 };
 
 }  // namespace cnfctl::engine

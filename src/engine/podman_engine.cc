@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "engine/local_node.h"
+
 namespace cnfctl::engine {
 PodmanEngine::PodmanEngine(process::Runner& runner, EngineOptions options)
     : CliEngine("podman", runner, std::move(options)) {}
@@ -26,7 +28,7 @@ std::vector<std::string> PodmanEngine::cli(std::vector<std::string> args) const 
 
 void PodmanEngine::acquire(const ContainerSpec& spec, bool force) {
   spec.validate();
-  if (keep_existing(spec.name, force)) return;
+  replace_in_create(spec.name, force);
   prepare_node();
   if (spec.image.kind == Image::Kind::kNative) {
     ensure_image(spec.image.path_or_name, spec.name);
@@ -63,6 +65,13 @@ void PodmanEngine::after_remove(const std::string& /*name*/, const std::string& 
   // shared conmon one, which only goes once no container of this engine is left.
   const std::string parent = default_cgroup_parent().substr(1);
   if (!id.empty()) remove_cgroup_dirs({parent + "/libpod-" + id});
+  if (local_) {
+    // rmdir of the conmon dir fails while a conmon is in it. One podman starting in between
+    // (after its mkdir, before it moves its conmon in) only warns and leaves its conmon where it
+    // was; asking `ps` first costs a podman process per destroy.
+    remove_cgroup_dirs({parent + "/conmon"}, false);
+    return;
+  }
   auto remaining = run_cli({"ps", "--all", "--quiet"});
   if (remaining.ok() && remaining.out.find_first_not_of(" \n") == std::string::npos) {
     // Shared: a conmon in it may be another run's, starting; it is never killed from here.
@@ -74,7 +83,31 @@ std::string PodmanEngine::runtime() const {
   return options_.podman_runtime.empty() ? std::string("runc") : options_.podman_runtime;
 }
 
+void PodmanEngine::create(const ContainerSpec& spec) {
+  // podman refuses to run when the id file exists; one left by a container removed behind
+  // cnfctl's back names nothing.
+  remove_files({cid_file(spec.name)}, spec.name);
+  CliEngine::create(spec);
+}
+
+void PodmanEngine::destroy(const std::string& name) {
+  CliEngine::destroy(name);
+  remove_files({cid_file(name)}, name);
+}
+
+std::vector<std::string> PodmanEngine::run_args(const ContainerSpec& spec,
+                                                const CliRunSettings& settings) {
+  auto args = cli_run_args(spec, settings);
+  args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
+  return args;
+}
+
 std::vector<std::string> PodmanEngine::ids_named(const std::string& name) {
+  std::string written = read_file(cid_file(name)).value_or("");
+  while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
+  if (written.size() == 64 && written.find_first_not_of("0123456789abcdef") == std::string::npos) {
+    return {written};
+  }
   std::vector<std::string> ids;
   auto listed =
       run_cli({"ps", "--all", "--external", "--no-trunc", "--format", "{{.ID}} {{.Names}}"}, name);
@@ -93,17 +126,27 @@ std::vector<std::string> PodmanEngine::ids_named(const std::string& name) {
   return ids;
 }
 
-void PodmanEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids) {
+void PodmanEngine::remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                                  bool removed) {
+  // The runtime's default state root (podman runs it without --root), for runc and crun.
+  const std::string runtime_base = runtime().substr(runtime().rfind('/') + 1);
+  const bool known_root = runtime_base == "runc" || runtime_base == "crun";
   for (const auto& id : ids) {
     // Idempotent: "does not exist" is fine.
-    run({.argv = {runtime(), "delete", "--force", id}}, name);
-    auto external = run_cli({"rm", "--force", id}, name);
-    (void)external;  // gone already: "no such container"
+    if (!local_ || !known_root || exists("/run/" + runtime_base + "/" + id)) {
+      run({.argv = {runtime(), "delete", "--force", id}}, name);
+    }
+    // `rm --force name` removed the one container of that name, storage included.
+    if (!removed || ids.size() > 1) {
+      auto external = run_cli({"rm", "--force", id}, name);
+      (void)external;  // gone already: "no such container"
+    }
     // Its init killed, the conmon that watched it exits by itself, later on a loaded node:
     // down returns once it has ("[c]onmon" matches conmon, not this pgrep's own argv; no
     // pgrep on the node: no wait).
     wait_until(
         [&] {
+          if (local_) return local_processes_matching("conmon ", "-c " + id).empty();
           return run({.argv = {"pgrep", "-f", "--", "[c]onmon .*-c " + id}}, name).exit_code != 0;
         },
         options_.command_timeout);

@@ -13,23 +13,36 @@ class PodmanEngine : public CliEngine {
   PodmanEngine(process::Runner& runner, EngineOptions options);
 
   void acquire(const ContainerSpec& spec, bool force) override;
+  /// Removes a stale id file of `spec.name` (see cid_file()), then CliEngine::create().
+  void create(const ContainerSpec& spec) override;
+  /// CliEngine::destroy(), then the id file.
+  void destroy(const std::string& name) override;
   SystemInfo system_info() override;
 
  protected:
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
+  /// cli_run_args() with `--cidfile cid_file()`.
+  std::vector<std::string> run_args(const ContainerSpec& spec,
+                                    const CliRunSettings& settings) override;
   void after_remove(const std::string& name, const std::string& id) override;
-  /// Ids from `ps --all --external`: a `run` killed half-way may leave a container only the
-  /// storage knows (inspect says "no such container").
+  /// The id `run` wrote to cid_file() when it made the container (podman refuses a name that
+  /// any container, external ones included, holds: that id is the only one); else the ids from
+  /// `ps --all --external`: a `run` killed half-way may leave a container only the storage knows
+  /// (inspect says "no such container").
   std::vector<std::string> ids_named(const std::string& name) override;
   /// For each id: `<runtime> delete --force` (a runc container left in state `created` when
-  /// podman died before recording it; its conmon then exits), `rm --force <id>` for a
-  /// storage-only remain.
-  void remove_remains(const std::string& name, const std::vector<std::string>& ids) override;
+  /// podman died before recording it; its conmon then exits; on this machine only when the
+  /// runtime has state for it), `rm --force <id>` for a storage-only remain (not when the one
+  /// container of that name was just removed by name), then a wait for its conmon to end.
+  void remove_remains(const std::string& name, const std::vector<std::string>& ids,
+                      bool removed) override;
 
  private:
   /// The OCI runtime podman runs ("runc" unless configured).
   std::string runtime() const;
+  /// `podman run --cidfile`: podman writes the id there once it has made the container.
+  std::string cid_file(const std::string& name) const { return state_dir(name) + ".cid"; }
 };
 
 }  // namespace cnfctl::engine
