@@ -105,13 +105,19 @@ int start_detached(engine::Engine& engine, const std::string& container_id,
     throw exec_error(fmt::format("starting {} detached failed", argv.front()), container_id,
                      request.argv, outcome);
   }
+  if (auto pid = parse_pid(outcome.out)) return *pid;
   std::string text = outcome.out;
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  throw exec_error(
+      fmt::format("starting {} detached printed no pid (got '{}')", argv.front(), text),
+      container_id, request.argv, outcome);
+}
+
+std::optional<int> parse_pid(std::string text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
   if (text.empty() || text.size() > 9 ||
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    throw exec_error(
-        fmt::format("starting {} detached printed no pid (got '{}')", argv.front(), text),
-        container_id, request.argv, outcome);
+    return std::nullopt;
   }
   return std::stoi(text);
 }

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ inline constexpr std::chrono::milliseconds kDetachedExecTimeout{15000};
 int start_detached(engine::Engine& engine, const std::string& container_id,
                    const std::vector<std::string>& argv,
                    const std::map<std::string, std::string>& env);
+
+/// A pid as start_detached()'s script and the NF pid file write it: decimal digits (at most 9)
+/// and trailing white space; nullopt for anything else. Never throws.
+std::optional<int> parse_pid(std::string text);
 
 /// Stops a detached NF inside `container_id`: SIGTERM, then SIGKILL after `grace`, and waits
 /// until it is gone. Which processes: `pid` when > 0, else the pid in kNfPidGuestPath; plus,

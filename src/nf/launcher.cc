@@ -113,15 +113,6 @@ LauncherState launcher_state(int init, int* pid) {
   return LauncherState::kStarting;
 }
 
-std::optional<int> parse_pid(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  if (text.empty() || text.size() > 9 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::stoi(text);
-}
-
 // Calls `done` with a back-off from 1 ms to 50 ms until it returns true or `deadline` passed.
 template <class F>
 bool poll_until(F&& done, std::chrono::steady_clock::time_point deadline) {

@@ -19,15 +19,6 @@ namespace {
 constexpr std::chrono::milliseconds kNodeCommandTimeout{30000};
 constexpr std::chrono::milliseconds kPidFileReadTimeout{5000};
 
-std::optional<int> parse_pid(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  if (text.empty() || text.size() > 9 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::stoi(text);
-}
-
 }  // namespace
 
 void NfPids::remember(const std::string& container_id, int pid) {
