@@ -38,6 +38,21 @@ std::vector<std::string_view> split_words(std::string_view line) {
   return words;
 }
 
+// The lines of a CLI reply, without their "\n" or "\r\n".
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 template <typename T>
 bool parse_number(std::string_view text, T& value) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -226,13 +241,7 @@ std::uint64_t InterfaceCounters::get(std::string_view counter) const {
 
 std::vector<InterfaceCounters> parse_show_interface(std::string_view text) {
   std::vector<InterfaceCounters> table;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for (const std::string_view line : split_lines(text)) {
     const auto words = split_words(line);
     if (words.empty()) continue;
     const bool continuation = line.front() == ' ' || line.front() == '\t';
@@ -259,13 +268,7 @@ std::string memif_interface_name(const wiring::MemifLink& link) {
 
 std::map<std::string, std::uint64_t> parse_show_errors(std::string_view text) {
   std::map<std::string, std::uint64_t> errors;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for (const std::string_view line : split_lines(text)) {
     // <count> <node> <reason words...> <severity>
     const auto words = split_words(line);
     std::uint64_t count = 0;
