@@ -277,8 +277,12 @@ void BareChain::remove_remains() {
 
 std::map<std::string, SeenNf> seen_nfs(const plan::Plan& plan, const std::string& host_dir,
                                        const std::string& guest_dir) {
-  std::map<std::string, std::string> name_of;  // "--file-prefix=<p>" -> container
-  for (const auto& c : plan.containers) name_of["--file-prefix=" + file_prefix(c.nf.argv)] = c.name;
+  std::map<std::string, std::string> name_of;     // "--file-prefix=<p>" -> container
+  std::map<std::string, std::string> program_of;  // container -> the NF's argv[0]
+  for (const auto& c : plan.containers) {
+    name_of["--file-prefix=" + file_prefix(c.nf.argv)] = c.name;
+    program_of[c.name] = c.nf.argv.empty() ? "" : c.nf.argv.front();
+  }
   std::map<std::string, SeenNf> seen;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
@@ -291,6 +295,9 @@ std::map<std::string, SeenNf> seen_nfs(const plan::Plan& plan, const std::string
                                  [&](const std::string& a) { return name_of.count(a) != 0; });
     if (it == argv.end()) continue;
     const auto& name = name_of.at(*it);
+    // Inside a container the NF's launcher (nf/launcher.h) carries the NF's argv as its own
+    // arguments: the NF is the process whose argv[0] is the NF's program.
+    if (argv.front() != program_of.at(name)) continue;
     if (seen.count(name) != 0) throw std::runtime_error("NF " + name + ": several processes");
     SeenNf nf{translate_dir(argv, host_dir, guest_dir), {}, entry.path().string()};
     for (const auto& task : fs::directory_iterator(entry.path() / "task", ec)) {

@@ -274,8 +274,9 @@ std::string cpus_text(const std::vector<int>& cpus) {
 
 UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
                   const UpOptions& options, Progress& progress) {
-  std::unique_ptr<InterruptWatch> watch;
   Scheduler scheduler(journal, env, options, progress);
+  // Declared after the scheduler it calls, so it is destroyed (its thread joined) first.
+  std::unique_ptr<InterruptWatch> watch;
   if (options.handle_signals) {
     watch = std::make_unique<InterruptWatch>([&scheduler] { scheduler.stop(); });
   }

@@ -8,9 +8,9 @@
 namespace cnfctl::run {
 
 /// While it exists, SIGINT and SIGTERM are blocked in every thread created after it and taken by
-/// a sigwait thread, which sets interrupted() and calls `on_signal` (from that thread). Construct
-/// it before starting any other thread. The destructor restores the signal mask; a signal that
-/// arrived is not re-raised.
+/// a thread reading them from a signalfd, which sets interrupted() and calls `on_signal` (from that
+/// thread). Construct it before starting any other thread. The destructor wakes that thread (an
+/// eventfd), joins it and restores the signal mask; a signal that arrived is not re-raised.
 class InterruptWatch {
  public:
   explicit InterruptWatch(std::function<void()> on_signal);
@@ -25,7 +25,8 @@ class InterruptWatch {
  private:
   std::function<void()> on_signal_;
   std::atomic<int> signal_{0};
-  std::atomic<bool> stop_{false};
+  int signal_fd_ = -1;
+  int wake_fd_ = -1;
   std::thread thread_;
 };
 
