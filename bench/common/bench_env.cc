@@ -3,14 +3,19 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "engine/node_facts.h"
@@ -127,6 +132,84 @@ std::string crun_blocker() {
       "(SPEC §5): mkdir /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup "
       "/sys/fs/cgroup/hugetlb",
       controllers);
+}
+
+namespace {
+constexpr const char* kHugetlbDir = "/sys/fs/cgroup/hugetlb";
+constexpr const char* kUnifiedControllers = "/sys/fs/cgroup/unified/cgroup.controllers";
+
+// The hierarchy id /proc/cgroups gives hugetlb: 0 when it is on cgroup2.
+int hugetlb_hierarchy() {
+  std::ifstream in("/proc/cgroups");
+  std::string name;
+  int hierarchy = -1;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    if (fields >> name >> hierarchy && name == "hugetlb") return hierarchy;
+  }
+  return -1;
+}
+
+std::string first_line(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+}  // namespace
+
+CrunHugetlbFix::CrunHugetlbFix() {
+  if (crun_blocker().empty()) return;
+  const auto controllers = first_line(kUnifiedControllers);
+  if (controllers != "hugetlb") {
+    note_ = fmt::format("crun fix not applied: cgroup2 has controllers [{}], not only hugetlb",
+                        controllers);
+    return;
+  }
+  if (::mkdir(kHugetlbDir, 0755) != 0) {
+    note_ = fmt::format("crun fix not applied: mkdir {}: {}", kHugetlbDir, std::strerror(errno));
+    return;
+  }
+  if (::mount("cgroup", kHugetlbDir, "cgroup", 0, "hugetlb") != 0) {
+    note_ = fmt::format("crun fix not applied: mount {}: {}", kHugetlbDir, std::strerror(errno));
+    ::rmdir(kHugetlbDir);
+    return;
+  }
+  mounted_ = true;
+  note_ = fmt::format(
+      "crun: hugetlb moved from cgroup2 to a v1 hierarchy at {} for this run (SPEC §5), undone "
+      "at exit",
+      kHugetlbDir);
+}
+
+CrunHugetlbFix::~CrunHugetlbFix() {
+  if (!mounted_) return;
+  // The kernel gives hugetlb back to cgroup2 only when the v1 hierarchy is unmounted with no
+  // child cgroup left, and a removed child stays on the list until it has died. So: remove the
+  // run's dirs (cnfctl's cgroup parents included: nothing else uses this hierarchy), unmount,
+  // and while hugetlb is still on a v1 hierarchy, mount it again and unmount once more.
+  bool back = false;
+  for (int attempt = 0; attempt < 20 && !back; ++attempt) {
+    if (attempt > 0 && ::mount("cgroup", kHugetlbDir, "cgroup", 0, "hugetlb") != 0) break;
+    std::vector<fs::path> dirs;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(kHugetlbDir, ec)) {
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+    }
+    std::sort(dirs.rbegin(), dirs.rend());  // children before their parents
+    for (const auto& d : dirs) ::rmdir(d.c_str());
+    if (::umount2(kHugetlbDir, 0) != 0) break;
+    // The hierarchy dies asynchronously: give it a second before mounting it again.
+    for (int wait = 0; wait < 50 && !back; ++wait) {
+      back = hugetlb_hierarchy() == 0;
+      if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  if (!back || ::rmdir(kHugetlbDir) != 0) {
+    std::cerr << "cnfctl bench: could not undo the crun fix (hugetlb still on a v1 hierarchy, "
+                 "or "
+              << kHugetlbDir << " left)\n";
+  }
 }
 
 }  // namespace cnfctl::bench

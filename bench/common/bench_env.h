@@ -71,4 +71,23 @@ bool have_program(const std::string& program);
 /// controller (hugetlb here) sits on the cgroup2 mount beside the v1 ones (SPEC §5 has the fix).
 std::string crun_blocker();
 
+/// SPEC §5's machine-level fix for crun, for the life of the object only: when hugetlb is the
+/// only controller on the cgroup2 mount, it mounts a cgroup v1 hugetlb hierarchy at
+/// /sys/fs/cgroup/hugetlb (the kernel moves the controller there); the destructor unmounts it
+/// and removes the directory, and once its last (dying) cgroup is gone the kernel moves hugetlb
+/// back to cgroup2. Does nothing when crun_blocker() is empty or the mount point exists.
+class CrunHugetlbFix {
+ public:
+  CrunHugetlbFix();
+  ~CrunHugetlbFix();
+  CrunHugetlbFix(const CrunHugetlbFix&) = delete;
+  CrunHugetlbFix& operator=(const CrunHugetlbFix&) = delete;
+  /// What was done ("" when nothing): for the benchmark's notes.
+  const std::string& note() const { return note_; }
+
+ private:
+  bool mounted_ = false;
+  std::string note_;
+};
+
 }  // namespace cnfctl::bench

@@ -34,6 +34,7 @@ struct Options {
   int bringup_repeats = 3;
   bool skip_ops = false;
   bool skip_bringup = false;
+  bool crun_hugetlb_fix = false;
 };
 
 struct Tables {
@@ -144,6 +145,11 @@ int run(const Options& options) {
             {.argv = {"cat", "/proc/self/status", "/proc/self/limits", "/proc/self/mountinfo"}},
             "reading node facts")
             .out);
+    std::optional<CrunHugetlbFix> crun_fix;
+    if (options.crun_hugetlb_fix) {
+      crun_fix.emplace();
+      if (!crun_fix->note().empty()) tables.notes.push_back(crun_fix->note());
+    }
     for (const auto& kind : options.engines) {
       if (const std::string missing = missing_program(kind); !missing.empty()) {
         tables.notes.push_back(fmt::format("skipped {}: {}", kind, missing));
@@ -214,6 +220,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   app.add_flag("--skip-ops", options.skip_ops, "Do not measure per-operation latency");
   app.add_flag("--skip-bringup", options.skip_bringup, "Do not measure bring-up");
+  app.add_flag("--crun-hugetlb-fix", options.crun_hugetlb_fix,
+               "Let crun run on a hybrid-cgroup host for this run: move hugetlb to a cgroup v1 "
+               "hierarchy (SPEC §5), undone at exit");
   CLI11_PARSE(app, argc, argv);
   try {
     return cnfctl::bench::run(options);

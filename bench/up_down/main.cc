@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "bench_env.h"
 #include "process/local_runner.h"
@@ -164,6 +165,11 @@ int run(UpDownOptions options) {
             "reading node facts")
             .out);
     UpDownBench bench(root, facts, options);
+    std::optional<CrunHugetlbFix> crun_fix;
+    if (options.crun_hugetlb_fix && wants(options, "crun")) {
+      crun_fix.emplace();
+      if (!crun_fix->note().empty()) bench.notes.push_back(crun_fix->note());
+    }
     bool go = true;
     for (const std::string runtime : {"runc", "crun"}) {
       if (go && !options.skip_p1 && wants(options, runtime)) {
@@ -238,6 +244,9 @@ int main(int argc, char** argv) {
   app.add_flag("--skip-chain", options.skip_chain, "Leave out the testpmd chain");
   app.add_flag("--skip-peers", options.skip_peers, "Leave out docker-compose and podman-compose");
   app.add_flag("--skip-scale", options.skip_scale, "Leave out the scale table and P4");
+  app.add_flag("--crun-hugetlb-fix", options.crun_hugetlb_fix,
+               "Let crun run on a hybrid-cgroup host for this run: move hugetlb to a cgroup v1 "
+               "hierarchy (SPEC §5), undone at exit");
   CLI11_PARSE(app, argc, argv);
   try {
     return cnfctl::bench::run(options);

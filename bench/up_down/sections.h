@@ -24,6 +24,7 @@ struct UpDownOptions {
   std::size_t jobs = 0;                  // 0: cnfctl's default --jobs
   std::string program = CNFCTL_PROGRAM;  // the cnfctl measured (default: this build's)
   bool skip_p1 = false, skip_chain = false, skip_peers = false, skip_scale = false;
+  bool crun_hugetlb_fix = false;  // CrunHugetlbFix for the run (bench_env.h)
 };
 
 /// One printed row of the comparison table.

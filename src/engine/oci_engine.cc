@@ -18,26 +18,31 @@ OciEngine::OciEngine(process::Runner& runner, EngineOptions options)
     : EngineBase("oci", runner, std::move(options)) {
   binary_ = options_.binary.empty() ? "runc" : options_.binary;
   const auto slash = binary_.rfind('/');
-  runc_ = (slash == std::string::npos ? binary_ : binary_.substr(slash + 1)) == "runc";
+  const auto base = slash == std::string::npos ? binary_ : binary_.substr(slash + 1);
+  if (base == "runc")
+    state_layout_ = StateLayout{"state.json", "init_process_pid", "init_process_start"};
+  if (base == "crun") state_layout_ = StateLayout{"status", "pid", "process-start-time"};
 }
 
 OciEngine::LocalInit OciEngine::local_state(const std::string& name) {
-  if (!local_ || !runc_) return {};
-  // runc's rule (libcontainer's runType): stopped unless the init pid of state.json is alive with
-  // the recorded start time and is no zombie; created while its exec.fifo is still there.
+  if (!local_ || !state_layout_) return {};
+  // The runtime's rule (runc's libcontainer runType, crun's libcrun_is_container_running):
+  // stopped unless the init pid of its state file is alive with the recorded start time and is
+  // no zombie; created while its exec.fifo is still there.
+  const auto& layout = *state_layout_;
   const std::string dir = runtime_state_dir(name);
-  auto text = process::read_file_local(dir + "/state.json");
+  auto text = process::read_file_local(dir + "/" + layout.file);
   if (!text)
     return {.state = process::exists_local(dir) ? LocalState::kUnknown : LocalState::kAbsent};
   auto state = nlohmann::json::parse(*text, nullptr, false);
-  if (!state.is_object() || !state.contains("init_process_pid") ||
-      !state["init_process_pid"].is_number_integer() || !state.contains("init_process_start") ||
-      !state["init_process_start"].is_number_unsigned()) {
+  if (!state.is_object() || !state.contains(layout.pid_key) ||
+      !state[layout.pid_key].is_number_integer() || !state.contains(layout.start_key) ||
+      !state[layout.start_key].is_number_unsigned()) {
     return {};
   }
-  const int pid = state["init_process_pid"].get<int>();
+  const int pid = state[layout.pid_key].get<int>();
   const auto stat = local_process_stat(pid);
-  if (!stat || stat->start_time != state["init_process_start"].get<unsigned long long>() ||
+  if (!stat || stat->start_time != state[layout.start_key].get<unsigned long long>() ||
       stat->state == 'Z' || stat->state == 'X') {
     return {.state = LocalState::kStopped};
   }

@@ -7,6 +7,9 @@
 // pid. The runtime's own state lives in <state_root>/runtime.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "engine/engine_base.h"
 
 namespace cnfctl::engine {
@@ -21,7 +24,8 @@ class OciEngine : public EngineBase {
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
-  /// On this machine with runc: from runc's state.json and /proc (what `runc state` reads).
+  /// On this machine with runc or crun: from the runtime's state file and /proc (what `runc
+  /// state` / `crun state` read); otherwise the runtime is asked.
   bool is_present(const std::string& name) override;
   bool is_running(const std::string& name) override;
   /// From the pid file `run` wrote (one read on the node, no runtime call).
@@ -39,8 +43,9 @@ class OciEngine : public EngineBase {
     return state_root_ + "/runtime/" + name;
   }
 
-  /// The container's state as `runc state` would say it, read from the files runc keeps under
-  /// its --root and from /proc: only on this machine and with runc (kUnknown elsewhere).
+  /// The container's state as `runc state` / `crun state` would say it, read from the file the
+  /// runtime keeps under its --root and from /proc: only on this machine and with runc or crun
+  /// (kUnknown elsewhere, and for a state file of another shape).
   enum class LocalState { kUnknown, kAbsent, kStopped, kCreated, kRunning };
   struct LocalInit {
     LocalState state = LocalState::kUnknown;
@@ -48,8 +53,15 @@ class OciEngine : public EngineBase {
   };
   LocalInit local_state(const std::string& name);
 
+  /// Where a runtime whose state file cnfctl knows keeps a container's init: runc's state.json
+  /// ("init_process_pid", "init_process_start"), crun's status ("pid", "process-start-time"),
+  /// both under <--root>/<name>/ beside exec.fifo while the container is only created.
+  struct StateLayout {
+    std::string file, pid_key, start_key;
+  };
+
   std::string binary_;
-  bool runc_ = false;  // binary_ is runc: its state.json layout is known
+  std::optional<StateLayout> state_layout_;  // none for another runtime: ask it
 };
 
 }  // namespace cnfctl::engine
