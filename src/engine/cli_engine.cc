@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/local_node.h"
 #include "engine/node_facts.h"
 
 namespace cnfctl::engine {
@@ -156,9 +157,14 @@ process::Outcome CliEngine::run_cli_checked(std::vector<std::string> args, const
 }
 
 void CliEngine::ensure_image(const std::string& image, const std::string& container) {
-  if (run_cli({"image", "inspect", image}, container).ok()) return;
-  run_cli_checked({"pull", image}, fmt::format("pulling image {}", image), container,
-                  options_.pull_timeout);
+  // The containers of a run acquire in parallel: one checks (or pulls), the others wait for it.
+  std::lock_guard lock(images_mutex_);
+  if (images_present_.count(image) != 0) return;
+  if (!run_cli({"image", "inspect", image}, container).ok()) {
+    run_cli_checked({"pull", image}, fmt::format("pulling image {}", image), container,
+                    options_.pull_timeout);
+  }
+  images_present_.insert(image);
 }
 
 void CliEngine::create(const ContainerSpec& spec) {
@@ -292,6 +298,28 @@ ContainerInfo CliEngine::inspect(const std::string& name) {
     if (info.running && pid > 0) info.pid = pid;
   }
   return info;
+}
+
+std::optional<int> CliEngine::init_pid(const std::string& name) {
+  if (local_) {
+    std::lock_guard lock(init_mutex_);
+    if (auto it = init_pids_.find(name); it != init_pids_.end()) {
+      const auto stat = local_process_stat(it->second.pid);
+      if (stat && stat->start_time == it->second.start_time && stat->state != 'Z' &&
+          stat->state != 'X') {
+        return it->second.pid;
+      }
+      init_pids_.erase(it);
+    }
+  }
+  const auto pid = inspect(name).pid;
+  if (pid && local_) {
+    if (const auto stat = local_process_stat(*pid)) {
+      std::lock_guard lock(init_mutex_);
+      init_pids_[name] = {*pid, stat->start_time};
+    }
+  }
+  return pid;
 }
 
 std::string CliEngine::logs(const std::string& name) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,6 +47,10 @@ class CliEngine : public EngineBase {
   /// whatever inspect says, then remove_remains() and after_remove() for its ids.
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
+  /// inspect's pid, remembered on this machine while that process lives with the start time it
+  /// had when inspect gave it: the NF's start and readiness ask for it again and again, and an
+  /// inspect costs a CLI process and a daemon round trip.
+  std::optional<int> init_pid(const std::string& name) override;
   std::string logs(const std::string& name) override;
 
  protected:
@@ -85,6 +91,7 @@ class CliEngine : public EngineBase {
       std::vector<std::string> args, const std::string& what, const std::string& container = {},
       std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   /// True when the engine has the image locally; pulls it otherwise (with the pull deadline).
+  /// Once per image and engine object: the containers of a run share their images.
   void ensure_image(const std::string& image, const std::string& container);
   std::string default_cgroup_parent() const { return "/cnfctl/" + kind_; }
   /// acquire()'s handling of an existing container `name`, without asking the engine (an inspect
@@ -97,6 +104,14 @@ class CliEngine : public EngineBase {
  private:
   std::mutex replace_mutex_;
   std::set<std::string> replace_in_create_;  // names acquired with force, not created yet
+  std::mutex images_mutex_;                  // held while an image is checked or pulled
+  std::set<std::string> images_present_;
+  struct KnownInit {
+    int pid = 0;
+    unsigned long long start_time = 0;
+  };
+  std::mutex init_mutex_;
+  std::map<std::string, KnownInit> init_pids_;  // local nodes only
 };
 
 }  // namespace cnfctl::engine

@@ -190,7 +190,11 @@ void DockerEngine::ensure_host_skeleton(const std::string& container, bool force
   // destroy of such a container removes it, see after_remove).
   std::string old_id = present.ok() ? present.out : std::string();
   while (!old_id.empty() && (old_id.back() == '\n' || old_id.back() == ' ')) old_id.pop_back();
-  if (!old_id.empty()) run_cli({"image", "rm", old_id}, container);
+  if (!old_id.empty()) {
+    run_cli({"image", "rm", old_id}, container);
+    std::lock_guard stale_lock(stale_skeletons_mutex_);
+    no_stale_skeletons_ = false;
+  }
 }
 
 std::vector<std::string> DockerEngine::host_image_run_args(const ContainerSpec& spec,
@@ -242,10 +246,16 @@ std::vector<std::string> DockerEngine::run_args(const ContainerSpec& spec,
 
 void DockerEngine::after_remove(const std::string& /*name*/, const std::string& id) {
   if (id.empty()) return;
+  // A replaced skeleton is dangling until its last container goes. Once a look found none, the
+  // other containers this engine object removes (a `down`) skip the look: a skeleton replaced
+  // meanwhile by another run is left for a later destroy.
+  std::lock_guard lock(stale_skeletons_mutex_);
+  if (no_stale_skeletons_) return;
   try {
     auto stale = run_cli({"image", "ls", "--quiet", "--no-trunc", "--filter", "dangling=true",
                           "--filter", fmt::format("label={}", kHostSkeletonLabel)});
     if (!stale.ok()) return;
+    no_stale_skeletons_ = stale.out.find_first_not_of(" \n") == std::string::npos;
     std::size_t start = 0;
     while (start < stale.out.size()) {
       auto end = stale.out.find('\n', start);

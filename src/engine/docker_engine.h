@@ -96,6 +96,9 @@ class DockerEngine : public CliEngine {
   bool skeleton_present_ = false;
   std::mutex paths_mutex_;
   std::optional<DockerdPaths> paths_;
+  // after_remove() found no dangling skeleton image (reset when this object replaces one).
+  std::mutex stale_skeletons_mutex_;
+  bool no_stale_skeletons_ = false;
 };
 
 }  // namespace cnfctl::engine
