@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/poll.h"
 #include "engine/copy_in.h"
 #include "engine/local_node.h"
 #include "process/local_files.h"
@@ -373,14 +374,8 @@ bool EngineBase::remove_cgroup_dirs(const std::vector<std::string>& relative_dir
 }
 
 bool EngineBase::wait_until(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  auto pause = std::chrono::milliseconds(5);
-  while (true) {
-    if (done()) return true;
-    if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(100));
-  }
+  return poll_until(done, std::chrono::steady_clock::now() + deadline,
+                    Backoff(std::chrono::milliseconds(5), std::chrono::milliseconds(100)));
 }
 
 void EngineBase::notice_once(const std::string& key, const std::string& text) {

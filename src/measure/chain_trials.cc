@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/poll.h"
 #include "nf/nf_process.h"
 
 namespace cnfctl::measure {
@@ -105,17 +106,17 @@ trafficgen::StreamResult sum_streams(const std::vector<const trafficgen::StreamR
 }
 
 void wait_for_links(trafficgen::GenClient& client) {
-  const auto deadline = Clock::now() + kLinksTimeout;
-  auto pause = std::chrono::milliseconds(5);
-  for (;;) {
-    const auto ping = client.ping();
-    if (trafficgen::all_links_up(ping)) return;
-    if (Clock::now() >= deadline) {
-      throw Error(fmt::format("the generator's memif links did not come up within {} s: {}",
-                              kLinksTimeout.count(), ping.dump()));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(200));
+  decltype(client.ping()) ping;
+  const bool up = poll_until(
+      [&] {
+        ping = client.ping();
+        return trafficgen::all_links_up(ping);
+      },
+      Clock::now() + kLinksTimeout,
+      Backoff(std::chrono::milliseconds(5), std::chrono::milliseconds(200)));
+  if (!up) {
+    throw Error(fmt::format("the generator's memif links did not come up within {} s: {}",
+                            kLinksTimeout.count(), ping.dump()));
   }
 }
 

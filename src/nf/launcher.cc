@@ -9,12 +9,18 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/poll.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
 #include "process/local_files.h"
 
 namespace cnfctl::nf {
 namespace {
+
+// The launcher's states change within milliseconds of each other.
+Backoff launcher_backoff() {
+  return Backoff(std::chrono::milliseconds(1), std::chrono::milliseconds(50));
+}
 
 // $0 kLauncherName, $1 log file, $2 pid file, $3 the number of NAME=VALUE words that follow,
 // then those words, then the NF's argv. SIGUSR1 releases it (see launcher.h).
@@ -113,18 +119,6 @@ LauncherState launcher_state(int init, int* pid) {
   return LauncherState::kStarting;
 }
 
-// Calls `done` with a back-off from 1 ms to 50 ms until it returns true or `deadline` passed.
-template <class F>
-bool poll_until(F&& done, std::chrono::steady_clock::time_point deadline) {
-  auto pause = std::chrono::milliseconds(1);
-  while (true) {
-    if (done()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
-  }
-}
-
 }  // namespace
 
 std::vector<std::string> launcher_command(const std::vector<std::string>& argv,
@@ -160,7 +154,7 @@ std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseco
         state = launcher_state(*init, &launcher);
         return state != LauncherState::kStarting;
       },
-      end);
+      end, launcher_backoff());
   if (state != LauncherState::kWaiting) return std::nullopt;
   if (::kill(launcher, SIGUSR1) != 0) return std::nullopt;
   // From here the launcher starts the NF: no fallback to an exec, which would start a second.
@@ -178,7 +172,7 @@ std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseco
         if (state == LauncherState::kWaiting && now == launcher) ::kill(launcher, SIGUSR1);
         return state == LauncherState::kNotALauncher;
       },
-      end);
+      end, launcher_backoff());
   if (!written || !pid) {
     throw Error(
         fmt::format("the launcher did not start the NF within {} ms (container init {}: "

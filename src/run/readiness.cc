@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/poll.h"
 
 namespace cnfctl::run {
 
@@ -13,7 +14,7 @@ bool wait_ready(nf::NfDriver& driver, const nf::NfContext& ctx, std::chrono::mil
   using std::chrono::milliseconds;
   const auto& c = ctx.container;
   const auto deadline = started + timeout;
-  milliseconds delay = kFirstProbeDelay;
+  Backoff delay(kFirstProbeDelay, kMaxProbeDelay);
   while (true) {
     auto remaining =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -26,8 +27,7 @@ bool wait_ready(nf::NfDriver& driver, const nf::NfContext& ctx, std::chrono::mil
       throw Error(fmt::format("{} not ready after {} ms (ready means: {}); last probe: {}", c.name,
                               timeout.count(), c.nf.readiness, r.detail));
     }
-    if (!sleep(std::min(delay, remaining))) return false;
-    delay = std::min(delay * 2, kMaxProbeDelay);
+    if (!sleep(std::min(delay.next(), remaining))) return false;
   }
 }
 
