@@ -368,15 +368,20 @@ void DockerEngine::remove_remains(const std::string& name, const std::vector<std
         throw command_error("removing the container from containerd", name, command, removed);
       }
     }
-    // containerd shuts a shim down when it deletes the shim's task; a shim whose task it never
-    // learnt of (the daemon died during the create) serves nothing and would live for ever.
-    for (const auto& shim : shims_serving(processes_naming(name, id), id)) {
-      run({.argv = {"kill", "-KILL", "--", shim.pid}}, name);
-    }
-    // Deleting the task of a dead shim (above) makes containerd start that clean-up itself
-    // (`containerd-shim-runc-v2 ... delete`, `runc delete --force`), after the call returned.
-    wait_until([&] { return !cleanup_running(processes_naming(name, id), id); },
-               options_.command_timeout);
+    // containerd shuts a shim down when it deletes the shim's task, a moment after the call
+    // returned; a shim whose task it never learnt of (the daemon died during the create) serves
+    // nothing and would live for ever: every shim still serving the id gets SIGKILL, at each
+    // look until none is left. Deleting the task of a dead shim (above) also makes containerd
+    // start its own clean-up (`containerd-shim-runc-v2 ... delete`, `runc delete --force`)
+    // after the call returned: that ends by itself, and is waited for.
+    wait_until(
+        [&] {
+          const auto now = processes_naming(name, id);
+          const auto shims = shims_serving(now, id);
+          for (const auto& shim : shims) run({.argv = {"kill", "-KILL", "--", shim.pid}}, name);
+          return shims.empty() && !cleanup_running(now, id);
+        },
+        options_.command_timeout);
     remove_cgroup_dirs({default_cgroup_parent().substr(1) + "/" + id});
   }
 }
