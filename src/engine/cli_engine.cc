@@ -170,6 +170,7 @@ void CliEngine::ensure_image(const std::string& image, const std::string& contai
 void CliEngine::create(const ContainerSpec& spec) {
   spec.validate();
   make_mount_dirs(spec);
+  remove_files({cid_file(spec.name)}, spec.name);
   CliRunSettings settings = run_settings(spec);
   if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
     notice_once(
@@ -181,7 +182,9 @@ void CliEngine::create(const ContainerSpec& spec) {
   }
   process::Command command{.argv = {"/bin/sh", "-c", kDetachedCreateScript, create_lock(spec.name),
                                     create_log(spec.name)}};
-  auto argv = cli(run_args(spec, settings));
+  auto args = run_args(spec, settings);
+  args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
+  auto argv = cli(std::move(args));
   command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   make_dirs({state_root_}, spec.name);
   auto attempt = [&] {
@@ -257,7 +260,16 @@ void CliEngine::destroy(const std::string& name) {
   remove_remains(name, ids, outcome.ok());
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
-  remove_files({create_log(name)}, name);
+  remove_files({create_log(name), cid_file(name)}, name);
+}
+
+std::optional<std::string> CliEngine::id_written(const std::string& name) {
+  std::string written = read_file(cid_file(name)).value_or("");
+  while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
+  if (written.size() != 64 || written.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return std::nullopt;
+  }
+  return written;
 }
 
 void CliEngine::replace_in_create(const std::string& name, bool force) {
@@ -304,11 +316,7 @@ std::optional<int> CliEngine::init_pid(const std::string& name) {
   if (local_) {
     std::lock_guard lock(init_mutex_);
     if (auto it = init_pids_.find(name); it != init_pids_.end()) {
-      const auto stat = local_process_stat(it->second.pid);
-      if (stat && stat->start_time == it->second.start_time && stat->state != 'Z' &&
-          stat->state != 'X') {
-        return it->second.pid;
-      }
+      if (local_process_started_at(it->second.pid, it->second.start_time)) return it->second.pid;
       init_pids_.erase(it);
     }
   }

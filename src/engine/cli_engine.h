@@ -40,11 +40,14 @@ class CliEngine : public EngineBase {
  public:
   CliEngine(std::string kind, process::Runner& runner, EngineOptions options);
 
+  /// Removes a stale id file of `spec.name` (see cid_file()), then `run --cidfile` through
+  /// flock (see create_lock()).
   void create(const ContainerSpec& spec) override;
   process::Outcome exec(const std::string& name, const ExecRequest& request) override;
   void stop(const std::string& name, std::chrono::milliseconds grace) override;
   /// Waits for a `run` of `name` still running (its cnfctl killed), then `rm --force` by name
-  /// whatever inspect says, then remove_remains() and after_remove() for its ids.
+  /// whatever inspect says, then remove_remains() and after_remove() for its ids, then the id
+  /// file.
   void destroy(const std::string& name) override;
   ContainerInfo inspect(const std::string& name) override;
   /// inspect's pid, remembered on this machine while that process lives with the start time it
@@ -79,6 +82,13 @@ class CliEngine : public EngineBase {
   /// The lock a `run` of `name` holds while it runs, and its output file (in the state root).
   std::string create_lock(const std::string& name) const { return state_dir(name) + ".lock"; }
   std::string create_log(const std::string& name) const { return state_dir(name) + ".run.log"; }
+  /// `run --cidfile`: the CLI writes the id there once the engine has made the container, before
+  /// it starts it, so destroy knows the id whatever the engine remembers. The engine refuses to
+  /// run when the file exists; one left by a container removed behind cnfctl's back names
+  /// nothing, so create() removes it first.
+  std::string cid_file(const std::string& name) const { return state_dir(name) + ".cid"; }
+  /// The id `run` wrote to cid_file(), when the file holds one (64 hex digits).
+  std::optional<std::string> id_written(const std::string& name);
   /// Throws a clearer error when `outcome` says the daemon is unreachable (docker).
   virtual void check_daemon(const process::Command& command, const process::Outcome& outcome,
                             const std::string& container) const;

@@ -237,11 +237,9 @@ std::vector<std::string> DockerEngine::host_image_run_args(const ContainerSpec& 
 
 std::vector<std::string> DockerEngine::run_args(const ContainerSpec& spec,
                                                 const CliRunSettings& settings) {
-  auto args = spec.image.kind == Image::Kind::kHost
-                  ? host_image_run_args(spec, settings, host_skeleton(spec.name), init_)
-                  : cli_run_args(spec, settings);
-  args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
-  return args;
+  return spec.image.kind == Image::Kind::kHost
+             ? host_image_run_args(spec, settings, host_skeleton(spec.name), init_)
+             : cli_run_args(spec, settings);
 }
 
 void DockerEngine::after_remove(const std::string& /*name*/, const std::string& id) {
@@ -287,26 +285,10 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
   return settings;
 }
 
-void DockerEngine::create(const ContainerSpec& spec) {
-  // docker refuses to run when the id file exists; one left by a container removed behind
-  // cnfctl's back names nothing.
-  remove_files({cid_file(spec.name)}, spec.name);
-  CliEngine::create(spec);
-}
-
-void DockerEngine::destroy(const std::string& name) {
-  CliEngine::destroy(name);
-  remove_files({cid_file(name)}, name);
-}
-
 std::vector<std::string> DockerEngine::ids_named(const std::string& name) {
-  std::string written = read_file(cid_file(name)).value_or("");
-  while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
-  const bool hex =
-      !written.empty() && written.find_first_not_of("0123456789abcdef") == std::string::npos;
   // The daemon refuses a name another container holds, so the container the CLI made and wrote
   // down is the one of that name: no inspect.
-  if (hex) return {written};
+  if (auto id = id_written(name)) return {*id};
   return CliEngine::ids_named(name);
 }
 

@@ -31,10 +31,6 @@ class DockerEngine : public CliEngine {
   /// the import fails.
   void acquire(const ContainerSpec& spec, bool force) override;
   SystemInfo system_info() override;
-  /// Removes a stale id file of `spec.name` (see cid_file()), then CliEngine::create().
-  void create(const ContainerSpec& spec) override;
-  /// CliEngine::destroy(), then the id file.
-  void destroy(const std::string& name) override;
 
   /// The tag `docker import` gives a directory or tarball image: "cnfctl/rootfs-<hash>:latest".
   static std::string imported_tag(const std::string& path);
@@ -77,9 +73,6 @@ class DockerEngine : public CliEngine {
   std::string processes_naming(const std::string& name, const std::string& needle);
   /// Where the daemon this engine talks to keeps its containerd (read once from the node).
   DockerdPaths daemon_paths(const std::string& name);
-  /// `docker run --cidfile`: the CLI writes the id there once the daemon has created the
-  /// container, before it starts it, so destroy knows the id whatever the daemon remembers.
-  std::string cid_file(const std::string& name) const { return state_dir(name) + ".cid"; }
   /// The daemon the CLI talks to, for messages: daemon_host, else DOCKER_HOST (local nodes).
   std::string daemon_address() const;
   /// Reads the node's layout and init program once; returns the skeleton.

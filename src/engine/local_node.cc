@@ -72,6 +72,11 @@ std::optional<LocalProcessStat> local_process_stat(int pid) {
   return stat;
 }
 
+bool local_process_started_at(int pid, unsigned long long start_time) {
+  const auto stat = local_process_stat(pid);
+  return stat && stat->start_time == start_time && stat->state != 'Z' && stat->state != 'X';
+}
+
 process::UniqueFd open_pidfd(int pid) {
 #ifdef SYS_pidfd_open
   if (pid > 0) return process::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));

@@ -26,6 +26,10 @@ struct LocalProcessStat {
 /// /proc/PID/stat of `pid`, or nullopt when there is no such process.
 std::optional<LocalProcessStat> local_process_stat(int pid);
 
+/// True when `pid` lives (no zombie) and started at `start_time` (field 22 of its stat): still
+/// the process that had that start time, not another one given the same pid since.
+bool local_process_started_at(int pid, unsigned long long start_time);
+
 /// A pidfd for `pid` (pidfd_open), or an empty fd when the kernel has none (Linux < 5.3) or the
 /// process is gone.
 process::UniqueFd open_pidfd(int pid);

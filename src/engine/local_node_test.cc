@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/temp_dir.h"
+
 namespace cnfctl::engine {
 namespace {
 
@@ -15,18 +17,10 @@ namespace fs = std::filesystem;
 
 class LocalNode : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/cnfctl-local-node-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   void touch(const std::string& path) { std::ofstream(path) << "x"; }
 
-  std::string dir_;
+  nf::testing::TempDir temp_{"cnfctl-local-node"};
+  const std::string dir_ = temp_.path();
 };
 
 TEST_F(LocalNode, ProcessStatOfThisProcessAndOfNone) {
@@ -36,6 +30,9 @@ TEST_F(LocalNode, ProcessStatOfThisProcessAndOfNone) {
   EXPECT_NE(self->state, 'Z');
   EXPECT_FALSE(local_process_stat(0).has_value());
   EXPECT_FALSE(local_process_stat(-1).has_value());
+  EXPECT_TRUE(local_process_started_at(::getpid(), self->start_time));
+  EXPECT_FALSE(local_process_started_at(::getpid(), self->start_time + 1));
+  EXPECT_FALSE(local_process_started_at(0, self->start_time));
 }
 
 TEST_F(LocalNode, PidfdSeesAChildEnd) {

@@ -41,9 +41,7 @@ OciEngine::LocalInit OciEngine::local_state(const std::string& name) {
     return {};
   }
   const int pid = state[layout.pid_key].get<int>();
-  const auto stat = local_process_stat(pid);
-  if (!stat || stat->start_time != state[layout.start_key].get<unsigned long long>() ||
-      stat->state == 'Z' || stat->state == 'X') {
+  if (!local_process_started_at(pid, state[layout.start_key].get<unsigned long long>())) {
     return {.state = LocalState::kStopped};
   }
   return {.state = process::exists_local(dir + "/exec.fifo") ? LocalState::kCreated

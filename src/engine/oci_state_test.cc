@@ -11,6 +11,7 @@
 #include "engine/oci_engine.h"
 #include "engine/registry.h"
 #include "process/local_runner.h"
+#include "support/temp_dir.h"
 
 namespace cnfctl::engine {
 namespace {
@@ -37,17 +38,10 @@ struct Layout {
 class OciState : public ::testing::TestWithParam<Layout> {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cnfctl-oci-state-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
     EngineOptions options;
     options.state_root = root_;
     options.binary = root_ + "/missing/" + GetParam().runtime;
     engine_ = std::make_unique<OciEngine>(runner_, options);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
   // The runtime's state dir of container `name` with a state file naming `pid` started at `start`.
   std::string write_state(const std::string& name, int pid, unsigned long long start) {
@@ -59,7 +53,8 @@ class OciState : public ::testing::TestWithParam<Layout> {
     return dir;
   }
 
-  std::string root_;
+  nf::testing::TempDir temp_{"cnfctl-oci-state"};
+  const std::string root_ = temp_.path();
   process::LocalRunner runner_;
   std::unique_ptr<OciEngine> engine_;
 };

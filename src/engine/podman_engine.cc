@@ -83,31 +83,8 @@ std::string PodmanEngine::runtime() const {
   return options_.podman_runtime.empty() ? std::string("runc") : options_.podman_runtime;
 }
 
-void PodmanEngine::create(const ContainerSpec& spec) {
-  // podman refuses to run when the id file exists; one left by a container removed behind
-  // cnfctl's back names nothing.
-  remove_files({cid_file(spec.name)}, spec.name);
-  CliEngine::create(spec);
-}
-
-void PodmanEngine::destroy(const std::string& name) {
-  CliEngine::destroy(name);
-  remove_files({cid_file(name)}, name);
-}
-
-std::vector<std::string> PodmanEngine::run_args(const ContainerSpec& spec,
-                                                const CliRunSettings& settings) {
-  auto args = cli_run_args(spec, settings);
-  args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
-  return args;
-}
-
 std::vector<std::string> PodmanEngine::ids_named(const std::string& name) {
-  std::string written = read_file(cid_file(name)).value_or("");
-  while (!written.empty() && (written.back() == '\n' || written.back() == ' ')) written.pop_back();
-  if (written.size() == 64 && written.find_first_not_of("0123456789abcdef") == std::string::npos) {
-    return {written};
-  }
+  if (auto id = id_written(name)) return {*id};
   std::vector<std::string> ids;
   auto listed =
       run_cli({"ps", "--all", "--external", "--no-trunc", "--format", "{{.ID}} {{.Names}}"}, name);

@@ -13,18 +13,11 @@ class PodmanEngine : public CliEngine {
   PodmanEngine(process::Runner& runner, EngineOptions options);
 
   void acquire(const ContainerSpec& spec, bool force) override;
-  /// Removes a stale id file of `spec.name` (see cid_file()), then CliEngine::create().
-  void create(const ContainerSpec& spec) override;
-  /// CliEngine::destroy(), then the id file.
-  void destroy(const std::string& name) override;
   SystemInfo system_info() override;
 
  protected:
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
-  /// cli_run_args() with `--cidfile cid_file()`.
-  std::vector<std::string> run_args(const ContainerSpec& spec,
-                                    const CliRunSettings& settings) override;
   void after_remove(const std::string& name, const std::string& id) override;
   /// The id `run` wrote to cid_file() when it made the container (podman refuses a name that
   /// any container, external ones included, holds: that id is the only one); else the ids from
@@ -41,8 +34,6 @@ class PodmanEngine : public CliEngine {
  private:
   /// The OCI runtime podman runs ("runc" unless configured).
   std::string runtime() const;
-  /// `podman run --cidfile`: podman writes the id there once it has made the container.
-  std::string cid_file(const std::string& name) const { return state_dir(name) + ".cid"; }
 };
 
 }  // namespace cnfctl::engine
