@@ -69,6 +69,10 @@ struct ContainerSpec {
   std::map<std::string, std::string> env{};  // MICROSERVICE_LABEL=<name> is always added
   std::vector<Port> ports{};
   std::vector<std::string> command{};  // empty: an idle init that exits on SIGTERM
+  // The command starts nothing whose CPUs matter until it is released from the node (cnfctl's
+  // NF launcher; the idle init always qualifies): an engine may then pin the container just
+  // after it has started rather than at creation (OciEngine::create).
+  bool command_waits_for_release = false;
   bool privileged = false;
   std::vector<std::string> capabilities{};  // added capabilities ("NET_ADMIN" or "CAP_NET_ADMIN")
   std::string cgroup_parent{};              // empty: the engine's default ("cnfctl" for oci)

@@ -98,8 +98,8 @@ json make_oci_config(const ContainerSpec& spec, const OciBundleSettings& setting
   json resources = json::object();
   resources["devices"] = json::array({{{"allow", privileged}, {"access", "rwm"}}});
   json cpu = json::object();
-  if (!spec.cpuset_cpus.empty()) cpu["cpus"] = cpu_list_text(spec.cpuset_cpus);
-  if (!spec.cpuset_mems.empty()) cpu["mems"] = cpu_list_text(spec.cpuset_mems);
+  if (settings.pin && !spec.cpuset_cpus.empty()) cpu["cpus"] = cpu_list_text(spec.cpuset_cpus);
+  if (settings.pin && !spec.cpuset_mems.empty()) cpu["mems"] = cpu_list_text(spec.cpuset_mems);
   if (!cpu.empty()) resources["cpu"] = cpu;
 
   json linux_section = {

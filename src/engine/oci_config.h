@@ -17,6 +17,7 @@ struct OciBundleSettings {
   std::string cgroups_path{};          // "/cnfctl/oci/<name>"
   std::uint64_t nofile_limit = 20000;  // ≤ the node's hard limit (SPEC §5)
   std::uint64_t capability_bounding_set = ~std::uint64_t{0};  // the node's CapBnd
+  bool pin = true;  // false: no cpuset in the config; the caller writes it into the cgroup
 };
 
 /// Capabilities a non-privileged container gets (Docker's default set).

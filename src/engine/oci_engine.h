@@ -39,6 +39,10 @@ class OciEngine : public EngineBase {
  private:
   std::vector<std::string> runtime(std::vector<std::string> args) const;
   std::string cgroups_path(const ContainerSpec& spec) const;
+  /// The container's cpuset cgroup dir when its cpus are written there after the runtime has
+  /// started it instead of through the bundle (see create()); empty: the bundle pins it.
+  std::string late_pin_dir(const ContainerSpec& spec);
+  void pin_late(const ContainerSpec& spec, const std::string& dir);
   std::string runtime_state_dir(const std::string& name) const {
     return state_root_ + "/runtime/" + name;
   }

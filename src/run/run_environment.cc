@@ -144,6 +144,7 @@ engine::ContainerSpec container_spec(const plan::PlannedContainer& c) {
   spec.network = c.host_network ? engine::Network::kHost : engine::Network::kNone;
   // The container's init starts the NF when its stage opens (nf/launcher.h): no engine exec.
   spec.command = nf::launcher_command(c.nf.argv, c.nf.env);
+  spec.command_waits_for_release = true;
   return spec;
 }
 

@@ -18,8 +18,10 @@ std::string trim(std::string text) {
   return text;
 }
 
-std::string cpus_allowed(Engine& engine, const std::string& name) {
-  auto outcome = engine.exec(name, {.argv = {"grep", "Cpus_allowed_list", "/proc/self/status"}});
+// The cpus of a process in the container: an exec'd one ("self") or its init ("1").
+std::string cpus_allowed(Engine& engine, const std::string& name, const std::string& pid = "self") {
+  auto outcome =
+      engine.exec(name, {.argv = {"grep", "Cpus_allowed_list", "/proc/" + pid + "/status"}});
   EXPECT_TRUE(outcome.ok()) << outcome.describe_status() << outcome.err;
   auto tab = outcome.out.find_first_of("\t ");
   return tab == std::string::npos ? outcome.out : trim(outcome.out.substr(tab + 1));
@@ -69,6 +71,7 @@ void check_pinning_mounts_and_env(const EngineUnderTest& t) {
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& name = specs[i].name;
     EXPECT_EQ(cpus_allowed(t.engine, name), expected[i]) << name;
+    EXPECT_EQ(cpus_allowed(t.engine, name, "1"), expected[i]) << name << ": its init";
     // The bind mount is writable and shared with the host.
     auto write =
         t.engine.exec(name, {.argv = {"/bin/sh", "-c", "echo \"$0\" > /mnt/shared/$0", name}});
