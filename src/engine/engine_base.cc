@@ -223,11 +223,22 @@ const NodeFacts& EngineBase::facts() {
     std::lock_guard lock(mutex_);
     if (facts_) return *facts_;
   }
-  auto outcome = run_checked(
-      {.argv = {"cat", "/proc/self/status", "/proc/self/limits", "/proc/self/mountinfo"}},
-      "reading the node's capabilities, limits and cgroup mounts");
+  const std::vector<std::string> files = {"/proc/self/status", "/proc/self/limits",
+                                          "/proc/self/mountinfo"};
+  std::string text;
+  if (local_) {
+    for (const auto& file : files) {
+      auto content = process::read_file_local(file);
+      if (!content) throw error(fmt::format("reading {} failed", file));
+      text += *content;
+    }
+  } else {
+    process::Command command{.argv = {"cat"}};
+    command.argv.insert(command.argv.end(), files.begin(), files.end());
+    text = run_checked(command, "reading the node's capabilities, limits and cgroup mounts").out;
+  }
   std::lock_guard lock(mutex_);
-  if (!facts_) facts_ = parse_node_facts(outcome.out);
+  if (!facts_) facts_ = parse_node_facts(text);
   return *facts_;
 }
 
@@ -262,6 +273,20 @@ std::optional<std::string> EngineBase::read_file(const std::string& path) {
   auto outcome = run({.argv = {"cat", "--", path}});
   if (!outcome.ok()) return std::nullopt;
   return outcome.out;
+}
+
+std::map<std::string, std::string> EngineBase::read_small_files(
+    const std::vector<std::string>& paths) {
+  if (local_) {
+    std::map<std::string, std::string> result;
+    for (const auto& path : paths) {
+      if (auto text = process::read_file_local(path)) result[path] = trim(*text);
+    }
+    return result;
+  }
+  process::Command command{.argv = {"grep", "-H", ""}};
+  command.argv.insert(command.argv.end(), paths.begin(), paths.end());
+  return parse_grep_files(run(command).out);
 }
 
 bool EngineBase::exists(const std::string& path) {
@@ -405,12 +430,12 @@ NodePreparation EngineBase::prepare_node() {
     // LXC makes <name>.monitor and <name>.pivot with mkdir and no copy, so they get empty mems
     // ("No space left on device - Failed to enter cgroup") unless the flag is 1. Checked on
     // every `up`: one grep per level when nothing needs fixing.
-    auto root = parse_grep_files(
-        run_checked({.argv = {"grep", "-H", "", mount + "/cpuset.cpus", mount + "/cpuset.mems"}},
-                    "reading the root cpuset")
-            .out);
+    auto root = read_small_files({mount + "/cpuset.cpus", mount + "/cpuset.mems"});
     const std::string all_cpus = trim(root[mount + "/cpuset.cpus"]);
     const std::string all_mems = trim(root[mount + "/cpuset.mems"]);
+    if (all_cpus.empty() || all_mems.empty()) {
+      throw error(fmt::format("reading the root cpuset failed: no cpus or mems in {}", mount));
+    }
     for (const auto& parent : cpuset_parents()) {
       std::string path = mount;
       std::istringstream components(parent);
@@ -422,11 +447,9 @@ NodePreparation EngineBase::prepare_node() {
           make_dirs({path});
           report.actions.push_back(fmt::format("created {}", path));
         }
-        auto files = parse_grep_files(
-            run({.argv = {"grep", "-H", "", path + "/cpuset.cpus", path + "/cpuset.mems",
-                          path + "/cpuset.cpu_exclusive", path + "/cpuset.mem_exclusive",
-                          path + "/cgroup.clone_children"}})
-                .out);
+        auto files = read_small_files(
+            {path + "/cpuset.cpus", path + "/cpuset.mems", path + "/cpuset.cpu_exclusive",
+             path + "/cpuset.mem_exclusive", path + "/cgroup.clone_children"});
         auto set = [&](const std::string& file, const std::string& want) {
           if (trim(files[path + "/" + file]) == want) return;
           write_file(path + "/" + file, want);

@@ -74,6 +74,9 @@ class EngineBase : public Engine {
                   const std::string& container = {});
   /// The file's bytes, or nullopt when it cannot be read.
   std::optional<std::string> read_file(const std::string& path);
+  /// One-line files (cgroup settings) by path, trailing newline dropped; files that cannot be
+  /// read are left out. One `grep -H` on another node; direct reads on this machine.
+  std::map<std::string, std::string> read_small_files(const std::vector<std::string>& paths);
   /// True when `path` exists on the node.
   bool exists(const std::string& path);
   /// rm -rf --one-file-system (refuses to cross into mounts still present).

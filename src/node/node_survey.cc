@@ -1,11 +1,18 @@
 #include "node/node_survey.h"
 
 #include <fmt/format.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/error.h"
+#include "process/local_runner.h"
 #include "topology/model.h"
 
 namespace cnfctl::node {
@@ -38,6 +45,44 @@ constexpr const char* kScript =
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
+}
+
+std::string first_line(const std::string& text) {
+  return trim(text.substr(0, text.find('\n')));
+}
+
+// Only the fixed names of surveyed_programs() are asked their version.
+std::string wanted_versions(const std::optional<std::vector<std::string>>& versions_of) {
+  if (!versions_of) return "*";
+  std::string want;
+  for (const auto& p : *versions_of) {
+    if (std::find(surveyed_programs().begin(), surveyed_programs().end(), p) ==
+        surveyed_programs().end()) {
+      continue;
+    }
+    want += (want.empty() ? "" : " ") + p;
+  }
+  return want;
+}
+
+bool version_wanted(const std::string& want, const std::string& program) {
+  if (want == "*") return true;
+  return (" " + want + " ").find(" " + program + " ") != std::string::npos;
+}
+
+// `command -v NAME`: the first executable regular file NAME in $PATH.
+std::string find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -103,21 +148,55 @@ NodeSurvey parse_survey(const std::string& output) {
   return survey;
 }
 
+NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& versions_of,
+                               std::chrono::milliseconds timeout) {
+  NodeSurvey survey;
+  if (struct utsname name{}; ::uname(&name) == 0) survey.kernel = name.release;
+  if (struct statfs fs{}; ::statfs("/sys/fs/cgroup", &fs) == 0) {
+    struct stat unified {};
+    if (fs.f_type == CGROUP2_SUPER_MAGIC) {
+      survey.cgroup_layout = "v2";
+    } else if (::stat("/sys/fs/cgroup/unified", &unified) == 0 && S_ISDIR(unified.st_mode)) {
+      survey.cgroup_layout = "hybrid";
+    } else {
+      survey.cgroup_layout = "v1";
+    }
+  }
+  const std::string want = wanted_versions(versions_of);
+  std::vector<process::Command> asks;
+  std::vector<std::string> asked;
+  for (const auto& program : surveyed_programs()) {
+    const std::string path = find_in_path(program);
+    if (path.empty()) continue;
+    survey.tools[program].path = path;
+    if (!version_wanted(want, program)) continue;
+    if (program == "dpdk-testpmd" || program == "vpp" || program == "python3") continue;
+    asks.push_back({.argv = {path, program == "nginx" ? "-v" : "--version"}, .timeout = timeout});
+    asked.push_back(program);
+  }
+  process::LocalRunner local;
+  const auto outcomes = local.run_all(asks);
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    const auto& o = outcomes[i];
+    survey.tools[asked[i]].version = first_line(o.out.empty() ? o.err : o.out);
+  }
+  return survey;
+}
+
 NodeSurvey survey_node(process::Runner& runner, const std::string& node_name,
                        const std::optional<std::vector<std::string>>& versions_of,
                        std::chrono::milliseconds timeout) {
-  process::Command command;
-  std::string want = "*";
-  if (versions_of) {
-    want.clear();
-    for (const auto& p : *versions_of) {
-      if (std::find(surveyed_programs().begin(), surveyed_programs().end(), p) ==
-          surveyed_programs().end()) {
-        continue;  // only the fixed names of surveyed_programs() reach the script
-      }
-      want += (want.empty() ? "" : " ") + p;
-    }
+  if (dynamic_cast<process::LocalRunner*>(&runner) != nullptr) {
+    return survey_this_machine(versions_of, timeout);
   }
+  return survey_with_script(runner, node_name, versions_of, timeout);
+}
+
+NodeSurvey survey_with_script(process::Runner& runner, const std::string& node_name,
+                              const std::optional<std::vector<std::string>>& versions_of,
+                              std::chrono::milliseconds timeout) {
+  process::Command command;
+  const std::string want = wanted_versions(versions_of);
   command.argv = {"sh", "-c", kScript, "cnfctl-survey", want};
   for (const auto& p : surveyed_programs()) command.argv.push_back(p);
   command.timeout = timeout;

@@ -36,14 +36,29 @@ struct NodeSurvey {
 /// (dpdk-testpmd, vpp, nginx, wrk, python3).
 const std::vector<std::string>& surveyed_programs();
 
-/// Runs the survey on the node (`sh -c <fixed script>`, no user data in it) within `timeout`.
-/// Every program of surveyed_programs() is looked for; the version line (a `--version` run, tens
-/// of milliseconds for docker or podman) only of those in `versions_of` (nullopt: all).
-/// Throws process::SshError when an SSH node cannot be reached, cnfctl::Error (located at
-/// "node <name>") when the survey command fails.
+/// Surveys the node: survey_this_machine() when `runner` is this machine's, else
+/// survey_with_script(). Every program of surveyed_programs() is looked for; the version line
+/// (a `--version` run, tens of milliseconds for docker or podman) only of those in `versions_of`
+/// (nullopt: all).
 NodeSurvey survey_node(process::Runner& runner, const std::string& node_name,
                        const std::optional<std::vector<std::string>>& versions_of = std::nullopt,
                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+/// Runs the survey script on the node (`sh -c <fixed script>`, no user data in it) within
+/// `timeout`: one round trip for an SSH node. Throws process::SshError when an SSH node cannot
+/// be reached, cnfctl::Error (located at "node <name>") when the survey command fails.
+NodeSurvey survey_with_script(
+    process::Runner& runner, const std::string& node_name,
+    const std::optional<std::vector<std::string>>& versions_of = std::nullopt,
+    std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+/// The same facts of this machine from system calls (uname, statfs, $PATH), with only the
+/// version runs as processes, in parallel: `up` waits for the survey before anything else, and
+/// the script's six serial processes took 15 ms of it (issue 12). `lscpu` stays empty: this
+/// machine's CPUs are read from sysfs (plan::default_machine_facts). Never throws.
+NodeSurvey survey_this_machine(
+    const std::optional<std::vector<std::string>>& versions_of = std::nullopt,
+    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 /// Parses the survey command's output. Never throws; unknown lines are ignored.
 NodeSurvey parse_survey(const std::string& output);

@@ -57,10 +57,11 @@ TEST(RequireEngine, NamesTheMissingProgramAndTheNode) {
   EXPECT_THROW(require_engine(s, "dut1", "x", lxc), Error);
 }
 
-// The real survey of this machine, through the local runner: the same command goes over SSH.
-TEST(SurveyNode, ThisMachine) {
+// The real survey of this machine, by the script through the local runner: the same command
+// goes over SSH.
+TEST(SurveyNode, ThisMachineByTheScript) {
   process::LocalRunner local;
-  const auto s = survey_node(local, "local");
+  const auto s = survey_with_script(local, "local");
   const auto machine = cpu::Machine::from_lscpu(s.lscpu, "survey");
   EXPECT_EQ(machine.cpus().size(), cpu::Machine::from_sysfs().cpus().size());
   EXPECT_FALSE(s.kernel.empty());
@@ -71,6 +72,27 @@ TEST(SurveyNode, ThisMachine) {
   EXPECT_NE(s.tools.at("runc").version.find("runc version"), std::string::npos);
   EXPECT_TRUE(s.has("dpdk-testpmd"));
   EXPECT_TRUE(s.has("sh") == false);  // only the surveyed programs are listed
+}
+
+// In-process, the same facts as the script (but the CPUs, which come from sysfs).
+TEST(SurveyNode, ThisMachineInProcessSaysWhatTheScriptSays) {
+  process::LocalRunner local;
+  const auto script = survey_with_script(local, "local");
+  const auto direct = survey_node(local, "local");
+  EXPECT_TRUE(direct.lscpu.empty());
+  EXPECT_EQ(direct.kernel, script.kernel);
+  EXPECT_EQ(direct.cgroup_layout, script.cgroup_layout);
+  ASSERT_EQ(direct.tools.size(), script.tools.size());
+  for (const auto& [name, tool] : script.tools) {
+    ASSERT_TRUE(direct.has(name)) << name;
+    EXPECT_EQ(direct.tools.at(name).path, tool.path) << name;
+    EXPECT_EQ(direct.tools.at(name).version, tool.version) << name;
+  }
+  EXPECT_EQ(direct.tools_summary(), script.tools_summary());
+  // Only what is asked for, in process too.
+  const auto some = survey_this_machine(std::vector<std::string>{"runc", "; touch /x"});
+  EXPECT_EQ(some.tools.at("runc").version, script.tools.at("runc").version);
+  EXPECT_EQ(some.tools.at("crun").version, "");
 }
 
 // `up` asks only the versions of what its topology uses; presence is still known for all.
