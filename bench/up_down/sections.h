@@ -93,11 +93,19 @@ class UpDownBench {
   void clean_loop(const std::string& dir, const std::string& runtime,
                   const std::vector<engine::ContainerSpec>& specs);
   /// Alternates cnfctl's up/down of `file` with `compose` (argv up to the subcommand) `up -d` /
-  /// `down -t 1`; `before_peer_down` runs before each compose down (untimed).
+  /// `down -t 1`; after each compose up, all containers whose names start with `peer_prefix`
+  /// must run (`engine_cli` ps), else it throws; `before_peer_down` runs before each compose
+  /// down (untimed).
   void compare_with_compose(const std::string& engine, const std::string& file,
                             const std::vector<std::string>& compose,
                             const std::string& compose_name,
+                            const std::vector<std::string>& engine_cli,
+                            const std::string& peer_prefix,
                             const std::function<void()>& before_peer_down = {});
+  /// cnfctl's nofile limit for its containers on this machine (engine::OciBundleSettings).
+  std::uint64_t nofile_limit() const {
+    return std::min<std::uint64_t>(facts_.nofile_hard_limit, 1048576);
+  }
 
   const BenchRoot& root_;
   engine::NodeFacts facts_;

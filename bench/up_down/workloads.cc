@@ -91,15 +91,45 @@ LoopScripts write_loop_scripts(const std::string& dir, const std::string& runtim
   return scripts;
 }
 
+std::string compose_commands_script(const std::vector<std::string>& podman,
+                                    const std::string& image,
+                                    const std::vector<engine::ContainerSpec>& specs,
+                                    std::uint64_t nofile_limit) {
+  std::string cli;
+  for (const auto& word : podman) cli += (cli.empty() ? "" : " ") + sh_quote(word);
+  std::string up, stop, rm;
+  for (const auto& spec : specs) {
+    std::string run =
+        cli + " run --name=" + sh_quote(spec.name) +
+        " -d --init --network none --cgroup-parent /cnfctl/podman" +
+        fmt::format(" --ulimit nofile={0}:{0} --ulimit nproc=4096:4096", nofile_limit);
+    if (!spec.cpuset_cpus.empty()) {
+      run += " --cpuset-cpus " + engine::cpu_list_text(spec.cpuset_cpus);
+    }
+    for (const auto& [key, value] : spec.full_env()) run += " -e " + sh_quote(key + "=" + value);
+    run += " " + sh_quote(image);
+    for (const auto& word : spec.effective_command()) run += " " + sh_quote(word);
+    up += run + " >/dev/null\n";
+    stop += cli + " stop -t 1 " + sh_quote(spec.name) + " >/dev/null\n";
+    rm += cli + " rm " + sh_quote(spec.name) + " >/dev/null\n";
+  }
+  return "#!/bin/bash\n# podman-compose 1.0.3's commands for these containers (bench/up_down)\n"
+         "set -eu\ncase $1 in\nup)\n" +
+         up + ";;\ndown)\n" + stop + rm + ";;\nesac\n";
+}
+
 std::string compose_yaml(const std::string& engine, const std::string& image,
-                         const std::vector<engine::ContainerSpec>& specs) {
+                         const std::vector<engine::ContainerSpec>& specs,
+                         std::uint64_t nofile_limit) {
   std::string text =
       "# bench/up_down: the same containers as cnfctl's run\nversion: \"2.4\"\nservices:\n";
   for (const auto& spec : specs) {
     text += fmt::format(
         "  {0}:\n    container_name: {0}\n    hostname: {0}\n    image: {1}\n    command: {2}\n"
-        "    network_mode: none\n    cgroup_parent: /cnfctl/{3}\n",
-        spec.name, image, yaml_list(spec.effective_command()), engine);
+        "    network_mode: none\n    cgroup_parent: /cnfctl/{3}\n    init: true\n"
+        "    ulimits:\n      nofile: {{soft: {4}, hard: {4}}}\n"
+        "      nproc: {{soft: 4096, hard: 4096}}\n",
+        spec.name, image, yaml_list(spec.effective_command()), engine, nofile_limit);
     if (!spec.cpuset_cpus.empty()) {
       text += fmt::format("    cpuset: \"{}\"\n", engine::cpu_list_text(spec.cpuset_cpus));
     }

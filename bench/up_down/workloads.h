@@ -42,9 +42,22 @@ LoopScripts write_loop_scripts(const std::string& dir, const std::string& runtim
 
 /// A compose file (version 2.4, read by docker-compose 1.29 and podman-compose 1.0.3) with one
 /// service per spec: its name as container_name, `image`, its command, cpuset, cgroup parent
-/// /cnfctl/<engine> (podman-compose ignores it) and network none, as cnfctl runs them.
+/// /cnfctl/<engine> (podman-compose ignores it), network none, an init (`--init`) and the
+/// nofile and nproc limits, as cnfctl runs them. With the init, the command is not PID 1, so
+/// SIGTERM ends it at once as it ends cnfctl's NF: a `sleep` as PID 1 ignores it, and `down -t 1`
+/// would wait out its second.
 std::string compose_yaml(const std::string& engine, const std::string& image,
-                         const std::vector<engine::ContainerSpec>& specs);
+                         const std::vector<engine::ContainerSpec>& specs,
+                         std::uint64_t nofile_limit);
+
+/// A bash script that runs, serially, the podman commands podman-compose 1.0.3 runs for
+/// compose_yaml()'s services (`up`: one `run -d` each; `down`: `stop -t 1` each, then `rm` each)
+/// without its two defects here: it always adds its own network, which podman refuses beside
+/// `network_mode: none` ("cannot set multiple networks"), and it sleeps 1 s after each start.
+std::string compose_commands_script(const std::vector<std::string>& podman,
+                                    const std::string& image,
+                                    const std::vector<engine::ContainerSpec>& specs,
+                                    std::uint64_t nofile_limit);
 
 /// Writes `text` to `path`; throws std::runtime_error when it cannot.
 void write_file(const std::string& path, const std::string& text);
