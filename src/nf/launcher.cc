@@ -1,10 +1,14 @@
 #include "nf/launcher.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -73,10 +77,17 @@ std::vector<std::string> cmdline_of(int pid) {
   return argv;
 }
 
-// "/bin/sh -c SCRIPT cnfctl-launcher ...": the launcher names itself in its $0.
-bool is_launcher(const std::vector<std::string>& argv) {
-  return argv.size() >= 4 && argv[1] == "-c" && argv[2] == kLauncherScript &&
-         argv[3] == kLauncherName;
+enum class LauncherForm { kNone, kScript, kBinary };
+
+// "/bin/sh -c SCRIPT cnfctl-launcher ...": the script names itself in its $0; the static
+// launcher runs as kLauncherBinaryGuestPath LOG PIDFILE N ... .
+LauncherForm launcher_form(const std::vector<std::string>& argv) {
+  if (argv.size() >= 4 && argv[1] == "-c" && argv[2] == kLauncherScript &&
+      argv[3] == kLauncherName) {
+    return LauncherForm::kScript;
+  }
+  if (argv.size() >= 5 && argv[0] == kLauncherBinaryGuestPath) return LauncherForm::kBinary;
+  return LauncherForm::kNone;
 }
 
 // The launcher's state. It is the container's init, or (docker and podman's `--init`, the
@@ -85,6 +96,7 @@ bool is_launcher(const std::vector<std::string>& argv) {
 LauncherState launcher_state(int init, int* pid) {
   const auto argv = cmdline_of(init);
   int launcher = init;
+  LauncherForm form = launcher_form(argv);
   // `runc run -d` returns before the container's init has exec'd its command: until then it is
   // the runtime's own `runc init` (crun's likewise), and while it execs its cmdline reads empty.
   if (argv.empty()) {
@@ -95,16 +107,21 @@ LauncherState launcher_state(int init, int* pid) {
       (argv[0].ends_with("runc") || argv[0].ends_with("crun"))) {
     return LauncherState::kStarting;
   }
-  if (!is_launcher(argv)) {
+  if (form == LauncherForm::kNone) {
     // An init wrapper: the launcher's words follow in its own argv.
-    const auto named = std::find(argv.begin(), argv.end(), kLauncherName);
-    if (named == argv.end() || named - argv.begin() < 3) return LauncherState::kNotALauncher;
+    const auto named = std::find_if(argv.begin(), argv.end(), [](const std::string& word) {
+      return word == kLauncherName || word == kLauncherBinaryGuestPath;
+    });
+    if (named == argv.end() || (*named == kLauncherName && named - argv.begin() < 3)) {
+      return LauncherState::kNotALauncher;
+    }
     launcher = 0;
     std::istringstream children(
         process::read_file_local(fmt::format("/proc/{}/task/{}/children", init, init))
             .value_or(""));
     for (int child = 0; children >> child;) {
-      if (is_launcher(cmdline_of(child))) {
+      form = launcher_form(cmdline_of(child));
+      if (form != LauncherForm::kNone) {
         launcher = child;
         break;
       }
@@ -114,8 +131,11 @@ LauncherState launcher_state(int init, int* pid) {
   const auto status = process::read_file_local(fmt::format("/proc/{}/status", launcher));
   if (!status) return LauncherState::kNotALauncher;
   *pid = launcher;
-  if (has_usr1(*status, "SigCgt")) return LauncherState::kWaiting;
   if (has_usr1(*status, "SigIgn")) return LauncherState::kLaunched;
+  // The script catches SIGUSR1; the static launcher blocks it and reads it from a signalfd.
+  if (has_usr1(*status, form == LauncherForm::kBinary ? "SigBlk" : "SigCgt")) {
+    return LauncherState::kWaiting;
+  }
   return LauncherState::kStarting;
 }
 
@@ -134,6 +154,38 @@ std::vector<std::string> launcher_command(const std::vector<std::string>& argv,
   for (const auto& [name, value] : env) command.push_back(name + "=" + value);
   command.insert(command.end(), argv.begin(), argv.end());
   return command;
+}
+
+std::string launcher_binary() {
+  std::string path;
+  if (const char* env = std::getenv("CNFCTL_LAUNCHER_BINARY"); env != nullptr && *env != '\0') {
+    path = env;
+  } else {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    path = (self.parent_path() / kLauncherName).string();
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
+    return {};
+  }
+  return path;
+}
+
+void use_launcher(engine::ContainerSpec& spec, const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& env, const std::string& binary) {
+  spec.command_waits_for_release = true;
+  if (argv.empty()) return;
+  if (binary.empty()) {
+    spec.command = launcher_command(argv, env);
+    return;
+  }
+  spec.mounts.push_back({binary, kLauncherBinaryGuestPath, true, false});
+  spec.command = {kLauncherBinaryGuestPath, kNfLogGuestPath, kNfPidGuestPath,
+                  std::to_string(env.size())};
+  for (const auto& [name, value] : env) spec.command.push_back(name + "=" + value);
+  spec.command.insert(spec.command.end(), argv.begin(), argv.end());
 }
 
 std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseconds deadline) {

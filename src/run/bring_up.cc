@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "cpu/cpu_list.h"
 #include "nf/detached.h"
+#include "nf/launcher.h"
 #include "nf/nf_process.h"
 #include "run/interrupt.h"
 #include "run/readiness.h"
@@ -198,7 +199,9 @@ class Scheduler {
 
   void create(const plan::PlannedContainer& c) {
     auto& engine = env_.engine_of(c);
-    const auto spec = container_spec(c);
+    // The static launcher is this machine's program: for containers on this machine.
+    const bool local = nf::is_local_node(env_.context_of(c).node);
+    const auto spec = container_spec(c, local ? launcher_binary_ : std::string());
     step(c, Step::kAcquire, [&] { engine.acquire(spec, true); });
     step(c, Step::kCreate, [&] { engine.create(spec); });
     progress_.say(c.name, "container running");
@@ -247,6 +250,7 @@ class Scheduler {
     if (!ready) throw Cancelled{};
   }
 
+  const std::string launcher_binary_ = nf::launcher_binary();
   JournalFile& journal_;
   RunEnvironment& env_;
   const UpOptions& options_;

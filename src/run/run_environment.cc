@@ -117,7 +117,8 @@ std::vector<NodeDir> node_dirs_of(const plan::Plan& plan) {
   return dirs;
 }
 
-engine::ContainerSpec container_spec(const plan::PlannedContainer& c) {
+engine::ContainerSpec container_spec(const plan::PlannedContainer& c,
+                                     const std::string& launcher_binary) {
   engine::ContainerSpec spec;
   spec.name = c.id;
   spec.image = engine::Image::parse(c.image.str(), "container " + c.name + " image");
@@ -143,8 +144,7 @@ engine::ContainerSpec container_spec(const plan::PlannedContainer& c) {
   spec.privileged = c.privileged;
   spec.network = c.host_network ? engine::Network::kHost : engine::Network::kNone;
   // The container's init starts the NF when its stage opens (nf/launcher.h): no engine exec.
-  spec.command = nf::launcher_command(c.nf.argv, c.nf.env);
-  spec.command_waits_for_release = true;
+  nf::use_launcher(spec, c.nf.argv, c.nf.env, launcher_binary);
   return spec;
 }
 

@@ -39,9 +39,12 @@ std::vector<NodeDir> node_dirs_of(const plan::Plan& plan);
 /// The host veth pairs the run creates (VPP NFs with `veth:`), one per such container.
 std::vector<NodeVeth> node_veths_of(const plan::Plan& plan);
 
-/// The engine spec of a planned container: idle init, the plan's cpuset, mounts, env (without
-/// MICROSERVICE_LABEL, which the engine sets), ports, privileges and network.
-engine::ContainerSpec container_spec(const plan::PlannedContainer& container);
+/// The engine spec of a planned container: the NF launcher as its command (nf::use_launcher():
+/// the static one at `launcher_binary` when not empty, else the script; the idle init for no
+/// NF), the plan's cpuset, mounts, env (without MICROSERVICE_LABEL, which the engine sets),
+/// ports, privileges and network.
+engine::ContainerSpec container_spec(const plan::PlannedContainer& container,
+                                     const std::string& launcher_binary = {});
 
 /// Runs `work(i)` for i in [0, count) on at most `jobs` threads (0: all at once). Exceptions
 /// must be handled inside `work`; one that escapes terminates the program.

@@ -5,14 +5,22 @@
 #include "nf/launcher.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 
+#include "common/poll.h"
 #include "engine/registry.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
 #include "process/local_runner.h"
+
+#ifndef CNFCTL_TEST_LAUNCHER
+#define CNFCTL_TEST_LAUNCHER ""  // not built for this architecture: the script only
+#endif
 
 namespace cnfctl::nf {
 namespace {
@@ -20,8 +28,21 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-class Launcher : public ::testing::Test {
+// The launcher's two forms: the script, and the static program built beside cnfctl.
+enum class Form { kScript, kBinary };
+
+std::string form_name(const ::testing::TestParamInfo<Form>& info) {
+  return info.param == Form::kScript ? "Script" : "Binary";
+}
+
+class Launcher : public ::testing::TestWithParam<Form> {
  protected:
+  void SetUp() override {
+    if (GetParam() == Form::kBinary && std::string(CNFCTL_TEST_LAUNCHER).empty()) {
+      GTEST_SKIP() << "no static launcher here";
+    }
+  }
+
   Launcher() : root_("/run/cnfctl-test/launcher-" + std::to_string(::getpid())) {
     engine::EngineOptions options;
     options.state_root = root_ + "/state";
@@ -53,7 +74,10 @@ class Launcher : public ::testing::Test {
     engine::ContainerSpec spec;
     spec.name = c.id;
     spec.image = engine::Image{};
-    if (launcher) spec.command = launcher_command(c.nf.argv, c.nf.env);
+    if (launcher) {
+      use_launcher(spec, c.nf.argv, c.nf.env,
+                   GetParam() == Form::kBinary ? CNFCTL_TEST_LAUNCHER : "");
+    }
     made_.push_back(c.id);
     engine_->acquire(spec, true);
     engine_->create(spec);
@@ -80,12 +104,17 @@ class Launcher : public ::testing::Test {
   std::vector<std::string> made_;
 };
 
-TEST_F(Launcher, StartsTheNfWhenReleasedWithItsEnvironmentLogAndPidFile) {
+TEST_P(Launcher, StartsTheNfWhenReleasedWithItsEnvironmentLogAndPidFile) {
   auto c =
       container("nf", {"/bin/sh", "-c", "echo \"FOO=$FOO\"; echo started >&2; exec sleep 1000"},
                 {{"FOO", "two words; $(touch /x)"}}, true);
   NfContext ctx{c, *engine_, runner_};
-  // Not released: nothing runs but the launcher and its idle sleep.
+  // The container's init is the launcher of this form.
+  const std::string init_argv0 =
+      in(c, {"/bin/sh", "-c", "tr '\\0' '\\n' </proc/1/cmdline | head -n 1"});
+  EXPECT_EQ(init_argv0, GetParam() == Form::kBinary ? std::string(kLauncherBinaryGuestPath) + "\n"
+                                                    : std::string("/bin/sh\n"));
+  // Not released: nothing runs but the launcher (and the script's idle sleep).
   EXPECT_EQ(pids_of(c, "sleep 1000"), "");
   EXPECT_FALSE(engine_->exec(c.id, {.argv = {"test", "-e", kNfPidGuestPath}}).ok());
 
@@ -119,7 +148,7 @@ TEST_F(Launcher, StartsTheNfWhenReleasedWithItsEnvironmentLogAndPidFile) {
   EXPECT_EQ(pids_of(c, "sleep 1000"), std::to_string(again) + "\n");
 }
 
-TEST_F(Launcher, AContainerWithoutTheLauncherGetsItsNfThroughAnExec) {
+TEST_P(Launcher, AContainerWithoutTheLauncherGetsItsNfThroughAnExec) {
   auto c = container("idle", {"sleep", "1001"}, {}, false);
   NfContext ctx{c, *engine_, runner_};
   EXPECT_EQ(release_launcher(ctx, milliseconds(2000)), std::nullopt);
@@ -127,7 +156,7 @@ TEST_F(Launcher, AContainerWithoutTheLauncherGetsItsNfThroughAnExec) {
   EXPECT_EQ(pids_of(c, "sleep 1001"), std::to_string(pid) + "\n");
 }
 
-TEST_F(Launcher, AnUnreleasedLauncherStopsOnSigterm) {
+TEST_P(Launcher, AnUnreleasedLauncherStopsOnSigterm) {
   auto c = container("unreleased", {"sleep", "1002"}, {}, true);
   ASSERT_TRUE(engine_->is_running(c.id));
   // Well under the 30 s grace: only SIGTERM can have stopped it (a generous bound, not a timing
@@ -137,6 +166,120 @@ TEST_F(Launcher, AnUnreleasedLauncherStopsOnSigterm) {
   EXPECT_FALSE(engine_->is_running(c.id));
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(25));
   EXPECT_TRUE(launcher_command({}, {}).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, Launcher, ::testing::Values(Form::kScript, Form::kBinary),
+                         form_name);
+
+// The static launcher run directly on this machine: the script's contract without a container.
+class LauncherBinary : public ::testing::Test {
+ protected:
+  LauncherBinary() : dir_("/run/cnfctl-test/launcher-binary-" + std::to_string(::getpid())) {
+    fs::create_directories(dir_);
+  }
+  ~LauncherBinary() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  void SetUp() override {
+    if (std::string(CNFCTL_TEST_LAUNCHER).empty()) GTEST_SKIP() << "no static launcher here";
+  }
+
+  // Starts the launcher with `words` after LOG PIDFILE; returns once it waits for SIGUSR1.
+  void start(std::vector<std::string> words, std::vector<std::string> env) {
+    std::vector<std::string> argv = {CNFCTL_TEST_LAUNCHER, dir_ + "/log", dir_ + "/pid"};
+    argv.insert(argv.end(), words.begin(), words.end());
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      std::vector<char*> args, envp;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      for (auto& e : env) envp.push_back(e.data());
+      envp.push_back(nullptr);
+      ::execve(args[0], args.data(), envp.data());
+      ::_exit(99);
+    }
+    ASSERT_TRUE(poll_until([&] { return usr1_in("SigBlk"); },
+                           std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                           Backoff(milliseconds(1), milliseconds(20))));
+    EXPECT_FALSE(usr1_in("SigCgt"));
+    EXPECT_FALSE(usr1_in("SigIgn"));
+  }
+
+  bool usr1_in(const std::string& field) {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind(field + ":", 0) == 0) {
+        return (std::stoull(line.substr(field.size() + 1), nullptr, 16) >> (SIGUSR1 - 1)) & 1U;
+      }
+    }
+    return false;
+  }
+
+  // Waits for the launcher's exit; its status.
+  int exit_status() {
+    int status = 0;
+    EXPECT_EQ(::waitpid(pid_, &status, 0), pid_);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  std::string read(const std::string& name) {
+    std::ifstream in(dir_ + "/" + name);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  std::string dir_;
+  pid_t pid_ = 0;
+};
+
+TEST_F(LauncherBinary, StartsTheNfWithItsEnvironmentAndStaysTheIdleInit) {
+  start({"2", "FOO=new", "BAR=two words", "sh", "-c",
+         "echo \"$FOO|$BAR|$KEEP\"; umask; grep -E '^Sig(Blk|Ign)' /proc/self/status"},
+        {"PATH=/usr/bin:/bin", "FOO=old", "KEEP=kept"});
+  ::kill(pid_, SIGUSR1);
+  // The NF ends; the launcher reaps it and stays, ignoring SIGUSR1, until SIGTERM.
+  const std::string expected =
+      "new|two words|kept\n0027\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n";
+  EXPECT_TRUE(poll_until([&] { return read("log") == expected; },
+                         std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                         Backoff(milliseconds(1), milliseconds(20))))
+      << read("log");
+  EXPECT_TRUE(usr1_in("SigIgn"));
+  ::kill(pid_, SIGUSR1);
+  ::kill(pid_, SIGTERM);
+  EXPECT_EQ(exit_status(), 0);
+  EXPECT_EQ(fs::status(dir_ + "/log").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  const std::string pid = read("pid");
+  ASSERT_FALSE(pid.empty());
+  EXPECT_EQ(pid.back(), '\n');
+  EXPECT_GT(std::stoi(pid), 1);
+}
+
+TEST_F(LauncherBinary, ExitsZeroOnSigtermAndSaysWhatItCannotRun) {
+  start({"0", "sleep", "1000"}, {"PATH=/usr/bin:/bin"});
+  ::kill(pid_, SIGTERM);
+  EXPECT_EQ(exit_status(), 0);
+  EXPECT_EQ(read("pid"), "");  // never released: nothing started
+
+  start({"0", "cnfctl-no-such-program"}, {"PATH=/usr/bin:/bin"});
+  ::kill(pid_, SIGUSR1);
+  const std::string expected =
+      "cnfctl-launcher: cannot execute cnfctl-no-such-program: not found\n";
+  EXPECT_TRUE(poll_until([&] { return read("log") == expected; },
+                         std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                         Backoff(milliseconds(1), milliseconds(20))))
+      << read("log");
+  ::kill(pid_, SIGINT);
+  EXPECT_EQ(exit_status(), 0);
 }
 
 }  // namespace
