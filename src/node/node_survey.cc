@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "process/local_runner.h"
+#include "process/spawn.h"
 #include "topology/model.h"
 
 namespace cnfctl::node {
@@ -70,12 +71,13 @@ bool version_wanted(const std::string& want, const std::string& program) {
   return (" " + want + " ").find(" " + program + " ") != std::string::npos;
 }
 
-// `command -v NAME`: the first executable regular file NAME in $PATH.
+// `command -v NAME`: the first executable regular file NAME where the runner's execvp looks.
 std::string find_in_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+  std::vector<std::string> environment;
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    environment.push_back(std::string("PATH=") + path);
+  }
+  for (const auto& candidate : process::exec_candidates(name, environment)) {
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0) {

@@ -83,7 +83,8 @@ std::vector<std::string> child_environment(const Command& command) {
   return result;
 }
 
-// Where execvp would look for `program`, using the PATH of the child's environment.
+}  // namespace
+
 std::vector<std::string> exec_candidates(const std::string& program,
                                          const std::vector<std::string>& environment) {
   if (program.find('/') != std::string::npos || program.empty()) return {program};
@@ -112,6 +113,8 @@ std::vector<std::string> exec_candidates(const std::string& program,
   }
   return result;
 }
+
+namespace {
 
 // Moves `fd` above 0, 1 and 2 so that dup2 onto the standard descriptors cannot clobber it.
 // Returns -1 (errno set) on failure; `fd` is owned by the result either way.

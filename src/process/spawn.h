@@ -11,6 +11,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "process/runner.h"
 #include "process/unique_fd.h"
@@ -31,6 +32,11 @@ struct SpawnFailure {
   std::string step;  // "argv", "pipe", "clone", "setpgid", "dup2", "chdir", "exec", ...
   int error = 0;     // the errno of that step
 };
+
+/// Where execvp would look for `program`, in order, using the PATH of `environment` ("NAME=VALUE"
+/// entries; confstr(_CS_PATH) when it has none): `program` alone when it contains a '/'.
+std::vector<std::string> exec_candidates(const std::string& program,
+                                         const std::vector<std::string>& environment);
 
 /// Returns a pidfd (close-on-exec) for `pid`, or -1 with errno set (ENOSYS before Linux 5.3).
 /// A raw syscall: glibc only wraps pidfd_open from 2.36, and 2.36's header lacks extern "C".
