@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace cnfctl {
 
@@ -34,6 +35,13 @@ std::string join_path(std::string base, const std::string& tail) {
   if (base.empty()) return tail.substr(start);
   if (base != "/") base += '/';
   return base + tail.substr(start);
+}
+
+std::string beside_this_program(const std::string& name) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return (self.parent_path() / name).string();
 }
 
 }  // namespace cnfctl

@@ -14,6 +14,11 @@ std::string state_dir();
 /// /run/cnfctl.
 std::string run_dir();
 
+/// `name` in the directory of the running program (/proc/self/exe): where cnfctl's own helper
+/// programs (cnfctl-gen, cnfctl-launcher) are built and installed. Empty when /proc/self/exe
+/// cannot be read.
+std::string beside_this_program(const std::string& name);
+
 /// Joins path pieces with exactly one '/' between them (never "//").
 std::string join_path(std::string base, const std::string& tail);
 

@@ -8,11 +8,11 @@
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
 #include <sstream>
 #include <thread>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "common/poll.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
@@ -161,10 +161,8 @@ std::string launcher_binary() {
   if (const char* env = std::getenv("CNFCTL_LAUNCHER_BINARY"); env != nullptr && *env != '\0') {
     path = env;
   } else {
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return {};
-    path = (self.parent_path() / kLauncherName).string();
+    path = beside_this_program(kLauncherName);
+    if (path.empty()) return {};
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 
 #include "common/error.h"
 #include "common/names.h"
+#include "common/paths.h"
 #include "nf/dpdk_eal_args.h"
 
 namespace cnfctl::trafficgen {
@@ -86,10 +86,8 @@ std::string default_gen_binary() {
   if (const char* env = std::getenv("CNFCTL_GEN_BINARY"); env != nullptr && *env != '\0') {
     return env;
   }
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "/usr/local/bin/cnfctl-gen";
-  return (self.parent_path() / "cnfctl-gen").string();
+  const std::string beside = beside_this_program("cnfctl-gen");
+  return beside.empty() ? "/usr/local/bin/cnfctl-gen" : beside;
 }
 
 }  // namespace cnfctl::trafficgen
