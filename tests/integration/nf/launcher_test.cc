@@ -231,6 +231,13 @@ class LauncherBinary : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
+  // Whether the NF log holds exactly `expected` within 10 s (the NF writes it after its release).
+  bool log_becomes(const std::string& expected) {
+    return poll_until([&] { return read("log") == expected; },
+                      std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                      Backoff(milliseconds(1), milliseconds(20)));
+  }
+
   std::string read(const std::string& name) {
     std::ifstream in(dir_ + "/" + name);
     return {std::istreambuf_iterator<char>(in), {}};
@@ -246,11 +253,8 @@ TEST_F(LauncherBinary, StartsTheNfWithItsEnvironmentAndStaysTheIdleInit) {
         {"PATH=/usr/bin:/bin", "FOO=old", "KEEP=kept"});
   ::kill(pid_, SIGUSR1);
   // The NF ends; the launcher reaps it and stays, ignoring SIGUSR1, until SIGTERM.
-  const std::string expected =
-      "new|two words|kept\n0027\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n";
-  EXPECT_TRUE(poll_until([&] { return read("log") == expected; },
-                         std::chrono::steady_clock::now() + std::chrono::seconds(10),
-                         Backoff(milliseconds(1), milliseconds(20))))
+  EXPECT_TRUE(log_becomes(
+      "new|two words|kept\n0027\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"))
       << read("log");
   EXPECT_TRUE(usr1_in("SigIgn"));
   ::kill(pid_, SIGUSR1);
@@ -272,11 +276,7 @@ TEST_F(LauncherBinary, ExitsZeroOnSigtermAndSaysWhatItCannotRun) {
 
   start({"0", "cnfctl-no-such-program"}, {"PATH=/usr/bin:/bin"});
   ::kill(pid_, SIGUSR1);
-  const std::string expected =
-      "cnfctl-launcher: cannot execute cnfctl-no-such-program: not found\n";
-  EXPECT_TRUE(poll_until([&] { return read("log") == expected; },
-                         std::chrono::steady_clock::now() + std::chrono::seconds(10),
-                         Backoff(milliseconds(1), milliseconds(20))))
+  EXPECT_TRUE(log_becomes("cnfctl-launcher: cannot execute cnfctl-no-such-program: not found\n"))
       << read("log");
   ::kill(pid_, SIGINT);
   EXPECT_EQ(exit_status(), 0);
