@@ -209,6 +209,9 @@ TEST_F(RunTest, CommandNfsUpPsExecLogsRestartDownLeaveNothing) {
     ASSERT_TRUE(c["nf_pid"].is_number_integer()) << c.dump();
     auto pid_file = cnfctl({"exec", run, c["name"], "--", "cat", "/run/cnfctl-nf.pid"});
     EXPECT_EQ(pid_file.out, std::to_string(c["nf_pid"].get<int>()) + "\n") << pid_file.err;
+    // On this machine the container's init is the static launcher built beside cnfctl.
+    auto init = cnfctl({"exec", run, c["name"], "--", "head", "-c", "17", "/proc/1/cmdline"});
+    EXPECT_EQ(init.out, "/.cnfctl-launcher") << init.err;
   }
   auto exec = cnfctl({"exec", run, "cmd2", "--", "sh", "-c", "echo $MICROSERVICE_LABEL; exit 7"});
   EXPECT_EQ(exec.exit_code, 7);
