@@ -202,7 +202,10 @@ TEST_F(RunTest, CommandNfsUpPsExecLogsRestartDownLeaveNothing) {
 
   auto ps = cnfctl({"ps", run, "--json"});
   ASSERT_TRUE(ps.ok()) << ps.err;
-  for (const auto& c : nlohmann::json::parse(ps.out)[0]["containers"]) {
+  // Parsed into a local: a range-for over a member of parse()'s temporary reads freed memory.
+  const auto listed = nlohmann::json::parse(ps.out);
+  ASSERT_EQ(listed.at(0).at("containers").size(), 3u) << ps.out;
+  for (const auto& c : listed[0]["containers"]) {
     EXPECT_EQ(c["running"], true);
     EXPECT_EQ(c["nf_ready"], true);
     // The journal's NF pid is the one the NF's pid file inside the container holds.
