@@ -61,6 +61,10 @@ const char* to_string(Step step) {
   return "?";
 }
 
+bool intent_guards_teardown(Step step) {
+  return step == Step::kAcquire || step == Step::kCreate || step == Step::kStart;
+}
+
 std::optional<Step> step_from(const std::string& name) {
   for (auto step : kSteps) {
     if (name == to_string(step)) return step;

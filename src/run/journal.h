@@ -37,6 +37,12 @@ enum class Step { kAcquire, kCreate, kPrepare, kFiles, kStart, kReady };
 
 /// "acquire", "create", "prepare", "files", "start", "ready".
 const char* to_string(Step step);
+
+/// True for the steps whose intent `down` reads to decide what may exist on a node (acquire,
+/// create, start: tear_down.h): such an intent is on disk before its step runs. The other
+/// records (every step's done, and the intents of prepare, files and ready, which `down` never
+/// reads) are saved with the next save instead of each costing a sync of its own.
+bool intent_guards_teardown(Step step);
 /// The step spelled `name`, or nullopt.
 std::optional<Step> step_from(const std::string& name);
 
@@ -172,6 +178,11 @@ class RunLock {
 /// in memory and the next save rewrites the whole journal.
 class JournalFile {
  public:
+  /// When a container change reaches the disk: before the call returns, or with the next save
+  /// (any thread's; the run-wide rewrites hold it too). A record saved with the next one is lost
+  /// when cnfctl dies before that save: only for records `down` does not need.
+  enum class Save { kNow, kWithNext };
+
   /// Takes `journal` and writes it whole as the run's journal.json with a new, empty log (what
   /// the run dir held before is replaced: `down` and `restart` open a run this way, which also
   /// drops a torn last line). Throws cnfctl::Error when it cannot be written.
@@ -198,9 +209,12 @@ class JournalFile {
   /// Applies `change` to the record of container `name` and returns once the record is
   /// appended to the log: the cost does not grow with the number of containers.
   void update_container(const std::string& name,
-                        const std::function<void(ContainerRecord&)>& change);
-  /// Records `state` of `step` for container `name` and saves (update_container).
-  void record(const std::string& name, Step step, StepState state);
+                        const std::function<void(ContainerRecord&)>& change,
+                        Save save = Save::kNow);
+  /// Records `state` of `step` for container `name` (update_container).
+  void record(const std::string& name, Step step, StepState state, Save save = Save::kNow);
+  /// Returns once every change applied so far is saved (the ones waiting for a next save too).
+  void flush();
   /// A copy of the journal as it is now.
   Journal snapshot() const;
 

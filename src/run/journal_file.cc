@@ -152,6 +152,12 @@ JournalFile::JournalFile(Journal journal) : journal_(std::move(journal)) {
 }
 
 JournalFile::~JournalFile() {
+  // Best effort for records left waiting for a next save: every caller that needs a record on
+  // disk saved it already (Save::kNow), and a run removed meanwhile has nowhere to write to.
+  try {
+    flush();
+  } catch (...) {
+  }
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
@@ -170,18 +176,25 @@ bool JournalFile::exists(const std::string& run) {
 }
 
 void JournalFile::update_container(const std::string& name,
-                                   const std::function<void(ContainerRecord&)>& change) {
+                                   const std::function<void(ContainerRecord&)>& change, Save save) {
   std::unique_lock lock(mutex_);
   auto& record = journal_.containers[name];
   change(record);
   json patch;
   patch["containers"][name] = record.to_json();
   pending_ += patch.dump() + "\n";
-  save_through(lock, ++changes_);
+  ++changes_;
+  if (save == Save::kNow) save_through(lock, changes_);
 }
 
-void JournalFile::record(const std::string& name, Step step, StepState state) {
-  update_container(name, [&](ContainerRecord& r) { r.steps[step] = state; });
+void JournalFile::record(const std::string& name, Step step, StepState state, Save save) {
+  update_container(
+      name, [&](ContainerRecord& r) { r.steps[step] = state; }, save);
+}
+
+void JournalFile::flush() {
+  std::unique_lock lock(mutex_);
+  save_through(lock, changes_);
 }
 
 Journal JournalFile::snapshot() const {
