@@ -98,15 +98,13 @@ LauncherState launcher_state(int init, int* pid) {
   int launcher = init;
   LauncherForm form = launcher_form(argv);
   // `runc run -d` returns before the container's init has exec'd its command: until then it is
-  // the runtime's own `runc init` (crun's likewise), and while it execs its cmdline reads empty.
+  // the runtime's own process (`runc init`; crun's is a fork of `crun ... run -d ...` with that
+  // whole command line), and while it execs its cmdline reads empty.
   if (argv.empty()) {
     return process::exists_local(fmt::format("/proc/{}", init)) ? LauncherState::kStarting
                                                                 : LauncherState::kNotALauncher;
   }
-  if (argv.size() >= 2 && argv[1] == "init" &&
-      (argv[0].ends_with("runc") || argv[0].ends_with("crun"))) {
-    return LauncherState::kStarting;
-  }
+  if (runtime_not_yet_execd(argv)) return LauncherState::kStarting;
   if (form == LauncherForm::kNone) {
     // An init wrapper: the launcher's words follow in its own argv.
     const auto named = std::find_if(argv.begin(), argv.end(), [](const std::string& word) {
@@ -184,6 +182,14 @@ void use_launcher(engine::ContainerSpec& spec, const std::vector<std::string>& a
                   std::to_string(env.size())};
   for (const auto& [name, value] : env) spec.command.push_back(name + "=" + value);
   spec.command.insert(spec.command.end(), argv.begin(), argv.end());
+}
+
+bool runtime_not_yet_execd(const std::vector<std::string>& init_argv) {
+  if (init_argv.empty()) return false;
+  const auto& argv0 = init_argv.front();
+  const auto slash = argv0.rfind('/');
+  const auto name = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+  return name == "runc" || name == "crun";
 }
 
 std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseconds deadline) {

@@ -71,6 +71,11 @@ void use_launcher(engine::ContainerSpec& spec, const std::vector<std::string>& a
 /// (start_detached()'s errors; "the launcher did not start the NF within S s").
 int start_nf(const NfContext& ctx);
 
+/// True when a container init's cmdline `init_argv` is still the runtime's own process (runc's
+/// `runc init`; crun's fork of `crun ... run -d ...`, which carries that whole command line):
+/// the container's command is not exec'd yet, so the launcher may still come. Exposed for tests.
+bool runtime_not_yet_execd(const std::vector<std::string>& init_argv);
+
 /// The launcher half of start_nf(): nullopt when the launcher cannot serve this start (not a
 /// local node, no running init, its init is not the launcher, or it launched already). Exposed
 /// for tests.
