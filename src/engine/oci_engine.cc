@@ -6,6 +6,7 @@
 
 #include "engine/local_node.h"
 #include "engine/oci_config.h"
+#include "process/spawn.h"
 
 namespace cnfctl::engine {
 namespace {
@@ -65,10 +66,22 @@ std::vector<std::string> OciEngine::cpuset_parents() const {
   return {kCgroupParent};
 }
 
-std::vector<std::string> OciEngine::runtime(std::vector<std::string> args) const {
-  std::vector<std::string> argv = {binary_, "--root", state_root_ + "/runtime"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
+const std::string& OciEngine::sealed_runtime() {
+  std::call_once(sealed_once_, [this] {
+    if (!local_) return;
+    // What the runner would run; none: the command fails as it would have.
+    const auto binary = process::find_program(binary_);
+    if (!binary.empty()) sealed_ = process::SealedProgram::copy_of(binary);
+    if (sealed_) sealed_path_ = sealed_->path();
+  });
+  return sealed_path_;
+}
+
+process::Command OciEngine::runtime(std::vector<std::string> args) {
+  process::Command command{.argv = {binary_, "--root", state_root_ + "/runtime"}};
+  command.argv.insert(command.argv.end(), args.begin(), args.end());
+  command.program = sealed_runtime();
+  return command;
 }
 
 std::string OciEngine::cgroups_path(const ContainerSpec& spec) const {
@@ -127,9 +140,9 @@ void OciEngine::create(const ContainerSpec& spec) {
   write_file(dir + "/config.json", make_oci_config(spec, settings).dump(2) + "\n", spec.name);
 
   // Detached, the runtime hands its stdio to the container: a log file, not the runner's pipes.
-  process::Command command{
-      .argv = runtime({"run", "--detach", "--bundle", dir, "--pid-file", dir + "/pid", spec.name}),
-      .output_file = dir + "/container.log"};
+  process::Command command =
+      runtime({"run", "--detach", "--bundle", dir, "--pid-file", dir + "/pid", spec.name});
+  command.output_file = dir + "/container.log";
   auto outcome = run(command, spec.name);  // a runtime that is not installed throws here
   if (!outcome.ok()) {
     // The runtime's complaint went to the log with the container's output.
@@ -175,10 +188,10 @@ process::Outcome OciEngine::exec(const std::string& name, const ExecRequest& req
   args.insert(args.end(), env.begin(), env.end());
   args.push_back(name);
   args.insert(args.end(), request.argv.begin(), request.argv.end());
-  return run({.argv = runtime(args),
-              .stdin_bytes = request.stdin_bytes,
-              .timeout = exec_deadline(request)},
-             name);
+  process::Command command = runtime(args);
+  command.stdin_bytes = request.stdin_bytes;
+  command.timeout = exec_deadline(request);
+  return run(command, name);
 }
 
 void OciEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
@@ -197,9 +210,9 @@ void OciEngine::stop(const std::string& name, std::chrono::milliseconds grace) {
     if (pidfd) return wait_pidfd(pidfd, deadline);
     return wait_until([&] { return !is_running(name); }, deadline);
   };
-  run({.argv = runtime({"kill", name, "TERM"})}, name);
+  run(runtime({"kill", name, "TERM"}), name);
   if (ended(grace)) return;
-  run({.argv = runtime({"kill", "--all", name, "KILL"})}, name);
+  run(runtime({"kill", "--all", name, "KILL"}), name);
   if (!ended(std::chrono::seconds(10))) {
     throw error("the container still runs 10 s after SIGKILL", name);
   }
@@ -210,7 +223,7 @@ void OciEngine::destroy(const std::string& name) {
   // runc makes its state dir before anything else of a container: without it, `delete` has
   // nothing to find (what a killed `run` left is removed below).
   if (local_state(name).state != LocalState::kAbsent) {
-    process::Command remove{.argv = runtime({"delete", "--force", name})};
+    process::Command remove = runtime({"delete", "--force", name});
     auto outcome = run(remove, name);
     if (!outcome.ok() && outcome.err.find("does not exist") == std::string::npos &&
         outcome.err.find("not exist") == std::string::npos) {
@@ -226,7 +239,7 @@ void OciEngine::destroy(const std::string& name) {
 
 ContainerInfo OciEngine::inspect(const std::string& name) {
   ContainerInfo info{.name = name, .id = name};
-  auto outcome = run({.argv = runtime({"state", name})}, name);
+  auto outcome = run(runtime({"state", name}), name);
   if (!outcome.ok()) return info;
   info.present = true;
   info.raw = nlohmann::json::parse(outcome.out, nullptr, false);

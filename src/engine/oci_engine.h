@@ -7,10 +7,12 @@
 // pid. The runtime's own state lives in <state_root>/runtime.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "engine/engine_base.h"
+#include "process/sealed_program.h"
 
 namespace cnfctl::engine {
 
@@ -37,7 +39,13 @@ class OciEngine : public EngineBase {
   std::vector<std::string> cpuset_parents() const override;
 
  private:
-  std::vector<std::string> runtime(std::vector<std::string> args) const;
+  /// A runtime command: `<binary> --root <state_root>/runtime ARGS...`; on this machine run
+  /// from a sealed copy of the binary (sealed_runtime()).
+  process::Command runtime(std::vector<std::string> args);
+  /// The sealed copy of the runtime binary the commands on this machine run from, made at the
+  /// first runtime command (process/sealed_program.h: runc and crun then skip copying themselves
+  /// for every container); empty elsewhere or when it cannot be made.
+  const std::string& sealed_runtime();
   std::string cgroups_path(const ContainerSpec& spec) const;
   /// The container's cpuset cgroup dir when its cpus are written there after the runtime has
   /// started it instead of through the bundle (see create()); empty: the bundle pins it.
@@ -66,6 +74,9 @@ class OciEngine : public EngineBase {
 
   std::string binary_;
   std::optional<StateLayout> state_layout_;  // none for another runtime: ask it
+  std::once_flag sealed_once_;
+  std::optional<process::SealedProgram> sealed_;
+  std::string sealed_path_;  // sealed_->path(), or empty
 };
 
 }  // namespace cnfctl::engine

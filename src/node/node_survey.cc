@@ -71,22 +71,6 @@ bool version_wanted(const std::string& want, const std::string& program) {
   return (" " + want + " ").find(" " + program + " ") != std::string::npos;
 }
 
-// `command -v NAME`: the first executable regular file NAME where the runner's execvp looks.
-std::string find_in_path(const std::string& name) {
-  std::vector<std::string> environment;
-  if (const char* path = std::getenv("PATH"); path != nullptr) {
-    environment.push_back(std::string("PATH=") + path);
-  }
-  for (const auto& candidate : process::exec_candidates(name, environment)) {
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 const std::vector<std::string>& surveyed_programs() {
@@ -168,7 +152,7 @@ NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& ve
   std::vector<process::Command> asks;
   std::vector<std::string> asked;
   for (const auto& program : surveyed_programs()) {
-    const std::string path = find_in_path(program);
+    const std::string path = process::find_program(program);
     if (path.empty()) continue;
     survey.tools[program].path = path;
     if (!version_wanted(want, program)) continue;

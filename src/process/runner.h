@@ -29,6 +29,10 @@ struct Command {
   // of captured (Outcome::out/err stay empty), as `>>FILE 2>&1` would; for a program that
   // leaves a daemon holding them (`runc run -d`).
   std::string output_file{};
+  // Not empty: the file to execute, tried before argv[0]'s own lookup, while the program still
+  // sees argv[0] as its name (a SealedProgram copy). This machine's runs only: an SSH runner
+  // refuses it.
+  std::string program{};
 
   /// Fluent setters for the members above; each returns *this and never fails. `env` wins over
   /// `unset_env` when a name is in both.

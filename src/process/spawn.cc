@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -249,6 +251,21 @@ pid_t reap(pid_t pid, int* status) {
 
 }  // namespace
 
+std::string find_program(const std::string& program) {
+  std::vector<std::string> environment;
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    environment.push_back(std::string("PATH=") + path);
+  }
+  for (const auto& candidate : exec_candidates(program, environment)) {
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return {};
+}
+
 int open_pidfd(pid_t pid) {
   return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 }
@@ -258,7 +275,10 @@ std::variant<SpawnedChild, SpawnFailure> spawn_child(const Command& command) {
 
   ExecPlan plan;
   plan.env_storage = child_environment(command);
-  plan.candidates = exec_candidates(command.argv.front(), plan.env_storage);
+  if (!command.program.empty()) plan.candidates.push_back(command.program);
+  for (auto& candidate : exec_candidates(command.argv.front(), plan.env_storage)) {
+    plan.candidates.push_back(std::move(candidate));
+  }
   for (const auto& arg : command.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
   plan.argv.push_back(nullptr);
   for (auto& entry : plan.env_storage) plan.envp.push_back(entry.data());

@@ -38,6 +38,10 @@ struct SpawnFailure {
 std::vector<std::string> exec_candidates(const std::string& program,
                                          const std::vector<std::string>& environment);
 
+/// `command -v PROGRAM` on this machine: the first executable regular file of exec_candidates()
+/// with this process's PATH, i.e. what a Command with argv[0] = `program` runs; empty: none.
+std::string find_program(const std::string& program);
+
 /// Returns a pidfd (close-on-exec) for `pid`, or -1 with errno set (ENOSYS before Linux 5.3).
 /// A raw syscall: glibc only wraps pidfd_open from 2.36, and 2.36's header lacks extern "C".
 int open_pidfd(pid_t pid);

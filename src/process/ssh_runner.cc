@@ -233,10 +233,11 @@ class SshSessionLoop {
       auto session = std::make_unique<Session>(next_, *commands_[next_], runner_.session_slots_);
       ++next_;
       const Command& command = session->command;
-      if (command.argv.empty()) {
+      if (command.argv.empty() || !command.program.empty()) {
+        // A program file of this machine (Command::program) means nothing on the node.
         Outcome& outcome = outcomes_[session->index];
         outcome.status = Outcome::Status::kFailedToStart;
-        outcome.start_step = "argv";
+        outcome.start_step = command.argv.empty() ? "argv" : "program";
         outcome.start_errno = EINVAL;
         continue;
       }
