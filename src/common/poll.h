@@ -11,18 +11,18 @@ namespace cnfctl {
 /// The sleeps between two looks: `first`, then doubled after each look up to `max`.
 class Backoff {
  public:
-  Backoff(std::chrono::milliseconds first, std::chrono::milliseconds max)
+  Backoff(std::chrono::microseconds first, std::chrono::microseconds max)
       : next_(first), max_(max) {}
   /// The sleep to take now; the one after it is twice as long (at most `max`).
-  std::chrono::milliseconds next() {
+  std::chrono::microseconds next() {
     const auto now = next_;
     next_ = std::min(next_ * 2, max_);
     return now;
   }
 
  private:
-  std::chrono::milliseconds next_;
-  std::chrono::milliseconds max_;
+  std::chrono::microseconds next_;
+  std::chrono::microseconds max_;
 };
 
 /// Calls `done` until it returns true (then true) or `deadline` has passed (then false, after

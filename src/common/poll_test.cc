@@ -13,7 +13,14 @@ TEST(Backoff, DoublesUpToItsMaximum) {
   Backoff backoff(milliseconds(5), milliseconds(30));
   std::vector<long long> sleeps;
   for (int i = 0; i < 5; ++i) sleeps.push_back(backoff.next().count());
-  EXPECT_EQ(sleeps, (std::vector<long long>{5, 10, 20, 30, 30}));
+  EXPECT_EQ(sleeps, (std::vector<long long>{5000, 10000, 20000, 30000, 30000}));  // us
+}
+
+TEST(Backoff, StartsBelowAMillisecond) {
+  Backoff backoff(std::chrono::microseconds(200), milliseconds(1));
+  std::vector<long long> sleeps;
+  for (int i = 0; i < 4; ++i) sleeps.push_back(backoff.next().count());
+  EXPECT_EQ(sleeps, (std::vector<long long>{200, 400, 800, 1000}));
 }
 
 TEST(PollUntil, StopsAtTheFirstTrueAndLooksOnceMoreAtTheDeadline) {

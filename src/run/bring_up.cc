@@ -312,13 +312,18 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
     env.prepare_nodes();
     if (options.pause_at == "dirs") pause_once("dirs");
     // Recorded as attempted before the mkdir, created right after it: `down` removes exactly
-    // what this run made (run_environment.h).
-    journal.update([](Journal& j) {
-      for (auto& d : j.node_dirs) d.attempted = true;
-    });
+    // what this run made (run_environment.h). A run without node dirs (command NFs) writes
+    // neither: two rewrites of journal.json with their fsyncs saved.
+    const bool any_dirs = !journal.snapshot().node_dirs.empty();
+    if (any_dirs) {
+      journal.update([](Journal& j) {
+        for (auto& d : j.node_dirs) d.attempted = true;
+      });
+    }
     const auto dirs = journal.snapshot().node_dirs;
     std::vector<std::pair<NodeDir, RunEnvironment::DirOutcome>> outcomes;
     auto record = [&] {
+      if (!any_dirs) return;
       journal.update([&](Journal& j) {
         for (const auto& [dir, what] : outcomes) {
           for (auto& d : j.node_dirs) {

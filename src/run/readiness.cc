@@ -27,7 +27,9 @@ bool wait_ready(nf::NfDriver& driver, const nf::NfContext& ctx, std::chrono::mil
       throw Error(fmt::format("{} not ready after {} ms (ready means: {}); last probe: {}", c.name,
                               timeout.count(), c.nf.readiness, r.detail));
     }
-    if (!sleep(std::min(delay.next(), remaining))) return false;
+    if (!sleep(std::min(std::chrono::duration_cast<milliseconds>(delay.next()), remaining))) {
+      return false;
+    }
   }
 }
 
