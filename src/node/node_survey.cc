@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "node/version_cache.h"
 #include "process/local_runner.h"
 #include "process/spawn.h"
 #include "topology/model.h"
@@ -149,6 +150,7 @@ NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& ve
     }
   }
   const std::string want = wanted_versions(versions_of);
+  VersionCache cache;
   std::vector<process::Command> asks;
   std::vector<std::string> asked;
   for (const auto& program : surveyed_programs()) {
@@ -157,6 +159,10 @@ NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& ve
     survey.tools[program].path = path;
     if (!version_wanted(want, program)) continue;
     if (program == "dpdk-testpmd" || program == "vpp" || program == "python3") continue;
+    if (auto known = cache.find(path)) {
+      survey.tools[program].version = *known;
+      continue;
+    }
     asks.push_back({.argv = {path, program == "nginx" ? "-v" : "--version"}, .timeout = timeout});
     asked.push_back(program);
   }
@@ -164,8 +170,11 @@ NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& ve
   const auto outcomes = local.run_all(asks);
   for (std::size_t i = 0; i < asked.size(); ++i) {
     const auto& o = outcomes[i];
-    survey.tools[asked[i]].version = first_line(o.out.empty() ? o.err : o.out);
+    auto& tool = survey.tools[asked[i]];
+    tool.version = first_line(o.out.empty() ? o.err : o.out);
+    if (o.ok() && !tool.version.empty()) cache.remember(tool.path, tool.version);
   }
+  cache.save();
   return survey;
 }
 
