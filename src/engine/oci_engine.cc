@@ -20,6 +20,7 @@ OciEngine::OciEngine(process::Runner& runner, EngineOptions options)
   binary_ = options_.binary.empty() ? "runc" : options_.binary;
   const auto slash = binary_.rfind('/');
   const auto base = slash == std::string::npos ? binary_ : binary_.substr(slash + 1);
+  go_runtime_ = base == "runc";
   if (base == "runc")
     state_layout_ = StateLayout{"state.json", "init_process_pid", "init_process_start"};
   if (base == "crun") state_layout_ = StateLayout{"status", "pid", "process-start-time"};
@@ -81,6 +82,10 @@ process::Command OciEngine::runtime(std::vector<std::string> args) {
   process::Command command{.argv = {binary_, "--root", state_root_ + "/runtime"}};
   command.argv.insert(command.argv.end(), args.begin(), args.end());
   command.program = sealed_runtime();
+  // runc is a Go program: each `runc run` and its `runc init` (which inherits the setting)
+  // started a scheduler with one thread per CPU for a few milliseconds of mostly sequential
+  // work. With one, an up of 16 under runc takes 6 % less (172 -> 162 ms, 12 alternating ups).
+  if (go_runtime_) command.env["GOMAXPROCS"] = "1";
   return command;
 }
 

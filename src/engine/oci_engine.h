@@ -74,6 +74,7 @@ class OciEngine : public EngineBase {
   };
 
   std::string binary_;
+  bool go_runtime_ = false;                  // runc: its commands run with GOMAXPROCS=1
   std::optional<StateLayout> state_layout_;  // none for another runtime: ask it
   std::once_flag sealed_once_;
   std::optional<process::SealedProgram> sealed_;
