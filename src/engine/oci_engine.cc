@@ -26,6 +26,19 @@ OciEngine::OciEngine(process::Runner& runner, EngineOptions options)
   if (base == "crun") state_layout_ = StateLayout{"status", "pid", "process-start-time"};
 }
 
+OciEngine::~OciEngine() {
+  if (sealing_.valid()) sealing_.wait();
+}
+
+NodePreparation OciEngine::prepare_node() {
+  if (local_) {
+    std::call_once(sealing_once_, [this] {
+      sealing_ = std::async(std::launch::async, [this] { sealed_runtime(); });
+    });
+  }
+  return EngineBase::prepare_node();
+}
+
 OciEngine::LocalInit OciEngine::local_state(const std::string& name) {
   if (!local_ || !state_layout_) return {};
   // The runtime's rule (runc's libcontainer runType, crun's libcrun_is_container_running):
