@@ -10,6 +10,7 @@
 #include "cli/run_options.h"
 #include "common/error.h"
 #include "engine/registry.h"
+#include "node/version_cache.h"
 #include "plan/plan.h"
 #include "run/bring_up.h"
 #include "run/journal.h"
@@ -121,6 +122,8 @@ void add_up_command(CLI::App& app) {
     journal.node_veths = run::node_veths_of(plan);
     journal.plan = plan;
     run::JournalFile file(std::move(journal));
+    // The input is good and the run exists: the versions asked for this time are kept.
+    for (const auto& [name, survey] : nodes.surveys) node::remember_versions(survey);
 
     run::UpOptions up;
     up.jobs = o->jobs;

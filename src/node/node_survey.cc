@@ -150,7 +150,7 @@ NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& ve
     }
   }
   const std::string want = wanted_versions(versions_of);
-  VersionCache cache;
+  const VersionCache cache;  // written by remember_versions(), once a command may touch things
   std::vector<process::Command> asks;
   std::vector<std::string> asked;
   for (const auto& program : surveyed_programs()) {
@@ -172,9 +172,8 @@ NodeSurvey survey_this_machine(const std::optional<std::vector<std::string>>& ve
     const auto& o = outcomes[i];
     auto& tool = survey.tools[asked[i]];
     tool.version = first_line(o.out.empty() ? o.err : o.out);
-    if (o.ok() && !tool.version.empty()) cache.remember(tool.path, tool.version);
+    if (o.ok() && !tool.version.empty()) survey.asked_versions[tool.path] = tool.version;
   }
-  cache.save();
   return survey;
 }
 

@@ -26,6 +26,9 @@ struct NodeSurvey {
   std::string kernel;                 // `uname -r`
   std::string cgroup_layout;          // "v2", "hybrid", "v1"; empty when unknown
   std::map<std::string, Tool> tools;  // by program name; absent programs are not listed
+  /// This machine's version lines the survey had to ask for (program path -> line): what
+  /// remember_versions() keeps for the next survey. Empty for other nodes.
+  std::map<std::string, std::string> asked_versions;
 
   bool has(const std::string& program) const { return tools.count(program) != 0; }
   /// "runc 1.1.5, lxc-start 5.0.2, ..." for plan output.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/paths.h"
+#include "node/node_survey.h"
 
 namespace cnfctl::node {
 namespace {
@@ -69,6 +70,13 @@ void VersionCache::save() const {
     }
   }
   if (::rename(temp.c_str(), file_.c_str()) != 0) ::unlink(temp.c_str());
+}
+
+void remember_versions(const NodeSurvey& survey) {
+  if (survey.asked_versions.empty()) return;
+  VersionCache cache;
+  for (const auto& [path, version] : survey.asked_versions) cache.remember(path, version);
+  cache.save();
 }
 
 }  // namespace cnfctl::node

@@ -36,4 +36,11 @@ class VersionCache {
   bool changed_ = false;
 };
 
+struct NodeSurvey;
+
+/// Keeps the version lines `survey` had to ask for in the default cache. Writes into the state
+/// dir: only for a command that touches the machine anyway (`up`, once its input is good), never
+/// for `plan` or bad input. Never throws.
+void remember_versions(const NodeSurvey& survey);
+
 }  // namespace cnfctl::node

@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include "node/node_survey.h"
 
 namespace cnfctl::node {
 namespace {
@@ -72,6 +75,24 @@ TEST_F(VersionCacheTest, ADamagedFileIsAnEmptyCache) {
   cache.remember(program_, "tool 1.0");
   cache.save();
   EXPECT_EQ(VersionCache(file()).find(program_), "tool 1.0");
+}
+
+// The survey asks; only remember_versions() writes (up, once its input is good): a survey
+// alone, as for `plan` or bad input, leaves the state dir as it was.
+TEST_F(VersionCacheTest, OnlyRememberVersionsWritesTheStateDir) {
+  const char* before = std::getenv("CNFCTL_STATE_DIR");
+  const std::string saved = before ? before : "";
+  ::setenv("CNFCTL_STATE_DIR", (dir_ + "/state").c_str(), 1);
+  NodeSurvey survey = survey_this_machine(std::vector<std::string>{"runc"});
+  EXPECT_FALSE(fs::exists(dir_ + "/state"));
+  survey.asked_versions[program_] = "tool 1.0";
+  remember_versions(survey);
+  EXPECT_EQ(VersionCache().find(program_), "tool 1.0");
+  if (before) {
+    ::setenv("CNFCTL_STATE_DIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("CNFCTL_STATE_DIR");
+  }
 }
 
 }  // namespace
