@@ -360,7 +360,7 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
 
   const auto& failure = setup_failure ? setup_failure : scheduler.failure();
   if (!failure && !interrupted()) {
-    journal.update([](Journal& j) { j.state = "up"; });
+    journal.update_state("up");
     UpResult result;
     result.run = run;
     result.elapsed = progress.elapsed();
@@ -376,7 +376,7 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
   }
 
   // Failure or interruption: report, then roll back everything the journal says may exist.
-  journal.update([](Journal& j) { j.state = "failed"; });
+  journal.update_state("failed");
   std::string what;
   if (failure) {
     const auto* c = failure->container.empty() ? nullptr : plan.find(failure->container);
@@ -407,7 +407,7 @@ UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
                             failure ? what : "interrupted by " + what,
                             failure ? ": " + failure->error : ""));
   }
-  journal.update([](Journal& j) { j.state = "rollback-failed"; });
+  journal.update_state("rollback-failed");
   std::string errors;
   for (const auto& e : teardown.errors) errors += "\n  " + e;
   throw Error(

@@ -5,14 +5,14 @@
 // - journal.json: the whole journal (plan, nodes, engines, node dirs, state, container records)
 //   as of its last rewrite, written atomically (temp file, fsync, rename, fsync of the dir). It
 //   names its log: "log": G.
-// - journal.G.log: what changed in the containers' records since, one JSON merge patch
-//   (RFC 7386) of journal.json a line ({"containers":{NAME: its whole record}}), appended and
-//   fdatasync'd before the change counts as saved. A container step costs one short line,
-//   whatever the number of containers; run-wide changes (state, node dirs: a few per run)
-//   rewrite journal.json and start log G+1 (made before journal.json names it; the old log is
-//   removed after). Reading folds the log into journal.json in order; a last line that does
-//   not parse is torn (a cnfctl killed while appending it: its caller never went on) and is
-//   ignored, a damaged line before it is an error.
+// - journal.G.log: what changed in the containers' records and the run's state since, one JSON
+//   merge patch (RFC 7386) of journal.json a line ({"containers":{NAME: its whole record}} or
+//   {"state": STATE}), appended and fdatasync'd before the change counts as saved. A container
+//   step costs one short line, whatever the number of containers; the other run-wide changes
+//   (node dirs: a few per run) rewrite journal.json and start log G+1 (made before journal.json
+//   names it; the old log is removed after). Reading folds the log into journal.json in order; a
+//   last line that does not parse is torn (a cnfctl killed while appending it: its caller never
+//   went on) and is ignored, a damaged line before it is an error.
 // - lock: flock while a command works on the run.
 #pragma once
 
@@ -206,6 +206,10 @@ class JournalFile {
     rewrite_ = true;
     save_through(lock, ++changes_);
   }
+  /// Sets the run's state ("up", "failed", ...) and returns once it is saved: one short log line
+  /// ({"state": ...}, a merge patch like the container lines), not a rewrite of journal.json
+  /// with its two fsyncs (the end of every `up` waited for those).
+  void update_state(const std::string& state);
   /// Applies `change` to the record of container `name` and returns once the record is
   /// appended to the log: the cost does not grow with the number of containers.
   void update_container(const std::string& name,

@@ -187,6 +187,13 @@ void JournalFile::update_container(const std::string& name,
   if (save == Save::kNow) save_through(lock, changes_);
 }
 
+void JournalFile::update_state(const std::string& state) {
+  std::unique_lock lock(mutex_);
+  journal_.state = state;
+  pending_ += json{{"state", state}}.dump() + "\n";
+  save_through(lock, ++changes_);
+}
+
 void JournalFile::record(const std::string& name, Step step, StepState state, Save save) {
   update_container(
       name, [&](ContainerRecord& r) { r.steps[step] = state; }, save);

@@ -236,6 +236,42 @@ TEST_F(JournalTest, RunWideChangesRewriteJournalJsonWithANewLog) {
   EXPECT_TRUE(back.containers.at("cli1").touched(Step::kStart));
 }
 
+// The run's state is a log line too: `up` ends without rewriting journal.json.
+TEST_F(JournalTest, AStateChangeAppendsOneLine) {
+  RunLock lock("r1", true);
+  JournalFile file(small_journal("r1"));
+  const auto base = read_text(journal_path("r1"));
+  file.update_state("up");
+  EXPECT_EQ(read_text(journal_path("r1")), base);
+  EXPECT_EQ(read_text(run_state_dir("r1") + "/journal.1.log"), "{\"state\":\"up\"}\n");
+  EXPECT_EQ(JournalFile::read("r1").state, "up");
+  file.record("cli1", Step::kStart, StepState::kIntended);
+  file.update_state("failed");
+  auto back = JournalFile::read("r1");
+  EXPECT_EQ(back.state, "failed");
+  EXPECT_TRUE(back.containers.at("cli1").touched(Step::kStart));
+}
+
+// A change saved "with the next" is in memory at once and on disk with the next save of any
+// kind (or flush), in order; nothing of it is written before.
+TEST_F(JournalTest, ChangesSavedWithTheNextOneWaitForIt) {
+  RunLock lock("r1", true);
+  JournalFile file(small_journal("r1"));
+  file.record("cli1", Step::kCreate, StepState::kDone, JournalFile::Save::kWithNext);
+  EXPECT_TRUE(file.snapshot().containers.at("cli1").done(Step::kCreate));
+  EXPECT_EQ(read_text(run_state_dir("r1") + "/journal.1.log"), "");
+  EXPECT_EQ(JournalFile::read("r1").containers.count("cli1"), 0u);
+  file.record("cli1", Step::kStart, StepState::kIntended);
+  auto back = JournalFile::read("r1");
+  EXPECT_TRUE(back.containers.at("cli1").done(Step::kCreate));
+  EXPECT_TRUE(back.containers.at("cli1").touched(Step::kStart));
+
+  file.record("cli1", Step::kStart, StepState::kDone, JournalFile::Save::kWithNext);
+  EXPECT_FALSE(JournalFile::read("r1").containers.at("cli1").done(Step::kStart));
+  file.flush();
+  EXPECT_TRUE(JournalFile::read("r1").containers.at("cli1").done(Step::kStart));
+}
+
 // kill -9 while a line was being appended leaves part of it: the change never counted (its
 // caller did not go on), so reading ignores it; opening the run again (down) starts a new log
 // without it. A damaged line before the last one is damage, not a torn write.

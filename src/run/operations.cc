@@ -32,7 +32,7 @@ DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs
   RunEnvironment env(journal.snapshot().engines, journal.snapshot().nodes);
   DownResult result{run, tear_down(journal.snapshot(), env, progress, jobs), ""};
   if (!result.teardown.errors.empty()) {
-    journal.update([](Journal& j) { j.state = "down-failed"; });
+    journal.update_state("down-failed");
     std::string errors;
     for (const auto& e : result.teardown.errors) errors += "\n  " + e;
     throw Error(

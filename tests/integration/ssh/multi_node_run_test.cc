@@ -25,6 +25,7 @@
 #include "integration/engines/engine_harness.h"
 #include "process/local_runner.h"
 #include "process/ssh_runner.h"
+#include "run/journal.h"
 #include "ssh_hosts.h"
 #include "support/vpp_build.h"
 
@@ -211,7 +212,8 @@ TEST_F(MultiNodeRun, TestpmdChainOnTwoDutsPassesTrafficAndDownLeavesNothing) {
   }
 
   // The journal says how to reach each node again.
-  const auto journal = json::parse(read_file(root_ + "/state/runs/" + run + "/journal.json"));
+  // journal.json with its log folded in, as cnfctl reads it.
+  const auto journal = run::read_journal_json(root_ + "/state/runs/" + run);
   ASSERT_EQ(journal["nodes"].size(), 2U);
   EXPECT_EQ(journal["nodes"][0]["type"], "ssh");
 
@@ -425,7 +427,8 @@ TEST_F(MultiNodeRun, SshdKilledDuringUpRollsBackTheOtherDutAndDownFinishesLater)
   EXPECT_NE(output.find("cannot be reached"), std::string::npos) << output;
 
   // DUT1 was rolled back; DUT2's containers stay in the journal.
-  const auto journal = json::parse(read_file(root_ + "/state/runs/" + run + "/journal.json"));
+  // journal.json with its log folded in, as cnfctl reads it.
+  const auto journal = run::read_journal_json(root_ + "/state/runs/" + run);
   std::error_code ec;
   for (const auto& d : fs::directory_iterator(root_ + "/run/engines/oci/runtime", ec)) {
     EXPECT_EQ(d.path().filename().string().find(run + "-gen_a"), std::string::npos) << d.path();
