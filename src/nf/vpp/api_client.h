@@ -13,10 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "nf/vpp/vpp_socket.h"
 #include "nf/vpp/vpp_wire.h"
+#include "process/unix_stream.h"
 
 namespace cnfctl::vpp {
+
+using process::Deadline;
+using process::UnixStream;
 
 struct ApiClientOptions {
   std::string client_name = "cnfctl";  // shown by VPP's `show api clients`; at most 63 chars

@@ -6,9 +6,13 @@
 #include <cstdint>
 
 #include "common/error.h"
-#include "nf/vpp/vpp_socket.h"
+#include "process/unix_stream.h"
 
 namespace cnfctl::vpp {
+
+using process::Deadline;
+using process::UnixStream;
+
 namespace {
 
 constexpr std::string_view kWhat = "VPP CLI socket";

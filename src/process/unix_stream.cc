@@ -1,4 +1,4 @@
-#include "nf/vpp/vpp_socket.h"
+#include "process/unix_stream.h"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 
-namespace cnfctl::vpp {
+namespace cnfctl::process {
 namespace {
 
 // How long to wait before retrying a connect refused because the listener's backlog is full.
@@ -169,4 +169,4 @@ void UnixStream::receive_exact(std::span<std::uint8_t> buffer, std::string_view 
   }
 }
 
-}  // namespace cnfctl::vpp
+}  // namespace cnfctl::process

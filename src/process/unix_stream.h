@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace cnfctl::vpp {
+namespace cnfctl::process {
 
 /// A point in time after which waiting fails, with the budget it was made from (for messages).
 struct Deadline {
@@ -72,4 +72,4 @@ class UnixStream {
   std::string what_;
 };
 
-}  // namespace cnfctl::vpp
+}  // namespace cnfctl::process
