@@ -184,10 +184,14 @@ void CliEngine::create(const ContainerSpec& spec) {
                                     create_log(spec.name)}};
   auto args = run_args(spec, settings);
   args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
-  auto argv = cli(std::move(args));
+  auto argv = cli(args);
   command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   make_dirs({state_root_}, spec.name);
   auto attempt = [&] {
+    if (auto through_api = run_through_api(args, spec.name)) {
+      check_daemon({.argv = argv}, *through_api, spec.name);
+      return *through_api;
+    }
     auto outcome = run(command, spec.name);
     // The CLI's complaint (and its daemon diagnosis) is in the log.
     outcome.err = read_file(create_log(spec.name)).value_or("");
@@ -247,7 +251,9 @@ void CliEngine::destroy(const std::string& name) {
   const std::vector<std::string> ids = ids_named(name);
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
-  auto outcome = run_cli({"rm", "--force", name}, name);
+  auto through_api = remove_through_api(name);
+  if (through_api) check_daemon({.argv = cli({"rm", "--force", name})}, *through_api, name);
+  auto outcome = through_api ? *through_api : run_cli({"rm", "--force", name}, name);
   if (!outcome.ok() && is_removal_in_progress(outcome) &&
       wait_until([&] { return !inspect(name).present; }, options_.command_timeout)) {
     outcome.status = process::Outcome::Status::kExited;

@@ -7,8 +7,10 @@
 #include <sstream>
 #include <utility>
 
+#include "engine/docker_api.h"
 #include "engine/local_node.h"
 #include "engine/node_facts.h"
+#include "engine/unix_http.h"
 
 namespace cnfctl::engine {
 namespace {
@@ -283,6 +285,89 @@ CliRunSettings DockerEngine::run_settings(const ContainerSpec& spec) {
   settings.cgroup_parent = default_cgroup_parent();
   settings.capability_bounding_set = facts().capability_bounding_set;
   return settings;
+}
+
+namespace {
+
+// The Engine API at `socket`, with outcomes worded as the CLI's would be (check_daemon() and
+// the name-in-use and removal-in-progress handling read them as theirs).
+class ApiCalls {
+ public:
+  ApiCalls(std::string socket, std::chrono::milliseconds timeout)
+      : socket_(std::move(socket)), timeout_(timeout) {
+    outcome_.status = process::Outcome::Status::kExited;
+    outcome_.exit_code = 0;
+  }
+  // The answer, or nullopt with outcome() saying why there was none.
+  std::optional<HttpResponse> call(const std::string& method, const std::string& target,
+                                   const std::string& body) {
+    try {
+      return http_over_unix(socket_, method, target, body, timeout_);
+    } catch (const Error& e) {
+      const std::string text = e.what();
+      failed(1, text.find("cannot connect") != std::string::npos
+                    ? fmt::format("Cannot connect to the Docker daemon at unix://{}: {}", socket_,
+                                  text)
+                    : fmt::format("error during connect: {}", text));
+      return std::nullopt;
+    }
+  }
+  process::Outcome refused(const HttpResponse& r) {
+    auto body = nlohmann::json::parse(r.body, nullptr, false);
+    const std::string message =
+        body.is_object() && body.contains("message") && body["message"].is_string()
+            ? body["message"].get<std::string>()
+            : r.body;
+    return failed(r.status == 404 ? 1 : 125,
+                  fmt::format("Error response from daemon: {} (HTTP {})", message, r.status));
+  }
+  process::Outcome failed(int code, const std::string& text) {
+    outcome_.exit_code = code;
+    outcome_.err = text;
+    return outcome_;
+  }
+  const process::Outcome& outcome() const { return outcome_; }
+
+ private:
+  std::string socket_;
+  std::chrono::milliseconds timeout_;
+  process::Outcome outcome_;
+};
+
+}  // namespace
+
+std::optional<process::Outcome> DockerEngine::run_through_api(
+    const std::vector<std::string>& run_args, const std::string& container) {
+  if (!local_) return std::nullopt;
+  const std::string socket = docker_socket_path(options_.daemon_host);
+  if (socket.empty()) return std::nullopt;
+  auto request = docker_create_request(run_args);
+  if (!request) return std::nullopt;
+  ApiCalls api(socket, options_.command_timeout);
+  auto created = api.call("POST", "/containers/create?name=" + request->name, request->body.dump());
+  if (!created) return api.outcome();
+  if (created->status != 201) return api.refused(*created);
+  const auto answer = nlohmann::json::parse(created->body, nullptr, false);
+  if (!answer.is_object() || !answer.contains("Id") || !answer["Id"].is_string()) {
+    return api.failed(125, "the daemon's create answer has no Id: " + created->body);
+  }
+  const std::string id = answer["Id"].get<std::string>();
+  if (!request->cid_file.empty()) write_file(request->cid_file, id, container);
+  auto started = api.call("POST", "/containers/" + id + "/start", "");
+  if (!started) return api.outcome();
+  if (started->status != 204 && started->status != 304) return api.refused(*started);
+  return api.outcome();
+}
+
+std::optional<process::Outcome> DockerEngine::remove_through_api(const std::string& name) {
+  if (!local_) return std::nullopt;
+  const std::string socket = docker_socket_path(options_.daemon_host);
+  if (socket.empty()) return std::nullopt;
+  ApiCalls api(socket, options_.command_timeout);
+  auto removed = api.call("DELETE", "/containers/" + name + "?force=1", "");
+  if (!removed) return api.outcome();
+  if (removed->status != 204) return api.refused(*removed);
+  return api.outcome();
 }
 
 std::vector<std::string> DockerEngine::ids_named(const std::string& name) {

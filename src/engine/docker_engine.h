@@ -47,6 +47,14 @@ class DockerEngine : public CliEngine {
  protected:
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
+  /// On this machine with a daemon on a Unix socket: the Engine API's create (with
+  /// NetworkDisabled for --network none, docker_api.h) and start, the id written to the
+  /// --cidfile in between as the CLI does. nullopt elsewhere, or for arguments without a
+  /// mapping.
+  std::optional<process::Outcome> run_through_api(const std::vector<std::string>& run_args,
+                                                  const std::string& container) override;
+  /// DELETE /containers/NAME?force=1 likewise.
+  std::optional<process::Outcome> remove_through_api(const std::string& name) override;
   /// For `host`: host_image_run_args(); else cli_run_args().
   std::vector<std::string> run_args(const ContainerSpec& spec,
                                     const CliRunSettings& settings) override;
