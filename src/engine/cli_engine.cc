@@ -139,9 +139,11 @@ void CliEngine::check_daemon(const process::Command& /*command*/,
 process::Outcome CliEngine::run_cli(std::vector<std::string> args, const std::string& container,
                                     std::optional<std::string> stdin_bytes,
                                     std::chrono::milliseconds timeout) {
+  std::optional<process::Outcome> through =
+      stdin_bytes ? std::nullopt : through_api(args, container);
   process::Command command{
       .argv = cli(std::move(args)), .stdin_bytes = std::move(stdin_bytes), .timeout = timeout};
-  auto outcome = run(command, container);
+  auto outcome = through ? *through : run(command, container);
   check_daemon(command, outcome, container);
   return outcome;
 }
@@ -188,9 +190,9 @@ void CliEngine::create(const ContainerSpec& spec) {
   command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   make_dirs({state_root_}, spec.name);
   auto attempt = [&] {
-    if (auto through_api = run_through_api(args, spec.name)) {
-      check_daemon({.argv = argv}, *through_api, spec.name);
-      return *through_api;
+    if (auto through = through_api(args, spec.name)) {
+      check_daemon({.argv = argv}, *through, spec.name);
+      return *through;
     }
     auto outcome = run(command, spec.name);
     // The CLI's complaint (and its daemon diagnosis) is in the log.
@@ -251,9 +253,7 @@ void CliEngine::destroy(const std::string& name) {
   const std::vector<std::string> ids = ids_named(name);
   // Always by name, even when inspect knows no such container: `rm --force` also removes what
   // only the engine's storage knows (podman's external containers).
-  auto through_api = remove_through_api(name);
-  if (through_api) check_daemon({.argv = cli({"rm", "--force", name})}, *through_api, name);
-  auto outcome = through_api ? *through_api : run_cli({"rm", "--force", name}, name);
+  auto outcome = run_cli({"rm", "--force", name}, name);
   if (!outcome.ok() && is_removal_in_progress(outcome) &&
       wait_until([&] { return !inspect(name).present; }, options_.command_timeout)) {
     outcome.status = process::Outcome::Status::kExited;

@@ -69,15 +69,12 @@ class CliEngine : public EngineBase {
                                             const CliRunSettings& settings) {
     return cli_run_args(spec, settings);
   }
-  /// create()'s way past the CLI: `run_args` (the `run` arguments, --cidfile included) through
-  /// the engine's API when it has one at hand. nullopt: the CLI runs them. Otherwise an outcome
-  /// as the CLI's would be (exit 125 with the daemon's message when it refused).
-  virtual std::optional<process::Outcome> run_through_api(
-      const std::vector<std::string>& /*run_args*/, const std::string& /*container*/) {
-    return std::nullopt;
-  }
-  /// destroy()'s `rm --force NAME` through the engine's API, likewise (nullopt: the CLI).
-  virtual std::optional<process::Outcome> remove_through_api(const std::string& /*name*/) {
+  /// The CLI call `args` (after the global options) through the engine's API when it has one at
+  /// hand and knows the call: create() offers its `run` (--cidfile included), run_cli() every
+  /// other call. nullopt: the CLI runs. Otherwise an outcome as the CLI's would be (out: what it
+  /// prints; exit 125 with the daemon's message when it refused).
+  virtual std::optional<process::Outcome> through_api(const std::vector<std::string>& /*args*/,
+                                                      const std::string& /*container*/) {
     return std::nullopt;
   }
   /// Called after a container is removed, with its id (cleanup of engine leftovers).

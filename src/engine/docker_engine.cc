@@ -321,6 +321,10 @@ class ApiCalls {
     return failed(r.status == 404 ? 1 : 125,
                   fmt::format("Error response from daemon: {} (HTTP {})", message, r.status));
   }
+  process::Outcome printed(std::string out) {
+    outcome_.out = std::move(out);
+    return outcome_;
+  }
   process::Outcome failed(int code, const std::string& text) {
     outcome_.exit_code = code;
     outcome_.err = text;
@@ -336,14 +340,27 @@ class ApiCalls {
 
 }  // namespace
 
-std::optional<process::Outcome> DockerEngine::run_through_api(
-    const std::vector<std::string>& run_args, const std::string& container) {
-  if (!local_) return std::nullopt;
+std::optional<process::Outcome> DockerEngine::through_api(const std::vector<std::string>& args,
+                                                          const std::string& container) {
+  if (!local_ || args.empty()) return std::nullopt;
   const std::string socket = docker_socket_path(options_.daemon_host);
   if (socket.empty()) return std::nullopt;
-  auto request = docker_create_request(run_args);
-  if (!request) return std::nullopt;
   ApiCalls api(socket, options_.command_timeout);
+  if (args.size() == 3 && args[0] == "rm" && args[1] == "--force") {
+    auto removed = api.call("DELETE", "/containers/" + args[2] + "?force=1", "");
+    if (!removed) return api.outcome();
+    if (removed->status != 204) return api.refused(*removed);
+    return api.outcome();
+  }
+  if (args.size() == 3 && args[0] == "container" && args[1] == "inspect") {
+    auto inspected = api.call("GET", "/containers/" + args[2] + "/json", "");
+    if (!inspected) return api.outcome();
+    if (inspected->status != 200) return api.refused(*inspected);
+    return api.printed("[" + inspected->body + "]");  // the CLI's list of one
+  }
+  if (args[0] != "run") return std::nullopt;
+  auto request = docker_create_request(args);
+  if (!request) return std::nullopt;
   auto created = api.call("POST", "/containers/create?name=" + request->name, request->body.dump());
   if (!created) return api.outcome();
   if (created->status != 201) return api.refused(*created);
@@ -356,17 +373,6 @@ std::optional<process::Outcome> DockerEngine::run_through_api(
   auto started = api.call("POST", "/containers/" + id + "/start", "");
   if (!started) return api.outcome();
   if (started->status != 204 && started->status != 304) return api.refused(*started);
-  return api.outcome();
-}
-
-std::optional<process::Outcome> DockerEngine::remove_through_api(const std::string& name) {
-  if (!local_) return std::nullopt;
-  const std::string socket = docker_socket_path(options_.daemon_host);
-  if (socket.empty()) return std::nullopt;
-  ApiCalls api(socket, options_.command_timeout);
-  auto removed = api.call("DELETE", "/containers/" + name + "?force=1", "");
-  if (!removed) return api.outcome();
-  if (removed->status != 204) return api.refused(*removed);
   return api.outcome();
 }
 

@@ -47,14 +47,13 @@ class DockerEngine : public CliEngine {
  protected:
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
-  /// On this machine with a daemon on a Unix socket: the Engine API's create (with
-  /// NetworkDisabled for --network none, docker_api.h) and start, the id written to the
-  /// --cidfile in between as the CLI does. nullopt elsewhere, or for arguments without a
-  /// mapping.
-  std::optional<process::Outcome> run_through_api(const std::vector<std::string>& run_args,
-                                                  const std::string& container) override;
-  /// DELETE /containers/NAME?force=1 likewise.
-  std::optional<process::Outcome> remove_through_api(const std::string& name) override;
+  /// On this machine with a daemon on a Unix socket, through the Engine API: `run` as create
+  /// (with NetworkDisabled for --network none, docker_api.h), the id written to the --cidfile as
+  /// the CLI does, and start; `rm --force NAME` as DELETE ?force=1; `container inspect NAME` as
+  /// GET /containers/NAME/json. nullopt elsewhere, for other calls, or for `run` arguments
+  /// without a mapping.
+  std::optional<process::Outcome> through_api(const std::vector<std::string>& args,
+                                              const std::string& container) override;
   /// For `host`: host_image_run_args(); else cli_run_args().
   std::vector<std::string> run_args(const ContainerSpec& spec,
                                     const CliRunSettings& settings) override;
