@@ -172,7 +172,10 @@ void CliEngine::ensure_image(const std::string& image, const std::string& contai
 void CliEngine::create(const ContainerSpec& spec) {
   spec.validate();
   make_mount_dirs(spec);
-  remove_files({cid_file(spec.name)}, spec.name);
+  const std::string pids = pid_file(spec.name);
+  remove_files(pids.empty() ? std::vector<std::string>{cid_file(spec.name)}
+                            : std::vector<std::string>{cid_file(spec.name), pids},
+               spec.name);
   CliRunSettings settings = run_settings(spec);
   if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
     notice_once(
@@ -186,6 +189,7 @@ void CliEngine::create(const ContainerSpec& spec) {
                                     create_log(spec.name)}};
   auto args = run_args(spec, settings);
   args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
+  if (!pids.empty()) args.insert(args.begin() + 1, {"--pidfile", pids});
   auto argv = cli(args);
   command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   make_dirs({state_root_}, spec.name);
@@ -223,6 +227,15 @@ void CliEngine::create(const ContainerSpec& spec) {
   }
   if (!outcome.ok()) {
     throw command_error("starting the container", spec.name, {.argv = argv}, outcome);
+  }
+  if (local_ && !pids.empty()) {
+    const auto text = read_file(pids).value_or("");
+    try {
+      const int pid = std::stoi(text);
+      if (pid > 1) remember_init(spec.name, pid);
+    } catch (const std::exception&) {
+      // No pid written: init_pid() asks inspect, as before.
+    }
   }
 }
 
@@ -266,7 +279,11 @@ void CliEngine::destroy(const std::string& name) {
   remove_remains(name, ids, outcome.ok());
   after_remove(name, ids.empty() ? std::string{} : ids.front());
   for (std::size_t i = 1; i < ids.size(); ++i) after_remove(name, ids[i]);
-  remove_files({create_log(name), cid_file(name)}, name);
+  std::vector<std::string> files = {create_log(name), cid_file(name)};
+  if (const auto pids = pid_file(name); !pids.empty()) files.push_back(pids);
+  remove_files(files, name);
+  std::lock_guard lock(init_mutex_);
+  init_pids_.erase(name);
 }
 
 std::optional<std::string> CliEngine::id_written(const std::string& name) {
@@ -327,13 +344,15 @@ std::optional<int> CliEngine::init_pid(const std::string& name) {
     }
   }
   const auto pid = inspect(name).pid;
-  if (pid && local_) {
-    if (const auto stat = local_process_stat(*pid)) {
-      std::lock_guard lock(init_mutex_);
-      init_pids_[name] = {*pid, stat->start_time};
-    }
-  }
+  if (pid && local_) remember_init(name, *pid);
   return pid;
+}
+
+void CliEngine::remember_init(const std::string& name, int pid) {
+  if (const auto stat = local_process_stat(pid)) {
+    std::lock_guard lock(init_mutex_);
+    init_pids_[name] = {pid, stat->start_time};
+  }
 }
 
 std::string CliEngine::logs(const std::string& name) {

@@ -95,6 +95,10 @@ class CliEngine : public EngineBase {
   /// run when the file exists; one left by a container removed behind cnfctl's back names
   /// nothing, so create() removes it first.
   std::string cid_file(const std::string& name) const { return state_dir(name) + ".cid"; }
+  /// `run --pidfile` (podman): the container's init pid, which create() reads on this machine
+  /// and keeps for init_pid(), so the launcher's release and readiness need no inspect (a CLI
+  /// process and a storage lock per container). Empty: the engine's `run` has no such option.
+  virtual std::string pid_file(const std::string& /*name*/) const { return {}; }
   /// The id `run` wrote to cid_file(), when the file holds one (64 hex digits).
   std::optional<std::string> id_written(const std::string& name);
   /// Throws a clearer error when `outcome` says the daemon is unreachable (docker).
@@ -128,6 +132,8 @@ class CliEngine : public EngineBase {
     int pid = 0;
     unsigned long long start_time = 0;
   };
+  /// Keeps `pid` as `name`'s init for init_pid() while it lives with its current start time.
+  void remember_init(const std::string& name, int pid);
   std::mutex init_mutex_;
   std::map<std::string, KnownInit> init_pids_;  // local nodes only
 };

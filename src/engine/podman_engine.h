@@ -19,6 +19,8 @@ class PodmanEngine : public CliEngine {
   std::vector<std::string> cli(std::vector<std::string> args) const override;
   CliRunSettings run_settings(const ContainerSpec& spec) override;
   void after_remove(const std::string& name, const std::string& id) override;
+  /// <state_root>/<name>.pid: `run --pidfile`.
+  std::string pid_file(const std::string& name) const override { return state_dir(name) + ".pid"; }
   /// The id `run` wrote to cid_file() when it made the container (podman refuses a name that
   /// any container, external ones included, holds: that id is the only one); else the ids from
   /// `ps --all --external`: a `run` killed half-way may leave a container only the storage knows
