@@ -63,7 +63,9 @@ void add_up_command(CLI::App& app) {
                               "16 and 32 for 16 and 64 containers on 2 cores)",
                               run::kDefaultJobs))
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--node-jobs", o->node_jobs, "Steps in flight per node (default: --jobs)")
+  cmd->add_option("--node-jobs", o->node_jobs,
+                  "Steps in flight per node (default: --jobs; for podman at most 4, whose runs "
+                  "wait for each other's storage locks)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--timeout-ready", o->timeout_ready,
                   "How long each NF may take from start to ready (default 30s)");

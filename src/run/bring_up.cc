@@ -140,11 +140,12 @@ class Scheduler {
   // The first container (in plan order) with a step that may run now, its phase advanced.
   std::optional<Task> next_task_locked() {
     if (in_flight_ >= std::max<std::size_t>(options_.jobs, 1)) return std::nullopt;
-    const std::size_t node_jobs =
-        std::max<std::size_t>(options_.node_jobs == 0 ? options_.jobs : options_.node_jobs, 1);
     for (const auto& c : plan_.containers) {
       auto& phase = phase_[c.name];
       if (phase != Phase::kWaiting && phase != Phase::kCreated) continue;
+      const std::size_t node_jobs = std::max<std::size_t>(
+          options_.node_jobs == 0 ? default_node_jobs(c.engine, options_.jobs) : options_.node_jobs,
+          1);
       if (node_in_flight_[c.node] >= node_jobs) continue;
       if (phase == Phase::kWaiting) {
         phase = Phase::kCreating;
@@ -284,6 +285,10 @@ std::string cpus_text(const std::vector<int>& cpus) {
 }
 
 }  // namespace
+
+std::size_t default_node_jobs(topology::EngineKind engine, std::size_t jobs) {
+  return engine == topology::EngineKind::kPodman ? std::min<std::size_t>(jobs, 4) : jobs;
+}
 
 UpResult bring_up(JournalFile& journal, RunEnvironment& env, RunLock& lock,
                   const UpOptions& options, Progress& progress) {

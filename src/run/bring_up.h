@@ -24,9 +24,16 @@ namespace cnfctl::run {
 /// steps in flight only queue for the same CPUs.
 inline constexpr std::size_t kDefaultJobs = 16;
 
+/// Steps in flight per node for containers of `engine` when --node-jobs is not given: at most
+/// --jobs. podman: 4. Its CLI does each container's work itself and 16 `podman run` at once wait
+/// for each other's storage locks: up of 16 (issue 12, 2 cores, 5 alternating ups each) took
+/// 923/848/867/873/882/1049 ms with 16/8/4/6/3/2 in flight; docker's and the oci runtimes' show
+/// no such knee (docker 583/561/593 ms with 16/8/4).
+std::size_t default_node_jobs(topology::EngineKind engine, std::size_t jobs);
+
 struct UpOptions {
-  std::size_t jobs = kDefaultJobs;                 // steps in flight overall (>= 1)
-  std::size_t node_jobs = 0;                       // steps in flight per node; 0: same as jobs
+  std::size_t jobs = kDefaultJobs;  // steps in flight overall (>= 1)
+  std::size_t node_jobs = 0;        // steps in flight per node; 0: default_node_jobs()
   std::chrono::milliseconds timeout_ready{30000};  // from NF start until ready
   bool handle_signals = true;                      // SIGINT/SIGTERM roll back (InterruptWatch)
   /// Test hook (documented in README): "step" or "step:done" (steps of Step, plus "journal"
