@@ -141,10 +141,8 @@ process::Outcome CliEngine::run_cli(std::vector<std::string> args, const std::st
                                     std::chrono::milliseconds timeout) {
   std::optional<process::Outcome> through =
       stdin_bytes ? std::nullopt : through_api(args, container);
-  process::Command command{.argv = cli(std::move(args)),
-                           .env = cli_env_,
-                           .stdin_bytes = std::move(stdin_bytes),
-                           .timeout = timeout};
+  process::Command command{
+      .argv = cli(std::move(args)), .stdin_bytes = std::move(stdin_bytes), .timeout = timeout};
   auto outcome = through ? *through : run(command, container);
   check_daemon(command, outcome, container);
   return outcome;
@@ -153,7 +151,7 @@ process::Outcome CliEngine::run_cli(std::vector<std::string> args, const std::st
 process::Outcome CliEngine::run_cli_checked(std::vector<std::string> args, const std::string& what,
                                             const std::string& container,
                                             std::chrono::milliseconds timeout) {
-  process::Command command{.argv = cli(std::move(args)), .env = cli_env_, .timeout = timeout};
+  process::Command command{.argv = cli(std::move(args)), .timeout = timeout};
   auto outcome = run(command, container);
   check_daemon(command, outcome, container);
   if (!outcome.ok()) throw command_error(what, container, command, outcome);
@@ -189,7 +187,7 @@ void CliEngine::create(const ContainerSpec& spec) {
   }
   process::Command command{.argv = {"/bin/sh", "-c", kDetachedCreateScript, create_lock(spec.name),
                                     create_log(spec.name)},
-                           .env = cli_env_};
+                           .env = run_env_};
   auto args = run_args(spec, settings);
   args.insert(args.begin() + 1, {"--cidfile", cid_file(spec.name)});
   if (!pids.empty()) args.insert(args.begin() + 1, {"--pidfile", pids});

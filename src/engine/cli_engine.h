@@ -122,8 +122,8 @@ class CliEngine : public EngineBase {
   /// existing container stays (acquire's image steps leave it alone) and create() fails on it.
   void replace_in_create(const std::string& name, bool force);
   std::string binary_{};
-  /// Set in the environment of every CLI process (podman: GOMAXPROCS).
-  std::map<std::string, std::string> cli_env_{};
+  /// Set in the environment of create()'s `run` CLI process (podman: GOMAXPROCS).
+  std::map<std::string, std::string> run_env_{};
 
  private:
   std::mutex replace_mutex_;

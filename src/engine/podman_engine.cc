@@ -10,9 +10,10 @@ namespace cnfctl::engine {
 PodmanEngine::PodmanEngine(process::Runner& runner, EngineOptions options)
     : CliEngine("podman", runner, std::move(options)) {
   // podman is a Go program, and so is the runc it starts (which passes the setting on to its
-  // runc init): a scheduler with one thread per CPU for each short call. With one, up of 16
-  // took 0.52 of the reference instead of 0.56 (bench/up_down, 5 alternating repeats each).
-  cli_env_["GOMAXPROCS"] = "1";
+  // runc init): a scheduler with one thread per CPU for each `run`. With one, up of 16 took 0.52
+  // of the reference instead of 0.56 (bench/up_down, 5 alternating repeats each). Only for
+  // `run` (oci_engine.cc says why not for exec).
+  run_env_["GOMAXPROCS"] = "1";
 }
 
 std::vector<std::string> PodmanEngine::cli(std::vector<std::string> args) const {
