@@ -1,8 +1,10 @@
 #include "engine/docker_api.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 namespace cnfctl::engine {
 namespace {
@@ -29,6 +31,28 @@ bool add_port(const std::string& text, json& config, json& host) {
 }
 
 }  // namespace
+
+std::string docker_context() {
+  if (const char* env = std::getenv("DOCKER_CONTEXT"); env != nullptr && *env != '\0') return env;
+  std::string dir;
+  if (const char* config = std::getenv("DOCKER_CONFIG"); config != nullptr && *config != '\0') {
+    dir = config;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    dir = std::string(home) + "/.docker";
+  } else {
+    return {};
+  }
+  std::ifstream in(dir + "/config.json");
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto config = json::parse(text.str(), nullptr, false);
+  if (!config.is_object() || !config.contains("currentContext") ||
+      !config["currentContext"].is_string()) {
+    return {};
+  }
+  return config["currentContext"].get<std::string>();
+}
 
 std::optional<DockerCreateRequest> docker_create_request(const std::vector<std::string>& run_args) {
   if (run_args.empty() || run_args.front() != "run") return std::nullopt;
@@ -122,7 +146,13 @@ std::string docker_socket_path(const std::string& host) {
   std::string address = host;
   if (address.empty()) {
     const char* env = std::getenv("DOCKER_HOST");
-    address = env != nullptr && *env != '\0' ? env : "unix:///var/run/docker.sock";
+    if (env != nullptr && *env != '\0') {
+      address = env;
+    } else if (const auto context = docker_context(); !context.empty() && context != "default") {
+      return {};  // a context may point anywhere: the CLI knows where
+    } else {
+      address = "unix:///var/run/docker.sock";
+    }
   }
   const std::string scheme = "unix://";
   if (address.rfind(scheme, 0) != 0 || address.size() == scheme.size()) return {};

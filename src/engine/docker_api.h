@@ -28,9 +28,14 @@ struct DockerCreateRequest {
 /// only lo). nullopt when an argument has no mapping here (the CLI then runs as before).
 std::optional<DockerCreateRequest> docker_create_request(const std::vector<std::string>& run_args);
 
+/// The CLI's context: $DOCKER_CONTEXT, else the currentContext of $DOCKER_CONFIG/config.json
+/// (default ~/.docker/config.json); empty when neither names one.
+std::string docker_context();
+
 /// The socket of a docker host address: "unix:///path" -> "/path"; an empty address means the
-/// CLI's default ($DOCKER_HOST, else /var/run/docker.sock). Empty for anything that is not a
-/// Unix socket (tcp://, ssh://): those keep the CLI.
+/// CLI's default ($DOCKER_HOST, else /var/run/docker.sock when no context other than "default"
+/// is chosen). Empty for anything that is not a Unix socket (tcp://, ssh://, a context): those
+/// keep the CLI.
 std::string docker_socket_path(const std::string& host);
 
 }  // namespace cnfctl::engine

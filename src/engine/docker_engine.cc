@@ -340,10 +340,17 @@ class ApiCalls {
 
 }  // namespace
 
+const std::string& DockerEngine::api_socket() {
+  std::call_once(api_socket_once_, [this] {
+    if (local_) api_socket_ = docker_socket_path(options_.daemon_host);
+  });
+  return api_socket_;
+}
+
 std::optional<process::Outcome> DockerEngine::through_api(const std::vector<std::string>& args,
                                                           const std::string& container) {
-  if (!local_ || args.empty()) return std::nullopt;
-  const std::string socket = docker_socket_path(options_.daemon_host);
+  if (args.empty()) return std::nullopt;
+  const std::string& socket = api_socket();
   if (socket.empty()) return std::nullopt;
   ApiCalls api(socket, options_.command_timeout);
   if (args.size() == 3 && args[0] == "rm" && args[1] == "--force") {

@@ -99,6 +99,11 @@ class DockerEngine : public CliEngine {
   // after_remove() found no dangling skeleton image (reset when this object replaces one).
   std::mutex stale_skeletons_mutex_;
   bool no_stale_skeletons_ = false;
+  /// The daemon's Unix socket when through_api() may use it (this machine, no other
+  /// context): docker_socket_path() of the daemon host, looked up once.
+  const std::string& api_socket();
+  std::once_flag api_socket_once_;
+  std::string api_socket_;
 };
 
 }  // namespace cnfctl::engine
