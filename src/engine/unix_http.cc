@@ -115,7 +115,9 @@ HttpResponse parse_http_response(const std::string& raw) {
 HttpResponse http_over_unix(const std::string& socket_path, const std::string& method,
                             const std::string& target, const std::string& json_body,
                             std::chrono::milliseconds timeout) {
-  const auto deadline = process::Deadline::after(timeout);
+  // 0: no deadline, as for a command.
+  const auto deadline = process::Deadline::after(
+      timeout.count() > 0 ? timeout : std::chrono::milliseconds(std::chrono::hours(24)));
   auto stream = process::UnixStream::connect(socket_path, "API socket", deadline);
   std::string request =
       fmt::format("{} {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n", method, target);

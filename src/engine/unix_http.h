@@ -13,7 +13,8 @@ struct HttpResponse {
 };
 
 /// Sends `method target` (with `json_body` as application/json when not empty; Host: localhost,
-/// Connection: close) to the socket at `socket_path` and reads the whole answer: by
+/// Connection: close) to the socket at `socket_path` within `timeout` (0: none) and reads the
+/// whole answer: by
 /// Content-Length, chunked, or until the daemon closes. Throws cnfctl::Error "<socket>: cannot
 /// connect: ..." when the socket cannot be reached, and cnfctl::Error on a timeout or an answer
 /// that is not HTTP.
