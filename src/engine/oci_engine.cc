@@ -131,12 +131,17 @@ void OciEngine::acquire(const ContainerSpec& spec, bool force) {
     destroy(spec.name);
   }
   prepare_node();
-  // The container's files (bundle, overlay upper and work dirs, pid file, log) live on a tmpfs
-  // of their own, unmounted by destroy: where /run is a disk, as on this machine (ext4), the
-  // inodes an up of 16 made there cost 17 % of its CPU, most of it ext4 looking past the inodes
-  // the previous down had freed (recently_deleted; issue 12). On a tmpfs /run nothing changes.
+  // On this machine the container's files (bundle, overlay upper and work dirs, pid file, log)
+  // live on a tmpfs of their own, unmounted by destroy: where /run is a disk, as here (ext4),
+  // the inodes an up of 16 made there cost 17 % of its CPU, most of it ext4 looking past the
+  // inodes the previous down had freed (recently_deleted; issue 12). On a tmpfs /run nothing
+  // changes. Not on an SSH node: its sshd may run in a mount namespace of its own (`ip netns
+  // exec`), and one started again later would no longer see the tmpfs, so `runc exec` would
+  // miss the bundle's config.json.
   make_dirs({dir}, spec.name);
-  mount("tmpfs", "tmpfs", dir, "mode=755", "mounting the container's tmpfs", spec.name);
+  if (local_) {
+    mount("tmpfs", "tmpfs", dir, "mode=755", "mounting the container's tmpfs", spec.name);
+  }
   make_dirs({dir + "/rootfs", dir + "/upper", dir + "/work"}, spec.name);
   const std::string lower = spec.image.kind == Image::Kind::kHost ? "/" : spec.image.path_or_name;
   mount("overlay", "overlay", dir + "/rootfs",

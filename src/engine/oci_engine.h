@@ -2,10 +2,10 @@
 // with a private runtime state root. Image `host` or `dir:PATH` is an overlay whose lower layer
 // is that tree and whose upper/work layers are the container's own.
 //
-// State on the node, per container, under <state_root>/<name>/ (a tmpfs mounted by acquire,
-// unmounted by destroy): config.json (the bundle), rootfs/ (the overlay mount point), upper/,
-// work/, container.log (the command's stdout+stderr), pid. The runtime's own state lives in
-// <state_root>/runtime.
+// State on the node, per container, under <state_root>/<name>/ (on this machine a tmpfs
+// mounted by acquire, unmounted by destroy): config.json (the bundle), rootfs/ (the overlay mount
+// point), upper/, work/, container.log (the command's stdout+stderr), pid. The runtime's own state
+// lives in <state_root>/runtime.
 #pragma once
 
 #include <future>
