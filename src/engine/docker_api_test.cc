@@ -135,25 +135,6 @@ TEST(DockerSocketPath, OnlyUnixSockets) {
   EXPECT_EQ(docker_socket_path(""), "/x.sock");
 }
 
-TEST(HttpResponse, LengthChunkedAndUntilClose) {
-  auto r = parse_http_response(
-      "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n"
-      "{\"Id\":1}\nextra");
-  EXPECT_EQ(r.status, 201);
-  EXPECT_EQ(r.body, "{\"Id\":1}\n");
-  r = parse_http_response(
-      "HTTP/1.1 404 Not Found\r\ntransfer-encoding: "
-      "chunked\r\n\r\n4\r\n{\"me\r\n6\r\nssage\"\r\n0\r\n\r\n");
-  EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(r.body, "{\"message\"");
-  r = parse_http_response("HTTP/1.0 204 No Content\r\nServer: x\r\n\r\n");
-  EXPECT_EQ(r.status, 204);
-  EXPECT_EQ(r.body, "");
-  EXPECT_THROW(parse_http_response("SSH-2.0-OpenSSH\r\n\r\n"), Error);
-  EXPECT_THROW(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"), Error);
-  EXPECT_THROW(parse_http_response("HTTP/1.1 200 OK\r\nContent-Le"), Error);
-}
-
 TEST(HttpOverUnix, ASocketThatIsNotThereCannotBeConnected) {
   try {
     http_over_unix("/nonexistent/docker.sock", "GET", "/_ping", "", std::chrono::seconds(1));

@@ -5,26 +5,19 @@
 #include <chrono>
 #include <string>
 
+#include "process/http_response.h"
+
 namespace cnfctl::engine {
 
-struct HttpResponse {
-  int status = 0;    // 201, 204, 404, ...
-  std::string body;  // de-chunked
-};
+using process::HttpResponse;
 
 /// Sends `method target` (with `json_body` as application/json when not empty; Host: localhost,
 /// Connection: close) to the socket at `socket_path` within `timeout` (0: none) and reads the
-/// whole answer: by
-/// Content-Length, chunked, or until the daemon closes. Throws cnfctl::Error "<socket>: cannot
+/// whole answer (process::complete_http_response()). Throws cnfctl::Error "<socket>: cannot
 /// connect: ..." when the socket cannot be reached, and cnfctl::Error on a timeout or an answer
 /// that is not HTTP.
 HttpResponse http_over_unix(const std::string& socket_path, const std::string& method,
                             const std::string& target, const std::string& json_body,
                             std::chrono::milliseconds timeout);
-
-/// Splits a raw HTTP/1.1 response (status line, headers, body) into status and body, de-chunking
-/// a chunked body. Throws cnfctl::Error for what is not HTTP or a body cut short. Exposed for
-/// tests.
-HttpResponse parse_http_response(const std::string& raw);
 
 }  // namespace cnfctl::engine

@@ -5,16 +5,14 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <string>
+
+#include "process/http_response.h"
 
 namespace cnfctl::nginx {
 
-struct HttpResponse {
-  int status = 0;                              // 200
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-};
+using process::HttpResponse;
+using process::parse_http_response;
 
 /// GETs http://<ipv4>:<port><path> with "Connection: close" and reads the whole response, all
 /// within `timeout`. Bodies are delimited by Content-Length, chunked encoding or the end of the
@@ -34,9 +32,5 @@ HttpResponse http_get(const std::string& ipv4, int port, const std::string& path
 HttpResponse http_get_via_unix_socket(const std::string& socket_path, const std::string& ipv4,
                                       int port, const std::string& path,
                                       std::chrono::milliseconds timeout);
-
-/// Parses a complete raw response (status line, headers, body as framed above). Throws
-/// cnfctl::Error for a malformed or incomplete one.
-HttpResponse parse_http_response(const std::string& raw);
 
 }  // namespace cnfctl::nginx

@@ -43,18 +43,6 @@ TEST(HttpClient, ContentLengthBody) {
   EXPECT_NE(server.last_request().find("Connection: close\r\n"), std::string::npos);
 }
 
-TEST(HttpClient, ChunkedAndCloseDelimitedBodies) {
-  auto chunked = parse_http_response(
-      "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: "
-      "chunked\r\n\r\n4\r\nabcd\r\n2\r\nef\r\n0\r\n\r\n");
-  EXPECT_EQ(chunked.status, 404);
-  EXPECT_EQ(chunked.body, "abcdef");
-  auto closed = parse_http_response("HTTP/1.0 200 OK\r\n\r\nuntil the end");
-  EXPECT_EQ(closed.body, "until the end");
-  EXPECT_THROW(parse_http_response("SSH-2.0-OpenSSH\r\n\r\n"), Error);
-  EXPECT_THROW(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"), Error);
-}
-
 TEST(HttpClient, RefusedAndSilentServers) {
   int port = 0;
   {
