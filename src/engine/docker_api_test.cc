@@ -8,37 +8,12 @@
 #include "common/error.h"
 #include "engine/cli_engine.h"
 #include "engine/unix_http.h"
+#include "support/scoped_env.h"
 
 namespace cnfctl::engine {
 namespace {
 
 using nlohmann::json;
-
-// Sets (or with nullptr unsets) an environment variable for the scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) saved_ = old;
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (saved_) {
-      ::setenv(name_, saved_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> saved_;
-};
 
 ContainerSpec spec_of(const std::string& name) {
   ContainerSpec spec;
@@ -124,7 +99,7 @@ TEST(DockerSocketPath, OnlyUnixSockets) {
   EXPECT_EQ(docker_socket_path("tcp://10.0.0.1:2375"), "");
   EXPECT_EQ(docker_socket_path("ssh://dut1"), "");
   // The CLI's own defaults: $DOCKER_HOST, else a context, else the standard socket.
-  const ScopedEnv host("DOCKER_HOST", nullptr), context("DOCKER_CONTEXT", nullptr),
+  const testing::ScopedEnv host("DOCKER_HOST", nullptr), context("DOCKER_CONTEXT", nullptr),
       config("DOCKER_CONFIG", "/nonexistent");
   EXPECT_EQ(docker_socket_path(""), "/var/run/docker.sock");
   ::setenv("DOCKER_CONTEXT", "remote", 1);

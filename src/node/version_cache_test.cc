@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "node/node_survey.h"
+#include "support/scoped_env.h"
 
 namespace cnfctl::node {
 namespace {
@@ -80,19 +81,12 @@ TEST_F(VersionCacheTest, ADamagedFileIsAnEmptyCache) {
 // The survey asks; only remember_versions() writes (up, once its input is good): a survey
 // alone, as for `plan` or bad input, leaves the state dir as it was.
 TEST_F(VersionCacheTest, OnlyRememberVersionsWritesTheStateDir) {
-  const char* before = std::getenv("CNFCTL_STATE_DIR");
-  const std::string saved = before ? before : "";
-  ::setenv("CNFCTL_STATE_DIR", (dir_ + "/state").c_str(), 1);
+  const testing::ScopedEnv state("CNFCTL_STATE_DIR", (dir_ + "/state").c_str());
   NodeSurvey survey = survey_this_machine(std::vector<std::string>{"runc"});
   EXPECT_FALSE(fs::exists(dir_ + "/state"));
   survey.asked_versions[program_] = "tool 1.0";
   remember_versions(survey);
   EXPECT_EQ(VersionCache().find(program_), "tool 1.0");
-  if (before) {
-    ::setenv("CNFCTL_STATE_DIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("CNFCTL_STATE_DIR");
-  }
 }
 
 }  // namespace
