@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
 #include <sstream>
 #include <utility>
 
@@ -312,6 +313,16 @@ class ApiCalls {
       return std::nullopt;
     }
   }
+  // The answer when its status is one of `ok`, else nullopt with outcome() saying why.
+  std::optional<HttpResponse> expect(const std::string& method, const std::string& target,
+                                     const std::string& body, std::initializer_list<int> ok) {
+    auto answer = call(method, target, body);
+    if (answer && std::find(ok.begin(), ok.end(), answer->status) == ok.end()) {
+      refused(*answer);
+      return std::nullopt;
+    }
+    return answer;
+  }
   process::Outcome refused(const HttpResponse& r) {
     auto body = nlohmann::json::parse(r.body, nullptr, false);
     const std::string message =
@@ -354,32 +365,27 @@ std::optional<process::Outcome> DockerEngine::through_api(const std::vector<std:
   if (socket.empty()) return std::nullopt;
   ApiCalls api(socket, options_.command_timeout);
   if (args.size() == 3 && args[0] == "rm" && args[1] == "--force") {
-    auto removed = api.call("DELETE", "/containers/" + args[2] + "?force=1", "");
-    if (!removed) return api.outcome();
-    if (removed->status != 204) return api.refused(*removed);
+    api.expect("DELETE", "/containers/" + args[2] + "?force=1", "", {204});
     return api.outcome();
   }
   if (args.size() == 3 && args[0] == "container" && args[1] == "inspect") {
-    auto inspected = api.call("GET", "/containers/" + args[2] + "/json", "");
+    auto inspected = api.expect("GET", "/containers/" + args[2] + "/json", "", {200});
     if (!inspected) return api.outcome();
-    if (inspected->status != 200) return api.refused(*inspected);
     return api.printed("[" + inspected->body + "]");  // the CLI's list of one
   }
   if (args[0] != "run") return std::nullopt;
   auto request = docker_create_request(args);
   if (!request) return std::nullopt;
-  auto created = api.call("POST", "/containers/create?name=" + request->name, request->body.dump());
+  auto created =
+      api.expect("POST", "/containers/create?name=" + request->name, request->body.dump(), {201});
   if (!created) return api.outcome();
-  if (created->status != 201) return api.refused(*created);
   const auto answer = nlohmann::json::parse(created->body, nullptr, false);
   if (!answer.is_object() || !answer.contains("Id") || !answer["Id"].is_string()) {
     return api.failed(125, "the daemon's create answer has no Id: " + created->body);
   }
   const std::string id = answer["Id"].get<std::string>();
   if (!request->cid_file.empty()) write_file(request->cid_file, id, container);
-  auto started = api.call("POST", "/containers/" + id + "/start", "");
-  if (!started) return api.outcome();
-  if (started->status != 204 && started->status != 304) return api.refused(*started);
+  api.expect("POST", "/containers/" + id + "/start", "", {204, 304});
   return api.outcome();
 }
 
