@@ -173,9 +173,9 @@ void CliEngine::create(const ContainerSpec& spec) {
   spec.validate();
   make_mount_dirs(spec);
   const std::string pids = pid_file(spec.name);
-  remove_files(pids.empty() ? std::vector<std::string>{cid_file(spec.name)}
-                            : std::vector<std::string>{cid_file(spec.name), pids},
-               spec.name);
+  std::vector<std::string> stale = {cid_file(spec.name)};
+  if (!pids.empty()) stale.push_back(pids);
+  remove_files(stale, spec.name);
   CliRunSettings settings = run_settings(spec);
   if (spec.privileged && !capabilities_missing(settings.capability_bounding_set).empty()) {
     notice_once(

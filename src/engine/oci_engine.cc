@@ -86,9 +86,9 @@ const std::string& OciEngine::sealed_runtime() {
     // What the runner would run; none: the command fails as it would have.
     const auto binary = process::find_program(binary_);
     if (!binary.empty()) sealed_ = process::SealedProgram::copy_of(binary);
-    if (sealed_) sealed_path_ = sealed_->path();
   });
-  return sealed_path_;
+  static const std::string kNone;
+  return sealed_ ? sealed_->path() : kNone;
 }
 
 process::Command OciEngine::runtime(std::vector<std::string> args) {

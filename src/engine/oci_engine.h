@@ -86,7 +86,6 @@ class OciEngine : public EngineBase {
   std::once_flag sealing_once_;
   std::future<void> sealing_;  // prepare_node()'s background sealed_runtime()
   std::optional<process::SealedProgram> sealed_;
-  std::string sealed_path_;  // sealed_->path(), or empty
 };
 
 }  // namespace cnfctl::engine
