@@ -298,6 +298,15 @@ TEST_F(BringUpTest, JobsBoundTheStepsInFlight) {
   EXPECT_GT(world_.max_in_flight.load(), 1);
 }
 
+// podman's runs wait for each other's storage locks: at most 4 in flight per node by default.
+TEST(DefaultNodeJobs, PodmanAtMostFourTheOthersTheOverallJobs) {
+  EXPECT_EQ(default_node_jobs(topology::EngineKind::kPodman, 16), 4u);
+  EXPECT_EQ(default_node_jobs(topology::EngineKind::kPodman, 2), 2u);
+  EXPECT_EQ(default_node_jobs(topology::EngineKind::kDocker, 16), 16u);
+  EXPECT_EQ(default_node_jobs(topology::EngineKind::kOci, 32), 32u);
+  EXPECT_EQ(default_node_jobs(topology::EngineKind::kLxc, 16), 16u);
+}
+
 TEST_F(BringUpTest, AFailingStartRollsEverythingBackServersFirst) {
   behaviour_["c2"].fail_start = true;
   auto error = up();
