@@ -85,7 +85,8 @@ nf::Readiness readiness(const plan::PlannedContainer& c, bool all_links) {
 
 HostProcess::HostProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env,
-                         const std::vector<int>& cpus, const std::string& log) {
+                         const std::vector<int>& cpus, const std::string& log,
+                         nf::NfStdin stdin_kind) {
   // Everything the child needs is made before fork: the benchmark has other threads.
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -107,6 +108,10 @@ HostProcess::HostProcess(const std::vector<std::string>& argv,
   sigset_t none;
   sigemptyset(&none);
   const pid_t parent = ::getpid();
+  int pipe_ends[2] = {-1, -1};
+  if (stdin_kind == nf::NfStdin::kHeldOpen && ::pipe2(pipe_ends, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe2 failed starting " + argv.at(0));
+  }
 
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed starting " + argv.at(0));
@@ -117,7 +122,7 @@ HostProcess::HostProcess(const std::vector<std::string>& argv,
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (!cpus.empty() && ::sched_setaffinity(0, sizeof(set), &set) != 0) ::_exit(125);
     const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int in = pipe_ends[0] >= 0 ? pipe_ends[0] : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (out < 0 || in < 0) ::_exit(124);
     ::dup2(in, 0);
     ::dup2(out, 1);
@@ -127,10 +132,13 @@ HostProcess::HostProcess(const std::vector<std::string>& argv,
     ::_exit(127);
   }
   ::setpgid(pid_, pid_);  // also here: no race with a kill of the group
+  if (pipe_ends[0] >= 0) ::close(pipe_ends[0]);
+  stdin_writer_ = pipe_ends[1];
 }
 
 HostProcess::~HostProcess() {
   stop(milliseconds(0));
+  if (stdin_writer_ >= 0) ::close(stdin_writer_);
 }
 
 bool HostProcess::alive() {
@@ -203,8 +211,8 @@ void BareChain::start(milliseconds ready_timeout) {
       const auto argv = translate_dir(c.nf.argv, plan_.guest_socket_dir, socket_dir());
       std::map<std::string, std::string> env(c.env.begin(), c.env.end());
       for (const auto& [name, value] : c.nf.env) env[name] = value;
-      nf.process =
-          std::make_unique<HostProcess>(argv, env, c.cpus, scratch_ + "/" + c.name + ".log");
+      nf.process = std::make_unique<HostProcess>(argv, env, c.cpus,
+                                                 scratch_ + "/" + c.name + ".log", c.nf.stdin_kind);
       started.push_back(&nf);
     }
     wait_ready(started, false, ready_timeout);

@@ -17,14 +17,15 @@
 
 namespace cnfctl::bench {
 
-/// One program on the host: its own process group, pinned to `cpus` (empty: not pinned), stdout
-/// and stderr appended to `log`, SIGKILL when the benchmark dies (PR_SET_PDEATHSIG). The
-/// destructor kills and reaps it.
+/// One program on the host: its own process group, pinned to `cpus` (empty: not pinned), stdin
+/// as the NF gets it in its container (nf::NfStdin: /dev/null, or a pipe whose write end this
+/// object holds), stdout and stderr appended to `log`, SIGKILL when the benchmark dies
+/// (PR_SET_PDEATHSIG). The destructor kills and reaps it.
 class HostProcess {
  public:
   /// Throws std::runtime_error when fork fails; a failing exec shows as an exit (status 127).
   HostProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-              const std::vector<int>& cpus, const std::string& log);
+              const std::vector<int>& cpus, const std::string& log, nf::NfStdin stdin_kind);
   ~HostProcess();
   HostProcess(const HostProcess&) = delete;
   HostProcess& operator=(const HostProcess&) = delete;
@@ -37,6 +38,7 @@ class HostProcess {
 
  private:
   pid_t pid_ = -1;
+  int stdin_writer_ = -1;  // the held pipe's write end (NfStdin::kHeldOpen)
 };
 
 /// `argv` with the directory `guest_dir` (as a whole argument or a path prefix inside one, as in

@@ -14,16 +14,21 @@ namespace {
 
 // Constant scripts: every piece of data is a positional parameter ($1, $2, ..., "$@").
 
-// $1 log file, $2 pid file, then the NF's argv. The NF's log, and the sockets and files it
-// creates on the node's bind mounts (VPP's API/CLI sockets, memif sockets), are not
-// world-writable whatever umask the engine's exec gives.
-const char* const kStartScript =
-    "log=$1; pidfile=$2; shift 2\n"
-    "umask 027\n"
-    "\"$@\" </dev/null >>\"$log\" 2>&1 &\n"
-    "pid=$!\n"
-    "echo \"$pid\" >\"$pidfile\"\n"
-    "echo \"$pid\"\n";
+// $1 log file, $2 pid file, $3 the NF's stdin (stdin_word()), then the NF's argv. The NF's log,
+// and the sockets and files it creates on the node's bind mounts (VPP's API/CLI sockets, memif
+// sockets), are not world-writable whatever umask the engine's exec gives.
+const std::string& start_script() {
+  static const std::string script = std::string(
+                                        "log=$1; pidfile=$2; in=$3; shift 3\n"
+                                        "umask 027\n") +
+                                    kNfStdinScript +
+                                    "\"$@\" <&3 3<&- >>\"$log\" 2>&1 &\n"
+                                    "pid=$!\n"
+                                    "exec 3<&-\n"
+                                    "echo \"$pid\" >\"$pidfile\"\n"
+                                    "echo \"$pid\"\n";
+  return script;
+}
 
 // $1 grace in 10 ms ticks, $2 pid (0: read $4), $3 process name to match ("" none), $4 pid file.
 const char* const kStopScript =
@@ -89,14 +94,24 @@ bool running(engine::Engine& engine, const std::string& container_id) {
 
 }  // namespace
 
+const char* stdin_word(NfStdin kind) {
+  return kind == NfStdin::kHeldOpen ? "open" : "null";
+}
+
 int start_detached(engine::Engine& engine, const std::string& container_id,
                    const std::vector<std::string>& argv,
-                   const std::map<std::string, std::string>& env) {
+                   const std::map<std::string, std::string>& env, NfStdin stdin_kind) {
   if (argv.empty()) {
     throw Error("the NF has no command to start").at("container " + container_id);
   }
   engine::ExecRequest request;
-  request.argv = {"/bin/sh", "-c", kStartScript, "cnfctl-nf", kNfLogGuestPath, kNfPidGuestPath};
+  request.argv = {"/bin/sh",
+                  "-c",
+                  start_script(),
+                  "cnfctl-nf",
+                  kNfLogGuestPath,
+                  kNfPidGuestPath,
+                  stdin_word(stdin_kind)};
   request.argv.insert(request.argv.end(), argv.begin(), argv.end());
   request.env = env;
   request.timeout = kDetachedExecTimeout;

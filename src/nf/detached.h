@@ -2,7 +2,8 @@
 //
 // Every NF driver starts its program the same way: an engine exec of a FIXED shell script whose
 // data (log path, pid file, the NF's argv) travel as positional parameters, never as script text.
-// The script backgrounds the NF with stdin from /dev/null and stdout/stderr appended to the
+// The script backgrounds the NF with stdin as NfLaunch says (/dev/null, or an empty pipe held
+// open: NfStdin) and stdout/stderr appended to the
 // container's NF log (kNfLogGuestPath), writes its pid to kNfPidGuestPath and prints it. The
 // exec returns at once; the NF keeps running as a child of the container's init.
 #pragma once
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "nf/planned_container.h"
 
 namespace cnfctl::nf {
 
@@ -24,15 +26,30 @@ inline constexpr const char* kNfPidGuestPath = "/run/cnfctl-nf.pid";
 /// How long the start / stop / liveness execs may take beyond the stop grace period.
 inline constexpr std::chrono::milliseconds kDetachedExecTimeout{15000};
 
+/// How a launcher's or start_detached()'s command line names `kind`: "null", "open".
+const char* stdin_word(NfStdin kind);
+
+/// The shell lines that open the NF's stdin as fd 3, for start_detached()'s script and the
+/// launcher script, given $in (stdin_word()) and $pidfile: "null" /dev/null; "open" a FIFO at
+/// "$pidfile.stdin" opened read and write (so it never has data nor an end) and unlinked at once.
+/// The caller redirects the NF's stdin from fd 3, closes 3 in the NF, then closes it itself.
+inline constexpr const char* kNfStdinScript =
+    "case $in in\n"
+    "  open) f=$pidfile.stdin; rm -f \"$f\"; mkfifo -m 600 \"$f\" && exec 3<>\"$f\" && "
+    "rm -f \"$f\" || exit 1 ;;\n"
+    "  *) exec 3</dev/null ;;\n"
+    "esac\n";
+
 /// Starts `argv` detached inside the running container `container_id` with the container's
-/// environment plus `env`, output appended to kNfLogGuestPath. Returns the NF's pid as seen
-/// inside the container (also written to kNfPidGuestPath). Throws cnfctl::Error (naming the
-/// container and the exec's status and stderr) when argv is empty, the exec fails or prints no
-/// pid. A program that cannot be executed still gets a pid: it exits at once with "not found"
-/// in the NF log, which probes report.
+/// environment plus `env`, `stdin_kind` as its stdin, output appended to kNfLogGuestPath. Returns
+/// the NF's pid as seen inside the container (also written to kNfPidGuestPath). Throws
+/// cnfctl::Error (naming the container and the exec's status and stderr) when argv is empty, the
+/// exec fails or prints no pid. A program that cannot be executed still gets a pid: it exits at
+/// once with "not found" in the NF log, which probes report.
 int start_detached(engine::Engine& engine, const std::string& container_id,
                    const std::vector<std::string>& argv,
-                   const std::map<std::string, std::string>& env);
+                   const std::map<std::string, std::string>& env,
+                   NfStdin stdin_kind = NfStdin::kNull);
 
 /// A pid as start_detached()'s script and the NF pid file write it: decimal digits (at most 9)
 /// and trailing white space; nullopt for anything else. Never throws.

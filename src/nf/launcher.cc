@@ -29,26 +29,33 @@ Backoff launcher_backoff() {
   return Backoff(std::chrono::microseconds(200), std::chrono::milliseconds(20));
 }
 
-// $0 kLauncherName, $1 log file, $2 pid file, $3 the number of NAME=VALUE words that follow,
-// then those words, then the NF's argv. SIGUSR1 releases it (see launcher.h).
-const char* const kLauncherScript =
-    "log=$1; pidfile=$2; n=$3; shift 3\n"
-    "go=\n"
-    "trap 'exit 0' TERM INT\n"
-    "trap 'go=1' USR1\n"
-    "sleep 2147483647 &\n"
-    "idle=$!\n"
-    "while [ -z \"$go\" ]; do wait \"$idle\"; done\n"
-    "trap '' USR1\n"
-    "umask 027\n"
-    // Only the NF gets its environment and SIGUSR1 back to the default.
-    "(\n"
-    "  trap - USR1\n"
-    "  while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done\n"
-    "  exec \"$@\"\n"
-    ") </dev/null >>\"$log\" 2>&1 &\n"
-    "echo \"$!\" >\"$pidfile\"\n"
-    "wait\n";
+// $0 kLauncherName, $1 log file, $2 pid file, $3 the NF's stdin (stdin_word()), $4 the number
+// of NAME=VALUE words that follow, then those words, then the NF's argv. SIGUSR1 releases it
+// (see launcher.h).
+const std::string& launcher_script() {
+  static const std::string script =
+      std::string(
+          "log=$1; pidfile=$2; in=$3; n=$4; shift 4\n"
+          "go=\n"
+          "trap 'exit 0' TERM INT\n"
+          "trap 'go=1' USR1\n"
+          "sleep 2147483647 &\n"
+          "idle=$!\n"
+          "while [ -z \"$go\" ]; do wait \"$idle\"; done\n"
+          "trap '' USR1\n"
+          "umask 027\n") +
+      kNfStdinScript +
+      // Only the NF gets its environment and SIGUSR1 back to the default.
+      "(\n"
+      "  trap - USR1\n"
+      "  while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done\n"
+      "  exec \"$@\" 3<&-\n"
+      ") <&3 >>\"$log\" 2>&1 &\n"
+      "echo \"$!\" >\"$pidfile\"\n"
+      "exec 3<&-\n"
+      "wait\n";
+  return script;
+}
 
 enum class LauncherState { kNotALauncher, kStarting, kWaiting, kLaunched };
 
@@ -83,13 +90,13 @@ std::vector<std::string> cmdline_of(int pid) {
 enum class LauncherForm { kNone, kScript, kBinary };
 
 // "/bin/sh -c SCRIPT cnfctl-launcher ...": the script names itself in its $0; the static
-// launcher runs as kLauncherBinaryGuestPath LOG PIDFILE N ... .
+// launcher runs as kLauncherBinaryGuestPath LOG PIDFILE STDIN N ... .
 LauncherForm launcher_form(const std::vector<std::string>& argv) {
-  if (argv.size() >= 4 && argv[1] == "-c" && argv[2] == kLauncherScript &&
+  if (argv.size() >= 4 && argv[1] == "-c" && argv[2] == launcher_script() &&
       argv[3] == kLauncherName) {
     return LauncherForm::kScript;
   }
-  if (argv.size() >= 5 && argv[0] == kLauncherBinaryGuestPath) return LauncherForm::kBinary;
+  if (argv.size() >= 6 && argv[0] == kLauncherBinaryGuestPath) return LauncherForm::kBinary;
   return LauncherForm::kNone;
 }
 
@@ -142,18 +149,18 @@ LauncherState launcher_state(int init, int* pid) {
 
 }  // namespace
 
-std::vector<std::string> launcher_command(const std::vector<std::string>& argv,
-                                          const std::map<std::string, std::string>& env) {
-  if (argv.empty()) return {};
+std::vector<std::string> launcher_command(const NfLaunch& nf) {
+  if (nf.argv.empty()) return {};
   std::vector<std::string> command = {"/bin/sh",
                                       "-c",
-                                      kLauncherScript,
+                                      launcher_script(),
                                       kLauncherName,
                                       kNfLogGuestPath,
                                       kNfPidGuestPath,
-                                      std::to_string(env.size())};
-  for (const auto& [name, value] : env) command.push_back(name + "=" + value);
-  command.insert(command.end(), argv.begin(), argv.end());
+                                      stdin_word(nf.stdin_kind),
+                                      std::to_string(nf.env.size())};
+  for (const auto& [name, value] : nf.env) command.push_back(name + "=" + value);
+  command.insert(command.end(), nf.argv.begin(), nf.argv.end());
   return command;
 }
 
@@ -172,19 +179,18 @@ std::string launcher_binary() {
   return path;
 }
 
-void use_launcher(engine::ContainerSpec& spec, const std::vector<std::string>& argv,
-                  const std::map<std::string, std::string>& env, const std::string& binary) {
+void use_launcher(engine::ContainerSpec& spec, const NfLaunch& nf, const std::string& binary) {
   spec.command_waits_for_release = true;
-  if (argv.empty()) return;
+  if (nf.argv.empty()) return;
   if (binary.empty()) {
-    spec.command = launcher_command(argv, env);
+    spec.command = launcher_command(nf);
     return;
   }
   spec.mounts.push_back({binary, kLauncherBinaryGuestPath, true, false});
   spec.command = {kLauncherBinaryGuestPath, kNfLogGuestPath, kNfPidGuestPath,
-                  std::to_string(env.size())};
-  for (const auto& [name, value] : env) spec.command.push_back(name + "=" + value);
-  spec.command.insert(spec.command.end(), argv.begin(), argv.end());
+                  stdin_word(nf.stdin_kind), std::to_string(nf.env.size())};
+  for (const auto& [name, value] : nf.env) spec.command.push_back(name + "=" + value);
+  spec.command.insert(spec.command.end(), nf.argv.begin(), nf.argv.end());
 }
 
 bool runtime_not_yet_execd(const std::vector<std::string>& init_argv) {
@@ -246,7 +252,7 @@ std::optional<int> release_launcher(const NfContext& ctx, std::chrono::milliseco
 int start_nf(const NfContext& ctx) {
   const auto& c = ctx.container;
   if (auto pid = release_launcher(ctx, kDetachedExecTimeout)) return *pid;
-  return start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env);
+  return start_detached(ctx.engine, c.id, c.nf.argv, c.nf.env, c.nf.stdin_kind);
 }
 
 }  // namespace cnfctl::nf

@@ -7,9 +7,9 @@
 // FIXED shell script whose data (log and pid paths, the NF's environment and argv) travel as
 // positional parameters. It catches SIGUSR1 and idles. cnfctl releases it when the NF's start
 // stage opens by sending SIGUSR1 to the container's init from the node; the launcher then starts
-// the NF exactly as start_detached()'s script does (umask 027, stdin /dev/null, output appended
-// to kNfLogGuestPath, pid written to kNfPidGuestPath), ignores SIGUSR1 from then on, and stays
-// the idle init that reaps, exiting 0 on SIGTERM/SIGINT like engine::kIdleCommand.
+// the NF exactly as start_detached()'s script does (umask 027, stdin as NfLaunch says, output
+// appended to kNfLogGuestPath, pid written to kNfPidGuestPath), ignores SIGUSR1 from then on, and
+// stays the idle init that reaps, exiting 0 on SIGTERM/SIGINT like engine::kIdleCommand.
 //
 // The launcher is the container's init, or the child of the engine's init wrapper (docker and
 // podman `--init`). The node tells its state from /proc: its cmdline names kLauncherName, and
@@ -44,26 +44,24 @@ inline constexpr const char* kLauncherName = "cnfctl-launcher";
 /// in a container that uses it; its argv[0] there.
 inline constexpr const char* kLauncherBinaryGuestPath = "/.cnfctl-launcher";
 
-/// The container command that launches `argv` with `env` added to the container's environment
-/// once released: the launcher script. Empty when `argv` is empty (the container then gets the
-/// engine's idle init). Never fails; `env` names must be valid environment names (the plan
-/// checked them).
-std::vector<std::string> launcher_command(const std::vector<std::string>& argv,
-                                          const std::map<std::string, std::string>& env);
+/// The container command that launches `nf.argv` with `nf.env` added to the container's
+/// environment and `nf.stdin_kind` as its stdin once released: the launcher script. Empty when
+/// the argv is empty (the container then gets the engine's idle init). Never fails; `env` names
+/// must be valid environment names (the plan checked them).
+std::vector<std::string> launcher_command(const NfLaunch& nf);
 
 /// The static launcher on this machine: $CNFCTL_LAUNCHER_BINARY, else cnfctl-launcher beside
 /// the running program (/proc/self/exe). Empty when that is not an executable file (another
 /// architecture, a library user's program): the script serves then.
 std::string launcher_binary();
 
-/// Makes `spec` launch `argv` with `env` once released (spec.command_waits_for_release).
-/// `binary` not empty: the static launcher at that host path, bind-mounted read-only at
-/// kLauncherBinaryGuestPath; its start costs 0.1 ms of CPU against the script's shell and idle
-/// `sleep` (3.7 ms per container on this machine, issue 12). Only for a container on this
-/// machine (the binary is this machine's). Empty: the script. Empty `argv`: the engine's idle
-/// init, no launcher.
-void use_launcher(engine::ContainerSpec& spec, const std::vector<std::string>& argv,
-                  const std::map<std::string, std::string>& env, const std::string& binary);
+/// Makes `spec` launch `nf` (its argv, env and stdin) once released
+/// (spec.command_waits_for_release). `binary` not empty: the static launcher at that host path,
+/// bind-mounted read-only at kLauncherBinaryGuestPath; its start costs 0.1 ms of CPU against the
+/// script's shell and idle `sleep` (3.7 ms per container on this machine, issue 12). Only for a
+/// container on this machine (the binary is this machine's). Empty: the script. Empty `argv`: the
+/// engine's idle init, no launcher.
+void use_launcher(engine::ContainerSpec& spec, const NfLaunch& nf, const std::string& binary);
 
 /// Starts the context's NF (its plan argv and env): through the launcher when the container's
 /// init is an unused launcher on this machine, else with start_detached(). Returns the NF's pid

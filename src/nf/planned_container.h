@@ -53,11 +53,21 @@ struct PlannedVeth {
   std::string vpp_ip4;   // "198.51.100.2/24"
 };
 
+/// What an NF reads on its standard input.
+enum class NfStdin {
+  kNull,  // /dev/null: end of file at once
+  /// An empty pipe that stays open: no data and no end of file while the NF lives. For a
+  /// program that runs until its stdin ends, and whose wait for that ends on SIGTERM at once:
+  /// testpmd without -i ("Press enter to exit"; testpmd_args.h).
+  kHeldOpen,
+};
+
 /// How the NF is started and recognised as ready.
 struct NfLaunch {
   topology::NfKind kind = topology::NfKind::kCommand;
   std::vector<std::string> argv;  // run inside the container
   std::map<std::string, std::string> env;
+  NfStdin stdin_kind = NfStdin::kNull;
   std::vector<PlannedFile> files;
   std::optional<std::vector<std::string>> probe;  // command NFs: ready when this exits 0
   std::string readiness;                          // what "ready" means for this NF, for humans

@@ -479,11 +479,12 @@ struct Builder {
     t.ring_size_log2 = static_cast<int>(o.ring_size);
     t.cores_shared = cores_shared;
     t.extra_args = o.extra_args;
-    t.stats_period_s = 3600;  // testpmd runs detached (stdin /dev/null); see testpmd_args.h
     if (!wiring) {
       throw Error::bad_input("", "testpmd needs a wired topology (topology: kind: chain, ...)");
     }
     c.nf.argv = testpmd::testpmd_argv(wiring->at(c.name), t);
+    // It runs until its stdin ends, and SIGTERM ends that wait at once (testpmd_args.h).
+    c.nf.stdin_kind = nf::NfStdin::kHeldOpen;
     c.nf.readiness =
         fmt::format("telemetry {} answers and /ethdev/list shows {} memif port(s) with link up",
                     testpmd::testpmd_telemetry_socket(c.id), c.links.size());

@@ -23,6 +23,7 @@ namespace cnfctl::plan {
 // The container types live with the NF drivers that consume them (nf/planned_container.h).
 using nf::HttpEndpoint;
 using nf::NfLaunch;
+using nf::NfStdin;
 using nf::PlannedContainer;
 using nf::PlannedFile;
 using nf::PlannedMount;

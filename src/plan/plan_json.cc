@@ -136,6 +136,8 @@ PlannedContainer container_from(const json& j) {
   }
   if (nf.contains("probe")) c.nf.probe = nf.at("probe").get<std::vector<std::string>>();
   c.nf.readiness = nf.at("readiness").get<std::string>();
+  // A journal from before the key: /dev/null, with which its argv was planned.
+  if (get_or<std::string>(nf, "stdin", "") == "held open") c.nf.stdin_kind = NfStdin::kHeldOpen;
   if (nf.contains("http")) {
     const auto& h = nf.at("http");
     c.nf.http = HttpEndpoint{h.at("port").get<int>(), h.at("path").get<std::string>(),

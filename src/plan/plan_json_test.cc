@@ -32,8 +32,26 @@ TEST(PlanJson, EveryExampleRoundTripsThroughJson) {
       EXPECT_EQ(back.containers[i].links, plan.containers[i].links) << file;
       EXPECT_EQ(back.containers[i].dpdk_runtime_dir, plan.containers[i].dpdk_runtime_dir);
       EXPECT_EQ(back.containers[i].nf.http.has_value(), plan.containers[i].nf.http.has_value());
+      EXPECT_EQ(back.containers[i].nf.stdin_kind, plan.containers[i].nf.stdin_kind) << file;
     }
   }
+}
+
+// testpmd runs until its stdin ends: the plan holds it open (and sets no --stats-period, whose
+// 1 s sleeps delayed every stop); a journal written before the key reads as /dev/null.
+TEST(PlanJson, TestpmdGetsAHeldOpenStdinAndOldJournalsNull) {
+  PlanOptions options;
+  options.machine_facts = two_cpus;
+  const auto plan =
+      build_plan(topology::load_topology_file(kExamples / "testpmd-chain.yaml"), options);
+  ASSERT_FALSE(plan.containers.empty());
+  for (const auto& c : plan.containers) {
+    EXPECT_EQ(c.nf.stdin_kind, NfStdin::kHeldOpen) << c.name;
+    for (const auto& word : c.nf.argv) EXPECT_EQ(word.find("--stats-period"), std::string::npos);
+  }
+  auto json = to_json(plan);
+  for (auto& c : json.at("containers")) c.at("nf").erase("stdin");
+  for (const auto& c : from_json(json).containers) EXPECT_EQ(c.nf.stdin_kind, NfStdin::kNull);
 }
 
 TEST(PlanJson, AMissingKeyIsAFailureNamingIt) {

@@ -108,6 +108,7 @@ json container_json(const PlannedContainer& c) {
   }
   if (c.nf.probe) nf["probe"] = *c.nf.probe;
   nf["readiness"] = c.nf.readiness;
+  if (c.nf.stdin_kind == NfStdin::kHeldOpen) nf["stdin"] = "held open";
   if (c.nf.http) {
     nf["http"] = {{"port", c.nf.http->port},
                   {"path", c.nf.http->path},
@@ -242,6 +243,9 @@ std::string to_text(const Plan& plan) {
     }
     for (const auto& [k, v] : c.nf.env) out += fmt::format("  nf env: {}={}\n", k, v);
     out += "  start: " + process::posix_quote_argv(c.nf.argv) + "\n";
+    if (c.nf.stdin_kind == NfStdin::kHeldOpen) {
+      out += "  stdin: an empty pipe held open (it runs until its stdin ends)\n";
+    }
     out += "  ready when: " + c.nf.readiness + "\n";
     for (const auto& f : c.nf.files) {
       out += fmt::format("  file {}:\n", f.guest_path);

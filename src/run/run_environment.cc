@@ -144,7 +144,7 @@ engine::ContainerSpec container_spec(const plan::PlannedContainer& c,
   spec.privileged = c.privileged;
   spec.network = c.host_network ? engine::Network::kHost : engine::Network::kNone;
   // The container's init starts the NF when its stage opens (nf/launcher.h): no engine exec.
-  nf::use_launcher(spec, c.nf.argv, c.nf.env, launcher_binary);
+  nf::use_launcher(spec, c.nf, launcher_binary);
   return spec;
 }
 

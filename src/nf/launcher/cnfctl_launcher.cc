@@ -1,12 +1,13 @@
 // cnfctl-launcher: the NF launcher of nf/launcher.h as a static program without libc.
 //
-//   cnfctl-launcher LOG PIDFILE N NAME=VALUE... (N words) ARGV...
+//   cnfctl-launcher LOG PIDFILE STDIN N NAME=VALUE... (N words) ARGV...
 //
 // It is the container's init. It blocks SIGUSR1, SIGTERM, SIGINT and SIGCHLD and reads them
 // from a signalfd. SIGTERM or SIGINT: exit 0. SIGUSR1 (the node releasing it): ignore SIGUSR1 from
-// then on, fork the NF (umask 027, stdin /dev/null, stdout and stderr appended to LOG, its
-// environment plus the N words, the signal mask and SIGUSR1 back to the defaults, ARGV[0] looked
-// up in PATH as a shell would), write its pid to PIDFILE, then stay the idle init that reaps
+// then on, fork the NF (umask 027, stdin /dev/null for STDIN "null", or for "open" the read end
+// of a pipe whose write end this init holds and never writes, stdout and stderr appended to LOG,
+// its environment plus the N words, the signal mask and SIGUSR1 back to the defaults, ARGV[0]
+// looked up in PATH as a shell would), write its pid to PIDFILE, then stay the idle init that reaps
 // and exits 0 on SIGTERM or SIGINT, as the launcher script does. The node tells its state from
 // /proc/PID/status: SIGUSR1 blocked and not ignored = waiting, ignored = launched.
 //
@@ -77,6 +78,13 @@ Word length(const char* text) {
 
 void say(int fd, const char* text) {
   sys(__NR_write, fd, reinterpret_cast<Word>(text), length(text));
+}
+
+bool same_text(const char* a, const char* b) {
+  for (; *a == *b; ++a, ++b) {
+    if (*a == '\0') return true;
+  }
+  return false;
 }
 
 bool same_name(const char* a, const char* b) {
@@ -153,7 +161,8 @@ int exec_nf(char** argv, char** envp) {
 constexpr int kMaxEnv = 4096;
 char* env_buffer[kMaxEnv + 1];
 
-[[noreturn]] void run_nf(const char* log, char** words, Word n, char** argv, char** envp) {
+// `in`: the NF's stdin, -1 for /dev/null.
+[[noreturn]] void run_nf(const char* log, Word in, char** words, Word n, char** argv, char** envp) {
   set_action(SIGUSR1, reinterpret_cast<Word>(SIG_DFL));
   set_mask(0);
   // The inherited environment, each NAME=VALUE word replacing its name (`export` in the script).
@@ -165,7 +174,7 @@ char* env_buffer[kMaxEnv + 1];
   }
   for (Word i = 0; i < n && count < kMaxEnv; ++i) env_buffer[count++] = words[i];
   env_buffer[count] = nullptr;
-  const Word in = sys(__NR_openat, kAtFdCwd, reinterpret_cast<Word>("/dev/null"), O_RDONLY);
+  if (in < 0) in = sys(__NR_openat, kAtFdCwd, reinterpret_cast<Word>("/dev/null"), O_RDONLY);
   const Word out =
       sys(__NR_openat, kAtFdCwd, reinterpret_cast<Word>(log), O_WRONLY | O_CREAT | O_APPEND, 0666);
   if (in < 0 || out < 0) exit_now(2);
@@ -226,16 +235,16 @@ extern "C" [[noreturn]] void launcher_main(Word* stack) {
   const Word signals =
       sys(__NR_signalfd4, -1, reinterpret_cast<Word>(&waited), sizeof(waited), kSfdCloexec);
   if (signals < 0) exit_now(1);
-  if (argc < 5) {
-    say(2, "usage: cnfctl-launcher LOG PIDFILE N NAME=VALUE... ARGV...\n");
+  if (argc < 6 || (!same_text(argv[3], "null") && !same_text(argv[3], "open"))) {
+    say(2, "usage: cnfctl-launcher LOG PIDFILE null|open N NAME=VALUE... ARGV...\n");
     exit_now(2);
   }
   Word n = 0;
-  for (const char* c = argv[3]; *c != '\0'; ++c) {
+  for (const char* c = argv[4]; *c != '\0'; ++c) {
     if (*c < '0' || *c > '9') exit_now(2);
     n = n * 10 + (*c - '0');
   }
-  if (4 + n >= argc) exit_now(2);
+  if (5 + n >= argc) exit_now(2);
   for (;;) {
     const int signal = wait_signal(signals);
     if (signal == SIGTERM || signal == SIGINT) exit_now(0);
@@ -244,8 +253,15 @@ extern "C" [[noreturn]] void launcher_main(Word* stack) {
   }
   set_action(SIGUSR1, reinterpret_cast<Word>(SIG_IGN));
   sys(__NR_umask, 027);
+  // "open": a pipe nobody writes to; this init keeps its write end for as long as it lives.
+  int pipe_ends[2] = {-1, -1};
+  if (same_text(argv[3], "open") &&
+      sys(__NR_pipe2, reinterpret_cast<Word>(pipe_ends), O_CLOEXEC) != 0) {
+    exit_now(1);
+  }
   const Word child = sys(__NR_clone, SIGCHLD, 0, 0, 0);
-  if (child == 0) run_nf(argv[1], argv + 4, n, argv + 4 + n, envp);
+  if (child == 0) run_nf(argv[1], pipe_ends[0], argv + 5, n, argv + 5 + n, envp);
+  if (pipe_ends[0] >= 0) sys(__NR_close, pipe_ends[0]);
   if (child > 0) write_pid(argv[2], child);
   // The idle init from now on, as the script whose idle `sleep` outlives the NF: the container
   // keeps running after the NF ends (a `restart` starts the next one with an exec).

@@ -4,7 +4,9 @@
 // not the launcher take the exec path; an unreleased launcher stops on SIGTERM like the idle init.
 #include "nf/launcher.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,7 +65,8 @@ class Launcher : public ::testing::TestWithParam<Form> {
 
   // A container of the `host` image whose command is `command` (empty: the idle init).
   PlannedContainer container(const std::string& name, std::vector<std::string> argv,
-                             std::map<std::string, std::string> env, bool launcher) {
+                             std::map<std::string, std::string> env, bool launcher,
+                             NfStdin stdin_kind = NfStdin::kNull) {
     PlannedContainer c;
     c.name = name;
     c.id = "lnch" + std::to_string(::getpid()) + "-" + name;
@@ -71,12 +74,12 @@ class Launcher : public ::testing::TestWithParam<Form> {
     c.nf.kind = topology::NfKind::kCommand;
     c.nf.argv = std::move(argv);
     c.nf.env = std::move(env);
+    c.nf.stdin_kind = stdin_kind;
     engine::ContainerSpec spec;
     spec.name = c.id;
     spec.image = engine::Image{};
     if (launcher) {
-      use_launcher(spec, c.nf.argv, c.nf.env,
-                   GetParam() == Form::kBinary ? CNFCTL_TEST_LAUNCHER : "");
+      use_launcher(spec, c.nf, GetParam() == Form::kBinary ? CNFCTL_TEST_LAUNCHER : "");
     }
     made_.push_back(c.id);
     engine_->acquire(spec, true);
@@ -148,6 +151,41 @@ TEST_P(Launcher, StartsTheNfWhenReleasedWithItsEnvironmentLogAndPidFile) {
   EXPECT_EQ(pids_of(c, "sleep 1000"), std::to_string(again) + "\n");
 }
 
+// NfStdin::kHeldOpen, through the launcher and then through the exec of a restart: the NF's stdin
+// is a pipe with no data and no end (`cat` keeps running), no FIFO is left in the container's
+// /run, and SIGTERM still stops it.
+TEST_P(Launcher, AHeldOpenStdinNeverEnds) {
+  const std::string script = "stat -L -c %F /proc/self/fd/0; exec cat";
+  auto c = container("held", {"/bin/sh", "-c", script}, {}, true, NfStdin::kHeldOpen);
+  NfContext ctx{c, *engine_, runner_};
+  NfPids pids;
+  for (const char* start : {"launcher", "exec"}) {
+    SCOPED_TRACE(start);
+    const int pid = start_nf(ctx);
+    pids.remember(c.id, pid);
+    ASSERT_TRUE(poll_until([&] { return pids_of(c, "cat") == std::to_string(pid) + "\n"; },
+                           std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                           Backoff(milliseconds(1), milliseconds(50))));
+    EXPECT_EQ(in(c, {"cat", kNfLogGuestPath}), "fifo\n");
+    EXPECT_EQ(in(c, {"ls", "/run"}).find(".stdin"), std::string::npos);
+    // Looked at from the node: nothing to read and no end of file.
+    const auto init = engine_->init_pid(c.id);
+    ASSERT_TRUE(init);
+    const int stdin_fd = ::open(
+        ("/proc/" + std::to_string(*init) + "/root/proc/" + std::to_string(pid) + "/fd/0").c_str(),
+        O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(stdin_fd, 0);
+    pollfd look{stdin_fd, POLLIN, 0};
+    EXPECT_EQ(::poll(&look, 1, 0), 0) << "revents " << look.revents;
+    ::close(stdin_fd);
+    EXPECT_TRUE(pids.alive(ctx));
+    stop_detached(*engine_, c.id, pid, "", milliseconds(3000));
+    EXPECT_FALSE(pids.alive(ctx));
+    EXPECT_EQ(pids_of(c, "cat"), "");
+    EXPECT_EQ(in(c, {"rm", kNfLogGuestPath}), "");
+  }
+}
+
 TEST_P(Launcher, AContainerWithoutTheLauncherGetsItsNfThroughAnExec) {
   auto c = container("idle", {"sleep", "1001"}, {}, false);
   NfContext ctx{c, *engine_, runner_};
@@ -165,7 +203,7 @@ TEST_P(Launcher, AnUnreleasedLauncherStopsOnSigterm) {
   engine_->stop(c.id, milliseconds(30000));
   EXPECT_FALSE(engine_->is_running(c.id));
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(25));
-  EXPECT_TRUE(launcher_command({}, {}).empty());
+  EXPECT_TRUE(launcher_command(NfLaunch{}).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, Launcher, ::testing::Values(Form::kScript, Form::kBinary),
@@ -248,7 +286,7 @@ class LauncherBinary : public ::testing::Test {
 };
 
 TEST_F(LauncherBinary, StartsTheNfWithItsEnvironmentAndStaysTheIdleInit) {
-  start({"2", "FOO=new", "BAR=two words", "sh", "-c",
+  start({"null", "2", "FOO=new", "BAR=two words", "sh", "-c",
          "echo \"$FOO|$BAR|$KEEP\"; umask; grep -E '^Sig(Blk|Ign)' /proc/self/status"},
         {"PATH=/usr/bin:/bin", "FOO=old", "KEEP=kept"});
   ::kill(pid_, SIGUSR1);
@@ -269,17 +307,41 @@ TEST_F(LauncherBinary, StartsTheNfWithItsEnvironmentAndStaysTheIdleInit) {
 }
 
 TEST_F(LauncherBinary, ExitsZeroOnSigtermAndSaysWhatItCannotRun) {
-  start({"0", "sleep", "1000"}, {"PATH=/usr/bin:/bin"});
+  start({"null", "0", "sleep", "1000"}, {"PATH=/usr/bin:/bin"});
   ::kill(pid_, SIGTERM);
   EXPECT_EQ(exit_status(), 0);
   EXPECT_EQ(read("pid"), "");  // never released: nothing started
 
-  start({"0", "cnfctl-no-such-program"}, {"PATH=/usr/bin:/bin"});
+  start({"null", "0", "cnfctl-no-such-program"}, {"PATH=/usr/bin:/bin"});
   ::kill(pid_, SIGUSR1);
   EXPECT_TRUE(log_becomes("cnfctl-launcher: cannot execute cnfctl-no-such-program: not found\n"))
       << read("log");
   ::kill(pid_, SIGINT);
   EXPECT_EQ(exit_status(), 0);
+
+  start({"maybe", "0", "sleep", "1000"}, {"PATH=/usr/bin:/bin"});
+  EXPECT_EQ(exit_status(), 2);  // neither "null" nor "open"
+}
+
+// STDIN "open": the NF reads a pipe whose write end the launcher holds: no data and no end of
+// file while the launcher lives; its end when the launcher exits.
+TEST_F(LauncherBinary, AnOpenStdinEndsOnlyWithTheLauncher) {
+  start({"open", "0", "sh", "-c", "stat -L -c %F /proc/self/fd/0; cat; echo ended"},
+        {"PATH=/usr/bin:/bin"});
+  ::kill(pid_, SIGUSR1);
+  ASSERT_TRUE(log_becomes("fifo\n")) << read("log");
+  const std::string nf = read("pid");
+  ASSERT_FALSE(nf.empty());
+  // `cat` is the shell's child; its stdin is the shell's: look at the shell's.
+  const int stdin_fd = ::open(("/proc/" + std::to_string(std::stoi(nf)) + "/fd/0").c_str(),
+                              O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(stdin_fd, 0);
+  pollfd look{stdin_fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&look, 1, 0), 0) << "revents " << look.revents;  // no data, no hang-up
+  ::close(stdin_fd);
+  ::kill(pid_, SIGTERM);
+  EXPECT_EQ(exit_status(), 0);
+  EXPECT_TRUE(log_becomes("fifo\nended\n")) << read("log");
 }
 
 }  // namespace

@@ -80,9 +80,9 @@ class NfDrivers : public ::testing::Test {
     o.cpus = {cpu};
     o.file_prefix = c.id;
     o.cores_shared = true;
-    o.stats_period_s = 3600;
     c.nf.kind = topology::NfKind::kTestpmd;
     c.nf.argv = testpmd::testpmd_argv(w, o);
+    c.nf.stdin_kind = nf::NfStdin::kHeldOpen;  // as the plan starts testpmd
     containers_.push_back(c);
     return containers_.back();
   }
