@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/names.h"
 #include "common/paths.h"
+#include "common/poll.h"
 #include "plan/plan_json.h"
 #include "plan/plan_output.h"
 
@@ -284,13 +285,26 @@ RunLock::RunLock(const std::string& run, bool create) : run_(run) {
   const auto path = join_path(dir, kLockFile);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw errno_error("cannot open the lock", path, errno);
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    int error = errno;
+  // A cnfctl killed a moment ago may live on for a few milliseconds in a child between its
+  // clone and its exec (process/spawn.cc), which holds a copy of the lock's descriptor until it
+  // closes it: a short wait tells that from another cnfctl at work.
+  int error = 0;
+  const bool locked = poll_until(
+      [&] {
+        error = ::flock(fd_, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+        if (error == 0) return true;
+        return error != EWOULDBLOCK && error != EINTR;
+      },
+      std::chrono::steady_clock::now() + kRunLockPatience,
+      Backoff(std::chrono::milliseconds(1), std::chrono::milliseconds(100)));
+  if (!locked || error != 0) {
     ::close(fd_);
     fd_ = -1;
     if (error == EWOULDBLOCK) {
       throw Error::bad_input("run " + run,
-                             "run " + run + " is busy: another cnfctl command works on it");
+                             fmt::format("run {} is busy: another cnfctl command works on it "
+                                         "(waited {} s for it)",
+                                         run, kRunLockPatience.count() / 1000));
     }
     throw errno_error("cannot lock", path, error);
   }

@@ -16,6 +16,7 @@
 // - lock: flock while a command works on the run.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -146,12 +147,15 @@ std::optional<std::string> run_down_at(const std::string& run);
 /// removed on failure.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
+/// How long RunLock waits for another holder of a run's lock before it says the run is busy.
+inline constexpr std::chrono::milliseconds kRunLockPatience{3000};
+
 /// An exclusive lock on a run name (flock on <run dir>/lock), held until destruction.
 class RunLock {
  public:
   /// Creates the run's state dir when `create` is true. Throws Error::bad_input when the run
   /// does not exist and `create` is false ("no run called X"), or when another cnfctl holds the
-  /// lock ("run X is busy"); cnfctl::Error for I/O failures.
+  /// lock for kRunLockPatience ("run X is busy"); cnfctl::Error for I/O failures.
   RunLock(const std::string& run, bool create);
   ~RunLock();
   RunLock(const RunLock&) = delete;

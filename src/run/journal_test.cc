@@ -363,6 +363,18 @@ TEST_F(JournalTest, ARunIsLockedWhileACommandWorksOnIt) {
   EXPECT_NO_THROW(RunLock("r1", true));
 }
 
+// A holder that lets go within kRunLockPatience (a killed cnfctl's child between clone and exec
+// holds a copy of the lock's descriptor for a moment) is waited for, not reported busy.
+TEST_F(JournalTest, ALockReleasedSoonIsWaitedFor) {
+  auto lock = std::make_unique<RunLock>("r1", true);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lock.reset();
+  });
+  EXPECT_NO_THROW(RunLock("r1", true));
+  release.join();
+}
+
 TEST_F(JournalTest, UnknownRunsAndUnsafeNamesAreBadInput) {
   try {
     RunLock lock("never", false);

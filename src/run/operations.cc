@@ -13,11 +13,32 @@
 #include "common/names.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
+#include "process/doomed_processes.h"
 #include "run/bring_up.h"
 #include "run/readiness.h"
 #include "run/run_environment.h"
 
 namespace cnfctl::run {
+
+namespace {
+
+// What a cnfctl killed a moment ago left running on this machine: its engine commands (runc,
+// docker, lxc-*, ssh) for the run's containers, SIGKILL pending but still inside a system call
+// (process/doomed_processes.h). Cleaning up before they are gone races them: a `runc run` that
+// finishes its mkdir of a cgroup after down removed the others leaves it behind.
+void wait_for_a_killed_command(const Journal& journal, Progress& progress) {
+  std::vector<std::string> ids;
+  for (const auto& c : journal.plan.containers) ids.push_back(c.id);
+  const auto doomed = process::doomed_processes(ids);
+  if (doomed.empty()) return;
+  progress.say(journal.run,
+               fmt::format("waiting for {} process(es) of a killed cnfctl to end", doomed.size()));
+  if (!process::wait_until_gone(doomed, std::chrono::seconds(10))) {
+    progress.say(journal.run, "they still run after 10 s; going on");
+  }
+}
+
+}  // namespace
 
 DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs) {
   require_safe_name(run, "run name", "run");
@@ -27,6 +48,7 @@ DownResult down_run(const std::string& run, Progress& progress, std::size_t jobs
   }
   RunLock lock(run, false);
   auto stopping = JournalFile::read(run);
+  wait_for_a_killed_command(stopping, progress);
   stopping.state = "stopping";
   JournalFile journal(std::move(stopping));  // one rewrite: a new log, any torn line dropped
   RunEnvironment env(journal.snapshot().engines, journal.snapshot().nodes);

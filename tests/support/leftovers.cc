@@ -38,12 +38,28 @@ std::string proc_text(const std::string& path) {
   return text;
 }
 
+// "dir PATH", and what it holds (the first few names): which program left it.
+std::string describe_dir(const std::string& path) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(path, ec)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  if (names.size() > 8) names.resize(8);
+  std::string text = "dir " + path;
+  if (fs::is_directory(path, ec)) {
+    text += " (holds:";
+    for (const auto& n : names) text += " " + n;
+    text += ")";
+  }
+  return text;
+}
+
 void add_entries_starting_with(const std::string& dir, const std::string& prefix,
                                std::vector<std::string>& found) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (e.path().filename().string().rfind(prefix, 0) == 0) {
-      found.push_back("dir " + e.path().string());
+      found.push_back(describe_dir(e.path().string()));
     }
   }
 }
@@ -79,7 +95,7 @@ std::vector<std::string> run_leftovers(const RunScope& scope) {
   std::vector<std::string> dirs = scope.dirs;
   dirs.push_back(scope.state_dir + "/runs/" + scope.run);
   for (const auto& dir : dirs) {
-    if (fs::exists(dir, ec)) found.push_back("dir " + dir);
+    if (fs::exists(dir, ec)) found.push_back(describe_dir(dir));
   }
   const std::string engines = scope.run_dir + "/engines";
   for (const auto& base :
