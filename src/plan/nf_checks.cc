@@ -36,36 +36,56 @@ std::string vpp_default_plugin_dir(const std::string& binary) {
   return parent_dir(parent_dir(binary)) + "/lib/x86_64-linux-gnu/vpp_plugins";
 }
 
-void require_visible_in_container(const nf::PlannedContainer& c, const std::string& path,
-                                  const std::string& what, const topology::SourceLocation& where) {
-  if (c.image.kind != topology::ImageKind::kHost) return;
+namespace {
+
+// The dirs of the node that docker's `host` image binds into a container.
+std::vector<std::string> docker_host_image_dirs() {
+  std::vector<std::string> seen;
+  for (const auto* list : {&engine::host_os_dirs(), &engine::host_compat_names()}) {
+    for (const auto& dir : *list) seen.push_back("/" + dir);
+  }
+  return seen;
+}
+
+// The dir of a `host`-image container that hides the node's `path`, or nullptr.
+const char* private_dir_over(const std::string& path) {
+  for (const char* private_dir : {"/tmp", "/run", "/var/run", "/dev/shm"}) {
+    if (is_under(path, private_dir)) return private_dir;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool visible_in_container(const nf::PlannedContainer& c, const std::string& path) {
+  if (c.image.kind != topology::ImageKind::kHost) return true;
   for (const auto& m : c.mounts) {
-    if (is_under(path, m.guest)) return;  // the container sees the mount's source there
+    if (is_under(path, m.guest)) return true;  // the container sees the mount's source there
   }
   if (c.engine == topology::EngineKind::kDocker) {
-    std::vector<std::string> seen;
-    for (const auto* list : {&engine::host_os_dirs(), &engine::host_compat_names()}) {
-      for (const auto& dir : *list) seen.push_back("/" + dir);
-    }
-    if (std::none_of(seen.begin(), seen.end(), [&](const auto& d) { return is_under(path, d); })) {
-      throw Error::bad_input(
-          where.str(),
-          fmt::format("{} {} is outside what container {} sees of the node: docker's `host` image "
-                      "binds only {} (install it there, or mount its folder into the container)",
-                      what, path, c.name, fmt::join(seen, ", ")));
-    }
-    return;
+    const auto seen = docker_host_image_dirs();
+    return std::any_of(seen.begin(), seen.end(), [&](const auto& d) { return is_under(path, d); });
   }
-  for (const char* private_dir : {"/tmp", "/run", "/var/run", "/dev/shm"}) {
-    if (!is_under(path, private_dir)) continue;
+  return private_dir_over(path) == nullptr;
+}
+
+void require_visible_in_container(const nf::PlannedContainer& c, const std::string& path,
+                                  const std::string& what, const topology::SourceLocation& where) {
+  if (visible_in_container(c, path)) return;
+  if (c.engine == topology::EngineKind::kDocker) {
     throw Error::bad_input(
         where.str(),
-        fmt::format("{} {} is under {}, which container {} has a private one of (the `host` image "
-                    "shares the node's files except /tmp, /run and /dev/shm): inside, it would not "
-                    "be found. Put it elsewhere (e.g. /opt or a build folder), or mount its folder "
-                    "into the container",
-                    what, path, private_dir, c.name));
+        fmt::format("{} {} is outside what container {} sees of the node: docker's `host` image "
+                    "binds only {} (install it there, or mount its folder into the container)",
+                    what, path, c.name, fmt::join(docker_host_image_dirs(), ", ")));
   }
+  throw Error::bad_input(
+      where.str(),
+      fmt::format("{} {} is under {}, which container {} has a private one of (the `host` image "
+                  "shares the node's files except /tmp, /run and /dev/shm): inside, it would not "
+                  "be found. Put it elsewhere (e.g. /opt or a build folder), or mount its folder "
+                  "into the container",
+                  what, path, private_dir_over(path), c.name));
 }
 
 void require_vpp_cpu_rules(const nf::PlannedContainer& c, const topology::ContainerGroup& group) {

@@ -29,6 +29,10 @@ std::optional<bool> default_file_facts(const topology::Node& node, const std::st
 /// ../shared/vpp and Debian-style packages lay it out.
 std::string vpp_default_plugin_dir(const std::string& binary);
 
+/// False when `path` of the node is not where container `c` sees it (see
+/// require_visible_in_container()). Pure.
+bool visible_in_container(const nf::PlannedContainer& c, const std::string& path);
+
 /// Throws Error::bad_input at `where` when `path` is not visible inside container `c` (see
 /// above): under /tmp, /run (also as /var/run) or /dev/shm of a `host`-image container, or
 /// outside the node's OS directories for docker's `host` image, unless one of the container's

@@ -533,6 +533,12 @@ struct Builder {
     }
     trafficgen::GenArgsOptions t;
     t.binary = o.binary.empty() ? trafficgen::default_gen_binary() : o.binary;
+    // cnfctl's own cnfctl-gen, beside this program on this machine, may be where the container
+    // does not see the node's files (a build under /tmp): bind-mounted read-only then.
+    if (o.binary.empty() && topo.nodes.at(group.node).type == topology::NodeKind::kLocal &&
+        !visible_in_container(c, t.binary)) {
+      c.mounts.push_back({t.binary, t.binary, true});
+    }
     t.mode = o.mode == topology::TrafficgenMode::kGen ? trafficgen::GenMode::kGen
                                                       : trafficgen::GenMode::kForward;
     t.cpus = c.cpus.empty() ? std::vector<int>{first_cpu_of(group.node)} : c.cpus;
@@ -557,6 +563,17 @@ struct Builder {
   int first_cpu_of(const std::string& node_name) {
     const auto& machine = machine_of(node_name, "testpmd's lcores");
     return machine.cpus().front().id;
+  }
+
+  // `--vpp-prefix` names a VPP tree on the node, e.g. a build, which may sit where container `c`
+  // does not see the node's files (under /tmp, or outside what docker's host image binds): then
+  // the tree is bind-mounted read-only at the same path, so `path` (in it) is found inside.
+  void mount_vpp_prefix_if_hidden(PlannedContainer& c, const std::string& path) const {
+    std::string prefix = options.vpp_prefix;
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    if (prefix.empty() || prefix == "/" || visible_in_container(c, path)) return;
+    if (!path.starts_with(prefix + "/")) return;
+    c.mounts.push_back({prefix, prefix, true});
   }
 
   // `program` of a VPP NF, or <vpp_prefix>/bin/<name> when a prefix replaces it.
@@ -633,6 +650,7 @@ struct Builder {
     const std::string binary = vpp_program(o.binary, "vpp");
     const std::string vppctl = vpp_program(o.vppctl, "vppctl");
     c.nf.argv = {binary, "-c", kVppStartupConf};
+    mount_vpp_prefix_if_hidden(c, binary);
     check_vpp_container(c, group, topo.nodes.at(group.node), options.file_facts);
     c.nf.readiness =
         fmt::format("`{} -s {} show version` answers and the binary API at {} answers show_version",
@@ -719,6 +737,7 @@ struct Builder {
                     kVclLdpreloadLibrary)
               : o.ldp->library;
     }
+    if (o.ldp && o.ldp->library.empty()) mount_vpp_prefix_if_hidden(c, n.ldpreload_library);
     check_nginx_container(c, group, n.ldpreload_library);
     auto launch = nginx::render_nginx(n, c.cpus);
     c.nf.files.push_back({launch.config_path, std::move(launch.config)});

@@ -2,6 +2,7 @@
 // the errors of the two options.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/error.h"
@@ -114,6 +115,29 @@ TEST(PlanLdp, TheVppPrefixOptionAlsoMovesTheLibrary) {
     EXPECT_EQ(plan.find(name)->nf.env.at("LD_PRELOAD"),
               "/srv/vpp-build/lib/x86_64-linux-gnu/libvcl_ldpreload.so")
         << name;
+  }
+}
+
+// A VPP tree under /tmp (a build in a clone there) is hidden by the containers' private /tmp:
+// `--vpp-prefix` then mounts it read-only at the same path into the VPP and the nginx that
+// preloads its library. Elsewhere nothing is mounted: the `host` image sees it already.
+TEST(PlanLdp, AVppPrefixTheContainersCannotSeeIsMountedIn) {
+  PlanOptions options;
+  options.machine_facts = two_cpus;
+  auto has_prefix_mount = [](const PlannedContainer& c, const std::string& prefix) {
+    return std::any_of(c.mounts.begin(), c.mounts.end(), [&](const PlannedMount& m) {
+      return m.host == prefix && m.guest == prefix && m.read_only && !m.user;
+    });
+  };
+  options.vpp_prefix = "/tmp/clone/build/vpp/";
+  auto plan = build_plan(topology::load_topology_file(kExamples / "nginx-ldp.yaml"), options);
+  for (const char* name : {"vpp1", "rps1", "cps1"}) {
+    EXPECT_TRUE(has_prefix_mount(*plan.find(name), "/tmp/clone/build/vpp")) << name;
+  }
+  options.vpp_prefix = "/srv/vpp-build";
+  plan = build_plan(topology::load_topology_file(kExamples / "nginx-ldp.yaml"), options);
+  for (const char* name : {"vpp1", "rps1", "cps1"}) {
+    EXPECT_FALSE(has_prefix_mount(*plan.find(name), "/srv/vpp-build")) << name;
   }
 }
 

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "cpu/nf_affinity.h"
 #include "plan/plan_output.h"
+#include "support/scoped_env.h"
 #include "topology/loader.h"
 
 namespace cnfctl::plan {
@@ -339,6 +340,28 @@ TEST(PlanTrafficgen, GeneratorOwnsBothEndsAndTheNfForwardsWithItsLimit) {
   const PlannedContainer& nf1 = *plan.find("nf1");
   EXPECT_EQ(*(std::find(nf1.nf.argv.begin(), nf1.nf.argv.end(), "--limit") + 1), "1000000");
   EXPECT_TRUE(plan.find("sink1")->nf.argv.empty()) << "the sink runs nothing";
+}
+
+// cnfctl's own cnfctl-gen beside a cnfctl built under /tmp is hidden by the containers' private
+// /tmp: it is mounted read-only at the same path into the containers that run it.
+TEST(PlanTrafficgen, CnfctlsOwnGeneratorIsMountedWhereContainersCannotSeeIt) {
+  auto gen_mounts = [](const Plan& plan, const std::string& name, const std::string& binary) {
+    const auto& mounts = plan.find(name)->mounts;
+    return std::count_if(mounts.begin(), mounts.end(), [&](const PlannedMount& m) {
+      return m.host == binary && m.guest == binary && m.read_only;
+    });
+  };
+  {
+    const testing::ScopedEnv gen("CNFCTL_GEN_BINARY", "/tmp/clone/build/src/cli/cnfctl-gen");
+    const Plan plan = plan_of_example("trafficgen-chain.yaml");
+    EXPECT_EQ(plan.find("gen1")->nf.argv.front(), "/tmp/clone/build/src/cli/cnfctl-gen");
+    for (const char* name : {"gen1", "nf1"}) {
+      EXPECT_EQ(gen_mounts(plan, name, "/tmp/clone/build/src/cli/cnfctl-gen"), 1) << name;
+    }
+  }
+  const testing::ScopedEnv gen("CNFCTL_GEN_BINARY", "/opt/cnfctl/bin/cnfctl-gen");
+  const Plan plan = plan_of_example("trafficgen-chain.yaml");
+  EXPECT_EQ(gen_mounts(plan, "gen1", "/opt/cnfctl/bin/cnfctl-gen"), 0);
 }
 
 TEST(PlanTrafficgen, SinkModeNeedsAGeneratorInModeGen) {
