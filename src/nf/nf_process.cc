@@ -31,16 +31,18 @@ void NfPids::forget(const std::string& container_id) {
   pids_.erase(container_id);
 }
 
-std::optional<int> NfPids::pid_of(engine::Engine& engine, const std::string& container_id) {
+std::optional<int> NfPids::pid_of(const NfContext& ctx) {
+  const auto& container_id = ctx.container.id;
   {
     std::lock_guard lock(mutex_);
     if (auto it = pids_.find(container_id); it != pids_.end()) return it->second;
   }
+  if (auto local = pid_file_from_node(ctx)) return *local;
   engine::ExecRequest request;
   request.argv = {"cat", kNfPidGuestPath};
   request.timeout = kPidFileReadTimeout;
   try {
-    auto outcome = engine.exec(container_id, request);
+    auto outcome = ctx.engine.exec(container_id, request);
     if (!outcome.ok()) return std::nullopt;
     return parse_pid(outcome.out);
   } catch (const Error&) {
@@ -48,9 +50,27 @@ std::optional<int> NfPids::pid_of(engine::Engine& engine, const std::string& con
   }
 }
 
+std::optional<std::optional<int>> pid_file_from_node(const NfContext& ctx) {
+  if (!is_local_node(ctx.node)) return std::nullopt;
+  std::optional<int> init;
+  try {
+    init = ctx.engine.init_pid(ctx.container.id);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!init || *init <= 1) return std::nullopt;
+  const std::string root = fmt::format("/proc/{}/root", *init);
+  if (auto text = process::read_file_local(root + kNfPidGuestPath)) {
+    return std::optional<int>(parse_pid(*text));
+  }
+  // No pid file, or no look into the container from here: only the exec can tell which.
+  if (process::exists_local(root + "/proc/1")) return std::optional<int>();
+  return std::nullopt;
+}
+
 bool NfPids::alive(const NfContext& ctx) {
   const auto& id = ctx.container.id;
-  auto pid = pid_of(ctx.engine, id);
+  auto pid = pid_of(ctx);
   if (!pid || *pid <= 1) return false;
   std::optional<int> init;
   try {

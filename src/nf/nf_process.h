@@ -20,8 +20,9 @@ class NfPids {
   void forget(const std::string& container_id);
 
   /// The NF's pid inside its container: remembered by start(), else read from kNfPidGuestPath
-  /// (an exec). nullopt when neither knows it or the container is gone. Never throws.
-  std::optional<int> pid_of(engine::Engine& engine, const std::string& container_id);
+  /// (from the node when it is this machine: pid_file_from_node(); else an exec). nullopt when
+  /// neither knows it or the container is gone. Never throws.
+  std::optional<int> pid_of(const NfContext& ctx);
 
   /// True while the NF process of the context's container exists (not a zombie); false when
   /// its pid is unknown, it exited, or the container is gone. Looked up from the node, without
@@ -33,6 +34,12 @@ class NfPids {
   std::mutex mutex_;
   std::map<std::string, int> pids_;
 };
+
+/// The NF pid file (kNfPidGuestPath) of the context's container read from the node, through its
+/// init's root, when the node is this machine: its pid, or an empty optional when there is no
+/// pid file. nullopt when the node cannot look (not this machine, no init, no access): ask the
+/// container then. Never throws.
+std::optional<std::optional<int>> pid_file_from_node(const NfContext& ctx);
 
 /// The readiness verdict for an NF whose process is gone: fatal, with `seen` and the NF log's
 /// tail in the detail. Never throws.

@@ -6,6 +6,7 @@
 #include "nf/detached.h"
 #include "nf/launcher.h"
 #include "nf/nf_process.h"
+#include "nf/node_stop.h"
 #include "process/posix_quote.h"
 
 namespace cnfctl::nf {
@@ -50,7 +51,7 @@ class CommandDriver : public NfDriver {
   void stop(const NfContext& ctx, std::chrono::milliseconds grace) override {
     const auto& c = ctx.container;
     // The pid file inside the container names the process, so this works from a fresh driver.
-    stop_detached(ctx.engine, c.id, 0, "", grace);
+    stop_nf(ctx, 0, "", grace);
     pids_.forget(c.id);
   }
 

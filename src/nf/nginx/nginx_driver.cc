@@ -7,6 +7,7 @@
 #include "nf/launcher.h"
 #include "nf/nf_process.h"
 #include "nf/nginx/http_client.h"
+#include "nf/node_stop.h"
 
 namespace cnfctl::nginx {
 
@@ -64,10 +65,10 @@ class NginxDriver : public nf::NfDriver {
 
   void stop(const nf::NfContext& ctx, milliseconds grace) override {
     const auto& c = ctx.container;
-    auto pid = pids_.pid_of(ctx.engine, c.id);
+    auto pid = pids_.pid_of(ctx);
     // The master's SIGTERM stops its workers; matching "nginx" also catches orphaned workers.
     const std::string argv0 = c.nf.argv.empty() ? std::string("nginx") : c.nf.argv.front();
-    nf::stop_detached(ctx.engine, c.id, pid.value_or(0), argv0, grace);
+    nf::stop_nf(ctx, pid.value_or(0), argv0, grace);
     pids_.forget(c.id);
   }
 

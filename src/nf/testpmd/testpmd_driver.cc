@@ -8,6 +8,7 @@
 #include "nf/detached.h"
 #include "nf/launcher.h"
 #include "nf/nf_process.h"
+#include "nf/node_stop.h"
 #include "nf/testpmd/telemetry_batch.h"
 #include "process/ssh_runner.h"
 
@@ -117,9 +118,9 @@ class TestpmdDriver : public nf::NfDriver {
 
   void stop(const nf::NfContext& ctx, milliseconds grace) override {
     const auto& c = ctx.container;
-    auto pid = pids_.pid_of(ctx.engine, c.id);
+    auto pid = pids_.pid_of(ctx);
     const std::string argv0 = c.nf.argv.empty() ? std::string() : c.nf.argv.front();
-    nf::stop_detached(ctx.engine, c.id, pid.value_or(0), argv0, grace);
+    nf::stop_nf(ctx, pid.value_or(0), argv0, grace);
     pids_.forget(c.id);
   }
 

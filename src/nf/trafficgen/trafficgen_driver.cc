@@ -8,6 +8,7 @@
 #include "nf/detached.h"
 #include "nf/launcher.h"
 #include "nf/nf_process.h"
+#include "nf/node_stop.h"
 #include "process/ssh_runner.h"
 #include "trafficgen/client.h"
 
@@ -86,8 +87,8 @@ class TrafficgenDriver : public nf::NfDriver {
   void stop(const nf::NfContext& ctx, milliseconds grace) override {
     const auto& c = ctx.container;
     if (runs_nothing(c)) return;
-    auto pid = pids_.pid_of(ctx.engine, c.id);
-    nf::stop_detached(ctx.engine, c.id, pid.value_or(0), c.nf.argv.front(), grace);
+    auto pid = pids_.pid_of(ctx);
+    nf::stop_nf(ctx, pid.value_or(0), c.nf.argv.front(), grace);
     pids_.forget(c.id);
   }
 

@@ -10,6 +10,7 @@
 #include "nf/detached.h"
 #include "nf/launcher.h"
 #include "nf/nf_process.h"
+#include "nf/node_stop.h"
 #include "nf/vpp/api_client.h"
 #include "nf/vpp/cli_client.h"
 #include "nf/vpp/interface_dump.h"
@@ -198,9 +199,9 @@ class VppDriver : public nf::NfDriver {
 
   void stop(const nf::NfContext& ctx, milliseconds grace) override {
     const auto& c = ctx.container;
-    auto pid = pids_.pid_of(ctx.engine, c.id);
+    auto pid = pids_.pid_of(ctx);
     const std::string argv0 = c.nf.argv.empty() ? std::string("vpp") : c.nf.argv.front();
-    nf::stop_detached(ctx.engine, c.id, pid.value_or(0), argv0, grace);
+    nf::stop_nf(ctx, pid.value_or(0), argv0, grace);
     pids_.forget(c.id);
   }
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "engine/registry.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
+#include "nf/node_stop.h"
 #include "process/local_runner.h"
 
 #ifndef CNFCTL_TEST_LAUNCHER
@@ -184,6 +186,50 @@ TEST_P(Launcher, AHeldOpenStdinNeverEnds) {
     EXPECT_EQ(pids_of(c, "cat"), "");
     EXPECT_EQ(in(c, {"rm", kNfLogGuestPath}), "");
   }
+}
+
+// stop_nf() from the node: the NF and its namesakes in the container get SIGTERM, a namesake on
+// the node outside the container does not; the pid file goes; an NF deaf to SIGTERM gets SIGKILL
+// after the grace; a fresh NfPids reads the pid file from the node.
+TEST_P(Launcher, StopsTheNfFromTheNodeWithItsNamesakesOnly) {
+  const pid_t outside = ::fork();
+  ASSERT_GE(outside, 0);
+  if (outside == 0) {
+    ::execlp("tail", "tail", "-f", "/dev/null", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Not `sleep`: the launcher script idles in a `sleep` of its own, which a namesake stop ends
+  // too (as the stop script always did), and the container with it.
+  auto c =
+      container("stop", {"/bin/sh", "-c", "tail -f /dev/null & exec tail -f /dev/null"}, {}, true);
+  NfContext ctx{c, *engine_, runner_};
+  const int pid = start_nf(ctx);
+  ASSERT_TRUE(poll_until(
+      [&] {
+        const std::string pids = pids_of(c, "tail -f");
+        return std::count(pids.begin(), pids.end(), '\n') == 2;
+      },
+      std::chrono::steady_clock::now() + std::chrono::seconds(10),
+      Backoff(milliseconds(1), milliseconds(50))));
+  NfPids fresh;
+  EXPECT_EQ(fresh.pid_of(ctx), pid);
+  EXPECT_EQ(pid_file_from_node(ctx), std::optional<std::optional<int>>(pid));
+  stop_nf(ctx, pid, "/usr/bin/tail", milliseconds(3000));
+  EXPECT_EQ(pids_of(c, "tail -f"), "");
+  EXPECT_FALSE(engine_->exec(c.id, {.argv = {"test", "-e", kNfPidGuestPath}}).ok());
+  EXPECT_EQ(pid_file_from_node(ctx), std::optional<std::optional<int>>(std::optional<int>()));
+  EXPECT_EQ(::kill(outside, 0), 0) << "the namesake outside the container was stopped";
+  ::kill(outside, SIGKILL);
+  ::waitpid(outside, nullptr, 0);
+
+  auto deaf = container("deaf", {"/bin/sh", "-c", "trap '' TERM; exec sleep 1006"}, {}, true);
+  NfContext deaf_ctx{deaf, *engine_, runner_};
+  start_nf(deaf_ctx);
+  ASSERT_TRUE(poll_until([&] { return !pids_of(deaf, "sleep 1006").empty(); },
+                         std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                         Backoff(milliseconds(1), milliseconds(50))));
+  stop_nf(deaf_ctx, 0, "", milliseconds(200));  // the pid from the pid file
+  EXPECT_EQ(pids_of(deaf, "sleep 1006"), "");
 }
 
 TEST_P(Launcher, AContainerWithoutTheLauncherGetsItsNfThroughAnExec) {
