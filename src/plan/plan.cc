@@ -533,12 +533,13 @@ struct Builder {
     }
     trafficgen::GenArgsOptions t;
     t.binary = o.binary.empty() ? trafficgen::default_gen_binary() : o.binary;
-    // cnfctl's own cnfctl-gen, beside this program on this machine, may be where the container
-    // does not see the node's files (a build under /tmp): bind-mounted read-only then.
-    if (o.binary.empty() && topo.nodes.at(group.node).type == topology::NodeKind::kLocal &&
-        !visible_in_container(c, t.binary)) {
+    // cnfctl's own cnfctl-gen (beside this program, at the same path on every node) may be where
+    // the container does not see the node's files (a build under /tmp): bind-mounted read-only
+    // then. A binary the file names must be visible as it is.
+    if (o.binary.empty() && !visible_in_container(c, t.binary)) {
       c.mounts.push_back({t.binary, t.binary, true});
     }
+    require_visible_in_container(c, t.binary, "the cnfctl-gen binary", group.nf.where.of("binary"));
     t.mode = o.mode == topology::TrafficgenMode::kGen ? trafficgen::GenMode::kGen
                                                       : trafficgen::GenMode::kForward;
     t.cpus = c.cpus.empty() ? std::vector<int>{first_cpu_of(group.node)} : c.cpus;

@@ -362,6 +362,23 @@ TEST(PlanTrafficgen, CnfctlsOwnGeneratorIsMountedWhereContainersCannotSeeIt) {
   const testing::ScopedEnv gen("CNFCTL_GEN_BINARY", "/opt/cnfctl/bin/cnfctl-gen");
   const Plan plan = plan_of_example("trafficgen-chain.yaml");
   EXPECT_EQ(gen_mounts(plan, "gen1", "/opt/cnfctl/bin/cnfctl-gen"), 0);
+  // A binary the file names is the user's: refused where the container cannot see it.
+  const auto message = error_of(R"(
+name: t
+engine: oci
+image: host
+containers:
+  - {prefix: gen, role: generator, nf: {kind: trafficgen, mode: gen, binary: /tmp/x/cnfctl-gen}}
+  - {prefix: vswitch, role: vswitch, nf: testpmd}
+  - {prefix: nf, nf: {kind: trafficgen, mode: forward}}
+  - {prefix: sink, role: sink, nf: {kind: trafficgen, mode: sink}}
+topology: {kind: chain, chains: 1, nodes_per_chain: 1}
+cpu: {policy: shared}
+)");
+  EXPECT_NE(message.find("the cnfctl-gen binary /tmp/x/cnfctl-gen is under /tmp"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("t.yaml:6:"), std::string::npos) << message;
 }
 
 TEST(PlanTrafficgen, SinkModeNeedsAGeneratorInModeGen) {

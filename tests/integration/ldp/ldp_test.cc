@@ -102,22 +102,28 @@ class LdpTest : public ::testing::Test {
 
   std::string topology_file() {
     const auto path = root_ + "/ldp.yaml";
+    // The VPP build (binary, plugins, the VCL library nginx preloads) read-only at its own path:
+    // a clone under /tmp is hidden by the containers' private /tmp otherwise.
+    const std::string vpp_mount = "\"" + vpp_ + ":" + vpp_ + ":ro\"";
     std::ofstream(path)
         << "name: ldp\nengine: oci\nimage: host\n"
         << "paths:\n  socket_dir: " << root_ << "/sockets\n  vpp_socket_base: " << root_ << "/vpp\n"
         << "cpu: {policy: none}\n"
         << "containers:\n"
         << "  - prefix: vpp\n    cpus: [" << (fs::exists("/sys/devices/system/cpu/cpu1") ? 1 : 0)
-        << "]\n    nf:\n      kind: vpp\n      binary: " << vpp_ << "/bin/vpp\n"
+        << "]\n    mounts: [" << vpp_mount << "]\n"
+        << "    nf:\n      kind: vpp\n      binary: " << vpp_ << "/bin/vpp\n"
         << "      vppctl: " << vpp_ << "/bin/vppctl\n"
         << "      plugin_path: " << vpp_ << "/lib/x86_64-linux-gnu/vpp_plugins\n"
         << "      page_size: 4K\n      main_heap_size: 256M\n      statseg_size: 64M\n"
         << "      buffers_per_numa: 16384\n      plugins: [af_packet_plugin.so]\n"
         << "      veth: {host_ip4: " << host_ip_ << "/30, vpp_ip4: " << vpp_ip_ << "/30}\n"
-        << "  - prefix: rps\n    nf: {kind: nginx, port: " << port_ << ", body_size: " << kBodySize
+        << "  - prefix: rps\n    mounts: [" << vpp_mount << "]\n"
+        << "    nf: {kind: nginx, port: " << port_ << ", body_size: " << kBodySize
         << ", mode: rps, ldp: {vpp: vpp1}}\n"
-        << "  - prefix: cps\n    nf: {kind: nginx, port: " << port_ + 1
-        << ", body_size: " << kBodySize << ", mode: cps, ldp: {vpp: vpp1}}\n";
+        << "  - prefix: cps\n    mounts: [" << vpp_mount << "]\n"
+        << "    nf: {kind: nginx, port: " << port_ + 1 << ", body_size: " << kBodySize
+        << ", mode: cps, ldp: {vpp: vpp1}}\n";
     return path;
   }
 

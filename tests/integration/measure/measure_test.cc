@@ -102,17 +102,20 @@ class MeasureTest : public ::testing::Test {
     };
     std::string forward;
     for (const auto& a : forward_args) forward += ", \"" + a + "\"";
+    // The build's cnfctl-gen, read-only at its own path: a clone under /tmp is hidden by the
+    // containers' private /tmp otherwise.
+    const std::string gen_mount = "\"" CNFCTL_GEN_PROGRAM ":" CNFCTL_GEN_PROGRAM ":ro\"";
     const auto path = root_ + "/" + run + ".yaml";
     std::ofstream(path) << "name: " << run << "\nengine: oci\nimage: host\ncpu:\n  policy: none\n"
                         << "containers:\n"
                         << "  - prefix: gen\n    role: generator\n    cpus: [1]\n"
-                        << "    mounts: [\"" << sockets << ":/sockets\"]\n"
+                        << "    mounts: [\"" << sockets << ":/sockets\", " << gen_mount << "]\n"
                         << "    nf:\n      kind: command\n"
                         << "      argv: [" << eal("gen", "server", 1)
                         << ", gen, --control, /sockets/gen.ctl]\n"
                         << "      probe: [test, -S, /sockets/gen.ctl]\n"
                         << "  - prefix: ref\n    cpus: [0]\n"
-                        << "    mounts: [\"" << sockets << ":/sockets\"]\n"
+                        << "    mounts: [\"" << sockets << ":/sockets\", " << gen_mount << "]\n"
                         << "    nf:\n      kind: command\n"
                         << "      argv: [sh, -c, 'while [ ! -S /sockets/m1.sock ]; do sleep 0.05; "
                            "done; exec \"$@\"', ref, "

@@ -59,11 +59,9 @@ paths:
   socket_dir: )" << root_
                       << R"(/sockets
 containers:
-  - {prefix: gen, role: generator, nf: {kind: trafficgen, mode: gen, binary: )"
-                      << CNFCTL_GEN_PROGRAM << R"(}}
+  - {prefix: gen, role: generator, nf: {kind: trafficgen, mode: gen}}
   - {prefix: vswitch, role: vswitch, nf: testpmd}
-  - {prefix: nf, nf: {kind: trafficgen, limit: 1Mpps, binary: )"
-                      << CNFCTL_GEN_PROGRAM << R"(}}
+  - {prefix: nf, nf: {kind: trafficgen, limit: 1Mpps}}
   - {prefix: sink, role: sink, nf: trafficgen}
 topology: {kind: chain, chains: 1, nodes_per_chain: 1}
 cpu: {policy: shared}
