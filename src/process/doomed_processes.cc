@@ -1,5 +1,7 @@
 #include "process/doomed_processes.h"
 
+#include <fmt/format.h>
+
 #include <csignal>
 #include <filesystem>
 
@@ -28,6 +30,35 @@ char state_of(const std::string& status) {
   return letter == std::string::npos ? '?' : status[letter];
 }
 
+// The words of a NUL-separated command line.
+std::vector<std::string> words_of(const std::string& cmdline) {
+  std::vector<std::string> words;
+  std::size_t at = 0;
+  while (at < cmdline.size()) {
+    auto end = cmdline.find('\0', at);
+    if (end == std::string::npos) end = cmdline.size();
+    words.push_back(cmdline.substr(at, end - at));
+    at = end + 1;
+  }
+  return words;
+}
+
+bool is_runc(const std::string& argv0) {
+  const auto slash = argv0.rfind('/');
+  return (slash == std::string::npos ? argv0 : argv0.substr(slash + 1)) == "runc";
+}
+
+// The PPid of a /proc/PID/status text; 0 when absent.
+int parent_of(const std::string& status) {
+  const auto at = status.find("\nPPid:");
+  if (at == std::string::npos) return 0;
+  try {
+    return std::stoi(status.substr(at + 6));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 bool gone(int pid) {
   const auto status = read_file_local("/proc/" + std::to_string(pid) + "/status");
   if (!status) return true;
@@ -36,6 +67,13 @@ bool gone(int pid) {
 }
 
 }  // namespace
+
+bool orphaned_runc_init(const std::string& cmdline, const std::string& parent_cmdline) {
+  const auto words = words_of(cmdline);
+  if (words.size() < 2 || !is_runc(words[0]) || words[1] != "init") return false;
+  const auto parent = words_of(parent_cmdline);
+  return parent.empty() || !is_runc(parent[0]);
+}
 
 bool kill_pending(const std::string& status) {
   const unsigned long long kill_bit = 1ULL << (SIGKILL - 1);
@@ -49,11 +87,22 @@ std::vector<int> doomed_processes(const std::vector<std::string>& needles) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     const auto status = read_file_local("/proc/" + name + "/status");
-    if (!status || !kill_pending(*status)) continue;
+    if (!status) continue;
     const char state = state_of(*status);
     if (state == 'Z' || state == 'X') continue;
     const auto cmdline = read_file_local("/proc/" + name + "/cmdline");
     if (!cmdline) continue;
+    if (orphaned_runc_init(
+            *cmdline,
+            read_file_local(fmt::format("/proc/{}/cmdline", parent_of(*status))).value_or(""))) {
+      // Parked on its exec FIFO (made, waiting for a `start` that will not come), it does
+      // nothing more until the container's `delete --force` ends it: not waited for.
+      if (read_file_local("/proc/" + name + "/wchan").value_or("") != "wait_for_partner") {
+        pids.push_back(std::stoi(name));
+      }
+      continue;
+    }
+    if (!kill_pending(*status)) continue;
     for (const auto& needle : needles) {
       if (!needle.empty() && cmdline->find(needle) != std::string::npos) {
         pids.push_back(std::stoi(name));

@@ -22,6 +22,20 @@ TEST(KillPending, ReadsTheThreadAndTheProcessSets) {
   EXPECT_FALSE(kill_pending(""));
 }
 
+TEST(OrphanedRuncInit, IsARuncInitWhoseParentIsNoRunc) {
+  using namespace std::string_literals;
+  const std::string init = "runc\0init\0"s;
+  EXPECT_TRUE(orphaned_runc_init(init, ""));  // parent gone: reparented to init
+  EXPECT_TRUE(orphaned_runc_init(init, "/sbin/init\0"s));
+  EXPECT_TRUE(orphaned_runc_init("/usr/sbin/runc\0init\0"s, "process_api\0--addr\0"s));
+  // Its own runc is still there: a container being made, not debris.
+  EXPECT_FALSE(orphaned_runc_init(init, "runc\0--root\0/r\0run\0--detach\0c1\0"s));
+  EXPECT_FALSE(orphaned_runc_init(init, "/usr/sbin/runc\0run\0c1\0"s));
+  EXPECT_FALSE(orphaned_runc_init("runc\0run\0c1\0"s, ""));
+  EXPECT_FALSE(orphaned_runc_init("crun\0init\0"s, ""));
+  EXPECT_FALSE(orphaned_runc_init("", ""));
+}
+
 // A live process whose command line matches is not doomed: nothing is waited for.
 TEST(DoomedProcesses, AMatchingProcessWithoutAPendingKillIsNotListed) {
   const std::string marker = "cnfctl-doomed-test-" + std::to_string(::getpid());
