@@ -48,6 +48,11 @@ bool is_runc(const std::string& argv0) {
   return (slash == std::string::npos ? argv0 : argv0.substr(slash + 1)) == "runc";
 }
 
+bool is_runc_init(const std::string& cmdline) {
+  const auto words = words_of(cmdline);
+  return words.size() >= 2 && is_runc(words[0]) && words[1] == "init";
+}
+
 // The PPid of a /proc/PID/status text; 0 when absent.
 int parent_of(const std::string& status) {
   const auto at = status.find("\nPPid:");
@@ -69,8 +74,7 @@ bool gone(int pid) {
 }  // namespace
 
 bool orphaned_runc_init(const std::string& cmdline, const std::string& parent_cmdline) {
-  const auto words = words_of(cmdline);
-  if (words.size() < 2 || !is_runc(words[0]) || words[1] != "init") return false;
+  if (!is_runc_init(cmdline)) return false;
   const auto parent = words_of(parent_cmdline);
   return parent.empty() || !is_runc(parent[0]);
 }
@@ -92,7 +96,8 @@ std::vector<int> doomed_processes(const std::vector<std::string>& needles) {
     if (state == 'Z' || state == 'X') continue;
     const auto cmdline = read_file_local("/proc/" + name + "/cmdline");
     if (!cmdline) continue;
-    if (orphaned_runc_init(
+    if (is_runc_init(*cmdline) &&
+        orphaned_runc_init(
             *cmdline,
             read_file_local(fmt::format("/proc/{}/cmdline", parent_of(*status))).value_or(""))) {
       // Parked on its exec FIFO (made, waiting for a `start` that will not come), it does
