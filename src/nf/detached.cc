@@ -68,14 +68,6 @@ const char* const kAliveScript =
     "read -r line <\"/proc/$1/stat\" 2>/dev/null || exit 1\n"
     "case ${line##*\") \"} in Z*|X*) exit 1 ;; esac\n";
 
-// The name the kernel shows in /proc/PID/comm for a program started as `argv0`.
-std::string comm_name(const std::string& argv0) {
-  auto slash = argv0.rfind('/');
-  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
-  if (base.size() > 15) base.resize(15);
-  return base;
-}
-
 Error exec_error(const std::string& what, const std::string& container_id,
                  const std::vector<std::string>& argv, const process::Outcome& outcome) {
   Error error(what);
@@ -93,6 +85,13 @@ bool running(engine::Engine& engine, const std::string& container_id) {
 }
 
 }  // namespace
+
+std::string comm_name(const std::string& argv0) {
+  auto slash = argv0.rfind('/');
+  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+  if (base.size() > 15) base.resize(15);
+  return base;
+}
 
 const char* stdin_word(NfStdin kind) {
   return kind == NfStdin::kHeldOpen ? "open" : "null";

@@ -26,6 +26,10 @@ inline constexpr const char* kNfPidGuestPath = "/run/cnfctl-nf.pid";
 /// How long the start / stop / liveness execs may take beyond the stop grace period.
 inline constexpr std::chrono::milliseconds kDetachedExecTimeout{15000};
 
+/// The name the kernel shows in /proc/PID/comm for a program started as `argv0`: its basename
+/// cut to 15 bytes. Pure.
+std::string comm_name(const std::string& argv0);
+
 /// How a launcher's or start_detached()'s command line names `kind`: "null", "open".
 const char* stdin_word(NfStdin kind);
 

@@ -59,7 +59,11 @@ std::optional<std::optional<int>> pid_file_from_node(const NfContext& ctx) {
     return std::nullopt;
   }
   if (!init || *init <= 1) return std::nullopt;
-  const std::string root = fmt::format("/proc/{}/root", *init);
+  return pid_file_through_init(*init);
+}
+
+std::optional<std::optional<int>> pid_file_through_init(int init) {
+  const std::string root = fmt::format("/proc/{}/root", init);
   if (auto text = process::read_file_local(root + kNfPidGuestPath)) {
     return std::optional<int>(parse_pid(*text));
   }

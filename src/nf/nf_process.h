@@ -41,6 +41,9 @@ class NfPids {
 /// container then. Never throws.
 std::optional<std::optional<int>> pid_file_from_node(const NfContext& ctx);
 
+/// pid_file_from_node() for a container whose init has node pid `init` (> 1) on this machine.
+std::optional<std::optional<int>> pid_file_through_init(int init);
+
 /// The readiness verdict for an NF whose process is gone: fatal, with `seen` and the NF log's
 /// tail in the detail. Never throws.
 Readiness nf_exited(const NfContext& ctx, const std::string& seen);

@@ -54,14 +54,6 @@ std::optional<ProcessFacts> facts_of(const std::string& proc_dir) {
   return facts;
 }
 
-// The name the kernel shows in /proc/PID/comm for a program started as `argv0`.
-std::string comm_of(const std::string& argv0) {
-  const auto slash = argv0.rfind('/');
-  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
-  if (base.size() > 15) base.resize(15);
-  return base;
-}
-
 bool signal_process(const process::UniqueFd& pidfd, int signal) {
   return ::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) == 0 || errno == ESRCH;
 }
@@ -132,11 +124,11 @@ void stop_nf(const NfContext& ctx, int pid, const std::string& match_argv0,
   }
   if (!init || *init <= 1 || !engine::local_process_stat(*init)) return through_exec();
   if (pid <= 0) {  // the pid file's, as the stop script reads it
-    const auto file = pid_file_from_node(ctx);
+    const auto file = pid_file_through_init(*init);
     if (!file) return through_exec();
     pid = file->value_or(0);
   }
-  auto targets = find_targets(*init, pid, match_argv0.empty() ? "" : comm_of(match_argv0));
+  auto targets = find_targets(*init, pid, match_argv0.empty() ? "" : comm_name(match_argv0));
   if (!targets) return through_exec();
   for (const auto& t : *targets) signal_process(t.pidfd, SIGTERM);
   auto left = wait_for(std::move(*targets), std::chrono::steady_clock::now() + grace);
