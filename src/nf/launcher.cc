@@ -75,16 +75,8 @@ bool has_usr1(const std::string& status, const std::string& field) {
 }
 
 std::vector<std::string> cmdline_of(int pid) {
-  std::vector<std::string> argv;
-  const auto text = process::read_file_local(fmt::format("/proc/{}/cmdline", pid));
-  if (!text) return argv;
-  for (std::size_t at = 0; at < text->size();) {
-    auto end = text->find('\0', at);
-    if (end == std::string::npos) end = text->size();
-    argv.push_back(text->substr(at, end - at));
-    at = end + 1;
-  }
-  return argv;
+  return process::nul_separated_words(
+      process::read_file_local(fmt::format("/proc/{}/cmdline", pid)).value_or(""));
 }
 
 enum class LauncherForm { kNone, kScript, kBinary };

@@ -30,26 +30,13 @@ char state_of(const std::string& status) {
   return letter == std::string::npos ? '?' : status[letter];
 }
 
-// The words of a NUL-separated command line.
-std::vector<std::string> words_of(const std::string& cmdline) {
-  std::vector<std::string> words;
-  std::size_t at = 0;
-  while (at < cmdline.size()) {
-    auto end = cmdline.find('\0', at);
-    if (end == std::string::npos) end = cmdline.size();
-    words.push_back(cmdline.substr(at, end - at));
-    at = end + 1;
-  }
-  return words;
-}
-
 bool is_runc(const std::string& argv0) {
   const auto slash = argv0.rfind('/');
   return (slash == std::string::npos ? argv0 : argv0.substr(slash + 1)) == "runc";
 }
 
 bool is_runc_init(const std::string& cmdline) {
-  const auto words = words_of(cmdline);
+  const auto words = nul_separated_words(cmdline);
   return words.size() >= 2 && is_runc(words[0]) && words[1] == "init";
 }
 
@@ -75,7 +62,7 @@ bool gone(int pid) {
 
 bool orphaned_runc_init(const std::string& cmdline, const std::string& parent_cmdline) {
   if (!is_runc_init(cmdline)) return false;
-  const auto parent = words_of(parent_cmdline);
+  const auto parent = nul_separated_words(parent_cmdline);
   return parent.empty() || !is_runc(parent[0]);
 }
 

@@ -59,6 +59,17 @@ LocalFailure write_file_local(const std::string& path, const std::string& bytes)
   return std::nullopt;
 }
 
+std::vector<std::string> nul_separated_words(const std::string& text) {
+  std::vector<std::string> words;
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = text.find('\0', at);
+    if (end == std::string::npos) end = text.size();
+    words.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return words;
+}
+
 std::optional<std::string> read_file_local(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) return std::nullopt;

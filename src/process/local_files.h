@@ -28,6 +28,9 @@ LocalFailure write_file_local(const std::string& path, const std::string& bytes)
 /// Reads only what the file holds, so /proc and /sys files work.
 std::optional<std::string> read_file_local(const std::string& path);
 
+/// The words of a NUL-separated text such as /proc/PID/cmdline ("a\0b\0" -> {"a", "b"}). Pure.
+std::vector<std::string> nul_separated_words(const std::string& text);
+
 /// `test -e`: true when `path` exists (symlinks followed).
 bool exists_local(const std::string& path);
 

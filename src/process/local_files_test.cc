@@ -107,5 +107,12 @@ TEST_F(LocalFiles, MountAndUnmountATmpfs) {
   EXPECT_THAT(*failed, HasSubstr("mount -t no-such-fs-type " + target + ": "));
 }
 
+TEST(NulSeparatedWords, SplitsACmdline) {
+  using namespace std::string_literals;
+  EXPECT_EQ(nul_separated_words("runc\0init\0"s), (std::vector<std::string>{"runc", "init"}));
+  EXPECT_EQ(nul_separated_words("a\0\0b"s), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(nul_separated_words(""), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace cnfctl::process
