@@ -58,17 +58,9 @@ std::string file_prefix(const std::vector<std::string>& argv) {
 nf::Readiness readiness(const plan::PlannedContainer& c, bool all_links) {
   const auto socket = testpmd::telemetry_socket_of(c);
   try {
-    testpmd::TelemetryView view;
-    view.ports = testpmd::parse_ethdev_list(
-        testpmd::telemetry_batch_direct(socket, {"/ethdev/list"}, kTelemetryTimeout).values.at(0));
-    std::vector<std::string> commands;
-    for (int port : view.ports) commands.push_back(fmt::format("/ethdev/link_status,{}", port));
-    if (!commands.empty()) {
-      for (const auto& value :
-           testpmd::telemetry_batch_direct(socket, commands, kTelemetryTimeout).values) {
-        view.link_up.push_back(testpmd::parse_link_status(value).up);
-      }
-    }
+    const auto view = testpmd::read_telemetry_view([&](const std::vector<std::string>& commands) {
+      return testpmd::telemetry_batch_direct(socket, commands, kTelemetryTimeout).values;
+    });
     auto verdict = testpmd::assess_testpmd_readiness(c.links, view);
     if (verdict.ready && all_links &&
         std::count(view.link_up.begin(), view.link_up.end(), true) !=

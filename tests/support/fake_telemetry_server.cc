@@ -41,7 +41,12 @@ FakeTelemetryServer::~FakeTelemetryServer() {
 
 void FakeTelemetryServer::set_port(int port, bool up, const EthdevStats& stats) {
   std::lock_guard lock(mutex_);
-  ports_[port] = {up, stats};
+  ports_[port] = Port{up, stats, true};
+}
+
+void FakeTelemetryServer::set_started(int port, bool started) {
+  std::lock_guard lock(mutex_);
+  ports_.at(port).started = started;
 }
 
 void FakeTelemetryServer::clear_ports() {
@@ -67,13 +72,18 @@ std::string FakeTelemetryServer::answer(const std::string& command) {
     value = nlohmann::json::array();
     for (const auto& entry : ports_) value.push_back(entry.first);
   } else if (key == "/ethdev/link_status" && it != ports_.end()) {
-    if (it->second.first) {
+    if (it->second.up) {
       value = {{"status", "UP"}, {"speed", 100000}, {"duplex", "full-duplex"}};
     } else {
       value = {{"status", "DOWN"}};
     }
+  } else if (key == "/ethdev/info" && it != ports_.end()) {
+    value = {{"name", "net_memif" + std::to_string(port)},
+             {"port_id", port},
+             {"dev_started", it->second.started ? 1 : 0},
+             {"dev_configured", 1}};
   } else if (key == "/ethdev/stats" && it != ports_.end()) {
-    const auto& s = it->second.second;
+    const auto& s = it->second.stats;
     value = {{"ipackets", s.ipackets}, {"opackets", s.opackets},  {"ibytes", s.ibytes},
              {"obytes", s.obytes},     {"imissed", s.imissed},    {"ierrors", s.ierrors},
              {"oerrors", s.oerrors},   {"rx_nombuf", s.rx_nombuf}};

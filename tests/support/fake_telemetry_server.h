@@ -1,5 +1,6 @@
 // Test support: a DPDK telemetry v2 server on a SOCK_SEQPACKET socket in a directory of the
-// test's choosing, answering /ethdev/list, /ethdev/link_status,N and /ethdev/stats,N from state
+// test's choosing, answering /ethdev/list, /ethdev/link_status,N, /ethdev/info,N (its dev_started)
+// and /ethdev/stats,N from state
 // the test sets (and null to anything else), as DPDK 22.11 does.
 #pragma once
 
@@ -25,8 +26,10 @@ class FakeTelemetryServer {
 
   const std::string& socket_path() const { return path_; }
 
-  /// Sets port `port` (added when new) with its link state and counters.
+  /// Sets port `port` (added when new) with its link state and counters; started.
   void set_port(int port, bool up, const EthdevStats& stats = {});
+  /// Whether port `port` (set before) says it is started; set_port() starts it.
+  void set_started(int port, bool started);
   /// Removes every port.
   void clear_ports();
   /// When true, connections are accepted but never answered.
@@ -44,7 +47,12 @@ class FakeTelemetryServer {
   std::atomic<bool> silent_{false};
   std::atomic<int> requests_{0};
   std::mutex mutex_;
-  std::map<int, std::pair<bool, EthdevStats>> ports_;
+  struct Port {
+    bool up = false;
+    EthdevStats stats;
+    bool started = true;
+  };
+  std::map<int, Port> ports_;
   std::thread thread_;
 };
 

@@ -89,6 +89,14 @@ LinkStatus parse_link_status(const nlohmann::json& value) {
   return link;
 }
 
+bool parse_dev_started(const nlohmann::json& value) {
+  if (!value.is_object() || !value.contains("dev_started") ||
+      !value.at("dev_started").is_number_integer()) {
+    throw Error("DPDK telemetry: /ethdev/info has no dev_started: " + value.dump());
+  }
+  return value.at("dev_started").get<long long>() != 0;
+}
+
 TelemetryClient::TelemetryClient(process::UniqueFd fd, std::string path)
     : fd_(std::move(fd)), path_(std::move(path)) {}
 

@@ -69,6 +69,10 @@ EthdevStats parse_ethdev_stats(const nlohmann::json& value);
 /// /ethdev/link_status's value ({"status":"UP","speed":..,"duplex":..} or {"status":"DOWN"}).
 /// Throws cnfctl::Error when it has no status text.
 LinkStatus parse_link_status(const nlohmann::json& value);
+/// Whether /ethdev/info's value says the port is started ("dev_started": 1). A memif server's
+/// port turns clients away until it is (its client never retries). Throws cnfctl::Error when the
+/// value has no dev_started number.
+bool parse_dev_started(const nlohmann::json& value);
 
 class TelemetryClient {
  public:

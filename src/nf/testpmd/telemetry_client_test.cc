@@ -31,6 +31,16 @@ TEST(TelemetryParsing, StatsFromARealReply) {
   EXPECT_EQ(s.rx_nombuf, 5u);
 }
 
+// /ethdev/info as DPDK 22.11's testpmd answered it on this machine (trimmed).
+TEST(TelemetryParsing, DevStartedFromEthdevInfo) {
+  EXPECT_TRUE(parse_dev_started(nlohmann::json::parse(
+      R"({"name":"net_memif0","state":1,"port_id":0,"dev_started":1,"dev_configured":1})")));
+  EXPECT_FALSE(
+      parse_dev_started(nlohmann::json::parse(R"({"name":"net_memif0","dev_started":0})")));
+  EXPECT_THROW(parse_dev_started(nlohmann::json::parse(R"({"name":"net_memif0"})")), Error);
+  EXPECT_THROW(parse_dev_started(nlohmann::json::parse(R"(null)")), Error);
+}
+
 TEST(TelemetryParsing, LinkStatusUpAndDown) {
   auto up = parse_link_status(
       nlohmann::json::parse(R"({"status":"UP","speed":100000,"duplex":"full-duplex"})"));

@@ -67,15 +67,9 @@ class TestpmdDriver : public nf::NfDriver {
     const auto socket = telemetry_socket_of(ctx.container);
     std::string seen;
     try {
-      TelemetryView view;
-      view.ports = parse_ethdev_list(batch(ctx, socket, {"/ethdev/list"}, timeout).values.at(0));
-      std::vector<std::string> commands;
-      for (int port : view.ports) commands.push_back(fmt::format("/ethdev/link_status,{}", port));
-      if (!commands.empty()) {
-        for (const auto& value : batch(ctx, socket, commands, left_until(deadline)).values) {
-          view.link_up.push_back(parse_link_status(value).up);
-        }
-      }
+      const auto view = read_telemetry_view([&](const std::vector<std::string>& commands) {
+        return batch(ctx, socket, commands, left_until(deadline)).values;
+      });
       auto verdict = assess_testpmd_readiness(ctx.container.links, view);
       if (verdict.ready) return verdict;
       seen = verdict.detail;
@@ -164,13 +158,33 @@ bool contains(std::string_view text, std::string_view part) {
 
 }  // namespace
 
+TelemetryView read_telemetry_view(const TelemetryQuery& query) {
+  TelemetryView view;
+  view.ports = parse_ethdev_list(query({"/ethdev/list"}).at(0));
+  if (view.ports.empty()) return view;
+  std::vector<std::string> commands;
+  for (int port : view.ports) commands.push_back(fmt::format("/ethdev/link_status,{}", port));
+  for (int port : view.ports) commands.push_back(fmt::format("/ethdev/info,{}", port));
+  const auto values = query(commands);
+  const std::size_t n = view.ports.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    view.link_up.push_back(parse_link_status(values.at(k)).up);
+    view.started.push_back(parse_dev_started(values.at(n + k)));
+  }
+  return view;
+}
+
 nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& links,
                                        const TelemetryView& view) {
   nf::Readiness r;
   std::size_t up = 0;
   std::string down;
+  std::string unstarted;
   for (std::size_t k = 0; k < links.size() && k < view.ports.size(); ++k) {
     const bool is_up = k < view.link_up.size() && view.link_up[k];
+    if (k >= view.started.size() || !view.started[k]) {
+      unstarted += fmt::format("{}{}", unstarted.empty() ? "" : ", ", k);
+    }
     if (is_up) {
       ++up;
     } else if (!links[k].is_server()) {
@@ -188,6 +202,10 @@ nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& lin
   }
   if (view.ports.size() > links.size()) {
     r.detail += "; more ports than the plan's links";
+    return r;
+  }
+  if (!unstarted.empty()) {
+    r.detail += "; port(s) " + unstarted + " not started yet";
     return r;
   }
   if (!down.empty()) {

@@ -5,11 +5,13 @@
 // SPEC §6 pitfalls it handles: a stale memif socket blocks the next server (prepare removes the
 // sockets this container serves); a testpmd whose memif socket could not be created keeps
 // running with 0 ports (readiness requires one port per link); a client never retries (readiness
-// requires every client link up; servers only need their ports, their links come up when the
-// clients connect); every file prefix leaves /var/run/dpdk/<prefix> (cleanup removes it).
+// requires every client link up; servers need their ports started, their links come up when
+// the clients connect); every file prefix leaves /var/run/dpdk/<prefix> (cleanup removes it).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,15 +21,26 @@
 namespace cnfctl::testpmd {
 
 /// What telemetry showed of one testpmd: its port ids (/ethdev/list) and, per port, whether its
-/// link is up (/ethdev/link_status), in the same order.
+/// link is up (/ethdev/link_status) and whether it is started (/ethdev/info's dev_started), in
+/// the same order.
 struct TelemetryView {
   std::vector<int> ports;
   std::vector<bool> link_up;
+  std::vector<bool> started;
 };
 
+/// Runs one batch of telemetry commands and gives their values, in order.
+using TelemetryQuery =
+    std::function<std::vector<nlohmann::json>(const std::vector<std::string>& commands)>;
+
+/// What telemetry shows of one testpmd, read with two batches through `query` (the port list,
+/// then each port's link status and info). Throws what `query` and the parse functions throw.
+TelemetryView read_telemetry_view(const TelemetryQuery& query);
+
 /// Readiness from what telemetry showed, for a container with `links` (link k is port k):
-/// ready when there is one port per link and every link where this container is the client is
-/// up. Never fatal (the caller decides that from the process). Pure; never throws.
+/// ready when there is one port per link, every port is started (a memif server's port that is
+/// not yet started turns its client away for good) and every link where this container is the
+/// client is up. Never fatal (the caller decides that from the process). Pure; never throws.
 nf::Readiness assess_testpmd_readiness(const std::vector<wiring::MemifLink>& links,
                                        const TelemetryView& view);
 

@@ -78,17 +78,31 @@ TEST(TestpmdReadiness, NeedsOnePortPerLinkAndClientLinksUp) {
   EXPECT_NE(none.detail.find("0/2 memif ports"), std::string::npos) << none.detail;
   EXPECT_NE(none.detail.find("could not be created"), std::string::npos) << none.detail;
 
-  auto client_down = assess_testpmd_readiness(links, {{0, 1}, {true, false}});
+  auto client_down = assess_testpmd_readiness(links, {{0, 1}, {true, false}, {true, true}});
   EXPECT_FALSE(client_down.ready);
   EXPECT_NE(client_down.detail.find("port 1 (client of sink) is down"), std::string::npos)
       << client_down.detail;
 
   // A server's link comes up only when its client connects: its port is enough.
-  auto server_down = assess_testpmd_readiness(links, {{0, 1}, {false, true}});
+  auto server_down = assess_testpmd_readiness(links, {{0, 1}, {false, true}, {true, true}});
   EXPECT_TRUE(server_down.ready) << server_down.detail;
   EXPECT_EQ(server_down.detail, "2/2 memif ports, 1/2 links up");
 
-  EXPECT_FALSE(assess_testpmd_readiness(links, {{0, 1, 2}, {true, true, true}}).ready);
+  EXPECT_FALSE(
+      assess_testpmd_readiness(links, {{0, 1, 2}, {true, true, true}, {true, true, true}}).ready);
+}
+
+// A memif server's port turns clients away until testpmd started it, and a client never retries:
+// a server whose port exists but is not started yet is not ready for its clients.
+TEST(TestpmdReadiness, AServerPortNotStartedIsNotReady) {
+  std::vector<wiring::MemifLink> links = {link(wiring::MemifRole::kMaster, "gen", "/s/a"),
+                                          link(wiring::MemifRole::kMaster, "sink", "/s/b")};
+  auto unstarted = assess_testpmd_readiness(links, {{0, 1}, {false, false}, {true, false}});
+  EXPECT_FALSE(unstarted.ready);
+  EXPECT_NE(unstarted.detail.find("port(s) 1 not started yet"), std::string::npos)
+      << unstarted.detail;
+  EXPECT_FALSE(assess_testpmd_readiness(links, {{0, 1}, {false, false}, {}}).ready);
+  EXPECT_TRUE(assess_testpmd_readiness(links, {{0, 1}, {false, false}, {true, true}}).ready);
 }
 
 TEST_F(TestpmdDriverTest, PrepareMakesTheRuntimeDirAndRemovesServedSocketsOnly) {
@@ -153,6 +167,20 @@ TEST_F(TestpmdDriverTest, ReadyOnceTheClientLinkIsUp) {
   EXPECT_FALSE(driver_->probe(ctx(), milliseconds(10000)).ready);
   server.set_port(1, true);
   auto r = driver_->probe(ctx(), milliseconds(10000));
+  EXPECT_TRUE(r.ready) << r.detail;
+}
+
+TEST_F(TestpmdDriverTest, ReadyOnlyOnceItsPortsAreStarted) {
+  make_runtime_dir();
+  testing::FakeTelemetryServer server(*container_.dpdk_runtime_dir);
+  server.set_port(0, false);
+  server.set_port(1, true);
+  server.set_started(0, false);
+  auto r = driver_->probe(ctx(), milliseconds(10000));
+  EXPECT_FALSE(r.ready) << r.detail;
+  EXPECT_NE(r.detail.find("port(s) 0 not started yet"), std::string::npos) << r.detail;
+  server.set_started(0, true);
+  r = driver_->probe(ctx(), milliseconds(10000));
   EXPECT_TRUE(r.ready) << r.detail;
 }
 
