@@ -99,6 +99,10 @@ std::vector<std::string> testpmd_argv(const wiring::ContainerWiring& c, const Te
   argv.push_back(fmt::format("--total-num-mbufs={}", o.mbufs));
   argv.push_back("--nb-cores=1");
   argv.push_back("--auto-start");
+  // Without it testpmd's main thread busy-waits (rte_delay_ms) up to 9 s after its start for every
+  // link to come up: a memif server's links come up only when its clients start, so each server
+  // spun beside the next stage's start on a shared cpu. Readiness looks at the links itself.
+  argv.push_back("--disable-link-check");
   if (!o.lock_memory) argv.push_back("--no-mlockall");
   if (c.role == wiring::ContainerRole::kVswitch) argv.push_back("--port-topology=paired");
   // mac and txonly both address frames to the port's peer: the next hop's MAC, which a routing

@@ -74,7 +74,7 @@ TEST(TestpmdArgv, NfFullCommandLine) {
                   "--vdev=net_memif1,role=server,socket=/run/cnfctl/memif/memif-nf2-4,id=2,"
                   "socket-abstract=no",
                   "--", "--forward-mode=io", "--total-num-mbufs=32768", "--nb-cores=1",
-                  "--auto-start", "--no-mlockall"}));
+                  "--auto-start", "--disable-link-check", "--no-mlockall"}));
 }
 
 TEST(TestpmdArgv, VswitchIsThePairedSnake) {
