@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "cpu/cpu_list.h"
+#include "nf/cpu_priority.h"
 #include "nf/detached.h"
 #include "nf/launcher.h"
 #include "nf/nf_process.h"
@@ -226,6 +227,9 @@ class Scheduler {
   void start(const plan::PlannedContainer& c) {
     auto& driver = env_.driver_of(c);
     const auto ctx = env_.context_of(c);
+    // The NF gets the CPU before the pollers already running beside it until it is ready.
+    auto priority =
+        nf::starts_beside_pollers(c.nf.kind) ? nf::CpuPriority::raise(ctx) : nf::CpuPriority();
     const auto started = Clock::now();
     // The NF's pid inside its container, as start() learnt it, is journalled with the step's
     // done; for `ps --json` and post-mortems. Unknown (nullopt) is not a failure: readiness
@@ -245,6 +249,7 @@ class Scheduler {
           after = progress_.elapsed().count();
         },
         [&](ContainerRecord& r) { r.ready_after = after; });
+    priority.restore();
     progress_.say(
         c.name,
         fmt::format("ready ({} ms after NF start)",

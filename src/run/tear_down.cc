@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "nf/cpu_priority.h"
 
 namespace cnfctl::run {
 namespace {
@@ -100,7 +101,11 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
       if (env.driver_of(c).stop_before_destroy()) which.push_back(&c);
     }
     each_container(which, jobs, "stop NF", result.errors, [&](const plan::PlannedContainer& c) {
-      env.driver_of(c).stop(env.context_of(c), kNfStopGrace);
+      const auto ctx = env.context_of(c);
+      // Its exit gets the CPU before the pollers of the stages still running.
+      auto priority =
+          nf::starts_beside_pollers(c.nf.kind) ? nf::CpuPriority::raise(ctx) : nf::CpuPriority();
+      env.driver_of(c).stop(ctx, kNfStopGrace);
       progress.say(c.name, "NF stopped");
     });
   }

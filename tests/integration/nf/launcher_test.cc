@@ -17,6 +17,7 @@
 
 #include "common/poll.h"
 #include "engine/registry.h"
+#include "nf/cpu_priority.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
 #include "nf/node_stop.h"
@@ -230,6 +231,33 @@ TEST_P(Launcher, StopsTheNfFromTheNodeWithItsNamesakesOnly) {
                          Backoff(milliseconds(1), milliseconds(50))));
   stop_nf(deaf_ctx, 0, "", milliseconds(200));  // the pid from the pid file
   EXPECT_EQ(pids_of(deaf, "sleep 1006"), "");
+}
+
+// The container's own cpu cgroup gets kRaiseFactor times its weight while its NF starts, and the
+// weight it had back after; a moved-from or restored priority restores nothing more.
+TEST_P(Launcher, RaisesTheContainersCpuWeightAndPutsItBack) {
+  auto c = container("weight", {"sleep", "1007"}, {}, true);
+  NfContext ctx{c, *engine_, runner_};
+  auto read = [](const std::string& file) {
+    std::ifstream in(file);
+    long long value = 0;
+    in >> value;
+    return value;
+  };
+  auto priority = CpuPriority::raise(ctx);
+  ASSERT_FALSE(priority.file().empty()) << "no cpu cgroup of its own found";
+  EXPECT_NE(priority.file().find(c.id), std::string::npos) << priority.file();
+  const long long raised = read(priority.file());
+  const std::string file = priority.file();
+  CpuPriority moved = std::move(priority);
+  EXPECT_TRUE(priority.file().empty());
+  moved.restore();
+  const long long before = read(file);
+  EXPECT_EQ(raised, std::min<long long>(before * kRaiseFactor,
+                                        file.ends_with("cpu.shares") ? 262144 : 10000));
+  EXPECT_GT(raised, before);
+  moved.restore();
+  EXPECT_EQ(read(file), before);
 }
 
 TEST_P(Launcher, AContainerWithoutTheLauncherGetsItsNfThroughAnExec) {
