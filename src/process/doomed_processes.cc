@@ -3,31 +3,18 @@
 #include <fmt/format.h>
 
 #include <csignal>
-#include <filesystem>
 
 #include "common/poll.h"
 #include "process/local_files.h"
+#include "process/procfs.h"
 
 namespace cnfctl::process {
 namespace {
 
-// The hexadecimal signal set of `field` ("SigPnd") in a /proc/PID/status text; 0 when absent.
-unsigned long long signal_set(const std::string& status, const std::string& field) {
-  const auto at = status.find("\n" + field + ":");
-  if (at == std::string::npos) return 0;
-  try {
-    return std::stoull(status.substr(at + field.size() + 2), nullptr, 16);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 // "Z" (zombie), "X" (dead) or another state letter of a /proc/PID/status text.
 char state_of(const std::string& status) {
-  const auto at = status.find("\nState:");
-  if (at == std::string::npos) return '?';
-  const auto letter = status.find_first_not_of(" \t", at + 7);
-  return letter == std::string::npos ? '?' : status[letter];
+  const auto state = status_field(status, "State");
+  return state && !state->empty() ? state->front() : '?';
 }
 
 bool is_runc(const std::string& argv0) {
@@ -42,10 +29,8 @@ bool is_runc_init(const std::string& cmdline) {
 
 // The PPid of a /proc/PID/status text; 0 when absent.
 int parent_of(const std::string& status) {
-  const auto at = status.find("\nPPid:");
-  if (at == std::string::npos) return 0;
   try {
-    return std::stoi(status.substr(at + 6));
+    return std::stoi(status_field(status, "PPid").value_or(""));
   } catch (const std::exception&) {
     return 0;
   }
@@ -68,15 +53,14 @@ bool orphaned_runc_init(const std::string& cmdline, const std::string& parent_cm
 
 bool kill_pending(const std::string& status) {
   const unsigned long long kill_bit = 1ULL << (SIGKILL - 1);
-  return ((signal_set(status, "SigPnd") | signal_set(status, "ShdPnd")) & kill_bit) != 0;
+  const auto pending = status_signal_set(status, "SigPnd") | status_signal_set(status, "ShdPnd");
+  return (pending & kill_bit) != 0;
 }
 
 std::vector<int> doomed_processes(const std::vector<std::string>& needles) {
   std::vector<int> pids;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+  for (const int pid : process_ids()) {
+    const std::string name = std::to_string(pid);
     const auto status = read_file_local("/proc/" + name + "/status");
     if (!status) continue;
     const char state = state_of(*status);
@@ -90,14 +74,14 @@ std::vector<int> doomed_processes(const std::vector<std::string>& needles) {
       // Parked on its exec FIFO (made, waiting for a `start` that will not come), it does
       // nothing more until the container's `delete --force` ends it: not waited for.
       if (read_file_local("/proc/" + name + "/wchan").value_or("") != "wait_for_partner") {
-        pids.push_back(std::stoi(name));
+        pids.push_back(pid);
       }
       continue;
     }
     if (!kill_pending(*status)) continue;
     for (const auto& needle : needles) {
       if (!needle.empty() && cmdline->find(needle) != std::string::npos) {
-        pids.push_back(std::stoi(name));
+        pids.push_back(pid);
         break;
       }
     }

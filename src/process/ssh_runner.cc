@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "process/posix_quote.h"
+#include "process/procfs.h"
 #include "process/spawn.h"
 
 namespace cnfctl::process {
@@ -520,8 +521,8 @@ bool SshRunner::master_alive() const {
   // An exited master that its parent has not reaped yet is no master.
   std::ifstream stat(fmt::format("/proc/{}/stat", master_pid_));
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto paren = text.rfind(')');
-  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
+  const auto state = stat_field(text, 3);
+  return !state || state->front() != 'Z';
 }
 
 void SshRunner::ensure_master() {
