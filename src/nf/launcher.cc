@@ -17,6 +17,7 @@
 #include "nf/detached.h"
 #include "nf/nf_process.h"
 #include "process/local_files.h"
+#include "process/procfs.h"
 
 namespace cnfctl::nf {
 namespace {
@@ -61,17 +62,7 @@ enum class LauncherState { kNotALauncher, kStarting, kWaiting, kLaunched };
 
 // SIGUSR1's bit in the hexadecimal signal masks of /proc/PID/status.
 bool has_usr1(const std::string& status, const std::string& field) {
-  auto at = status.find("\n" + field + ":");
-  if (at == std::string::npos) return false;
-  at += field.size() + 2;
-  while (at < status.size() && (status[at] == ' ' || status[at] == '\t')) ++at;
-  const auto end = status.find('\n', at);
-  const std::string hex = status.substr(at, end == std::string::npos ? end : end - at);
-  try {
-    return (std::stoull(hex, nullptr, 16) >> (SIGUSR1 - 1)) & 1U;
-  } catch (const std::exception&) {
-    return false;
-  }
+  return (process::status_signal_set(status, field) >> (SIGUSR1 - 1)) & 1U;
 }
 
 std::vector<std::string> cmdline_of(int pid) {

@@ -10,6 +10,7 @@
 #include "process/local_files.h"
 #include "process/local_runner.h"
 #include "process/posix_quote.h"
+#include "process/procfs.h"
 #include "process/ssh_runner.h"
 
 namespace cnfctl::nf {
@@ -107,11 +108,8 @@ bool NfPids::alive(const NfContext& ctx) {
     at = end + 1;
     if (line.rfind("1 (", 0) == 0) init_seen = true;
     if (line.rfind(nf_line, 0) != 0) continue;
-    // The state follows the command name's closing parenthesis: "PID (comm) S ...".
-    const auto paren = line.rfind(") ");
-    if (paren == std::string::npos || paren + 2 >= line.size()) return false;
-    const char state = line[paren + 2];
-    return state != 'Z' && state != 'X';
+    const auto state = process::stat_field(line, 3);
+    return state && state->front() != 'Z' && state->front() != 'X';
   }
   if (init_seen) return false;
   return detached_alive(ctx.engine, id, *pid);

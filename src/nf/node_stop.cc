@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "engine/local_node.h"
 #include "nf/detached.h"
 #include "nf/nf_process.h"
+#include "process/procfs.h"
 
 namespace cnfctl::nf {
 namespace {
@@ -29,27 +29,15 @@ std::optional<ProcessFacts> facts_of(const std::string& proc_dir) {
   const auto status = process::read_file_local(proc_dir + "/status");
   if (!status) return std::nullopt;
   ProcessFacts facts;
-  std::size_t at = 0;
-  while (at < status->size()) {
-    auto end = status->find('\n', at);
-    if (end == std::string::npos) end = status->size();
-    const std::string line = status->substr(at, end - at);
-    at = end + 1;
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const std::string key = line.substr(0, colon);
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    if (key == "Name") facts.name = value;
-    if (key == "State") facts.zombie = !value.empty() && (value[0] == 'Z' || value[0] == 'X');
-    if (key == "NSpid") {
-      const auto last = value.find_last_of(" \t");
-      try {
-        facts.inner_pid = std::stoi(last == std::string::npos ? value : value.substr(last + 1));
-      } catch (const std::exception&) {
-        facts.inner_pid = 0;
-      }
-    }
+  facts.name = process::status_field(*status, "Name").value_or("");
+  const auto state = process::status_field(*status, "State").value_or("");
+  facts.zombie = !state.empty() && (state[0] == 'Z' || state[0] == 'X');
+  const auto nspid = process::status_field(*status, "NSpid").value_or("");
+  const auto last = nspid.find_last_of(" \t");
+  try {
+    facts.inner_pid = std::stoi(last == std::string::npos ? nspid : nspid.substr(last + 1));
+  } catch (const std::exception&) {
+    facts.inner_pid = 0;
   }
   return facts;
 }
@@ -75,15 +63,12 @@ std::optional<std::vector<Target>> find_targets(int init, int pid, const std::st
     return (pid > 0 && f.inner_pid == pid) || (!name.empty() && f.name == name);
   };
   std::vector<Target> targets;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string id = entry.path().filename().string();
-    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string dir = "/proc/" + id;
+  for (const int host_pid : process::process_ids()) {
+    const std::string dir = "/proc/" + std::to_string(host_pid);
     if (engine::read_link_local(dir + "/ns/pid") != ns) continue;
     const auto facts = facts_of(dir);
     if (!facts || !wanted(*facts)) continue;
-    Target t{std::stoi(id), engine::open_pidfd(std::stoi(id))};
+    Target t{host_pid, engine::open_pidfd(host_pid)};
     if (!t.pidfd) {
       if (!engine::local_process_stat(t.host_pid)) continue;  // it ended meanwhile
       return std::nullopt;                                    // no pidfds here
