@@ -9,10 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cstring>
-#include <filesystem>
-#include <sstream>
+
+#include "process/procfs.h"
 
 namespace cnfctl::engine {
 namespace {
@@ -57,18 +58,16 @@ int remove_entry(const char* path, const struct stat* /*st*/, int type, struct F
 
 std::optional<LocalProcessStat> local_process_stat(int pid) {
   if (pid <= 0) return std::nullopt;
-  auto text = process::read_file_local("/proc/" + std::to_string(pid) + "/stat");
+  const auto text = process::read_file_local("/proc/" + std::to_string(pid) + "/stat");
   if (!text) return std::nullopt;
-  // "PID (COMM) STATE PPID ...": COMM may hold anything, so fields count from the last ')'.
-  const auto paren = text->rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  std::istringstream fields(text->substr(paren + 1));
+  const auto state = process::stat_field(*text, 3);
+  const auto start_time = process::stat_field(*text, 22);
+  if (!state || !start_time) return std::nullopt;
   LocalProcessStat stat;
-  std::string skip;
-  fields >> stat.state;  // field 3
-  for (int field = 4; field < 22 && fields; ++field) fields >> skip;
-  fields >> stat.start_time;  // field 22
-  if (!fields) return std::nullopt;
+  stat.state = state->front();
+  const auto parsed =
+      std::from_chars(start_time->data(), start_time->data() + start_time->size(), stat.start_time);
+  if (parsed.ec != std::errc()) return std::nullopt;
   return stat;
 }
 
@@ -162,10 +161,8 @@ void remove_empty_parents_local(const std::string& dir) {
 
 std::vector<int> local_processes_matching(const std::string& first, const std::string& second) {
   std::vector<int> pids;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+  for (const int pid : process::process_ids()) {
+    const std::string name = std::to_string(pid);
     auto cmdline = process::read_file_local("/proc/" + name + "/cmdline");
     if (!cmdline || cmdline->empty()) continue;
     if (cmdline->back() == '\0') cmdline->pop_back();
@@ -173,17 +170,15 @@ std::vector<int> local_processes_matching(const std::string& first, const std::s
     const auto at = cmdline->find(first);
     if (at == std::string::npos) continue;
     if (cmdline->find(second, at + first.size()) == std::string::npos) continue;
-    pids.push_back(std::stoi(name));
+    pids.push_back(pid);
   }
   return pids;
 }
 
 std::string local_process_listing(const std::string& needle) {
   std::string listing;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+  for (const int pid : process::process_ids()) {
+    const std::string name = std::to_string(pid);
     auto cmdline = process::read_file_local("/proc/" + name + "/cmdline");
     if (!cmdline || cmdline->find(needle) == std::string::npos) continue;
     std::replace(cmdline->begin(), cmdline->end(), '\0', '\n');
