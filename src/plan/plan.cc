@@ -17,6 +17,7 @@
 #include "nf/vpp/exec_script.h"
 #include "nf/vpp/host_interface.h"
 #include "nf/vpp/startup_conf.h"
+#include "plan/builder.h"
 #include "plan/guest_paths.h"
 #include "plan/start_stages.h"
 
@@ -26,18 +27,8 @@ namespace {
 
 using topology::Role;
 
-// Where VPP's sockets and the startup files live inside a VPP container (CSIT's layout).
-constexpr const char* kVppGuestSocketDir = "/run/vpp";
-constexpr const char* kVppStartupConf = "/etc/vpp/startup.conf";
-constexpr const char* kVppExecScript = "/tmp/running.exec";
 // sun_path holds 108 bytes including the terminating NUL.
 constexpr std::size_t kMaxSocketPath = 107;
-// Where an LD_PRELOADed nginx sees its VPP's socket dir (read-only), and VPP's app socket in it
-// (`session { use-app-socket-api }` makes <runtime-dir>/app_ns_sockets/default).
-constexpr const char* kVclGuestSocketDir = "/run/cnfctl-vcl";
-constexpr const char* kVppAppSocket = "app_ns_sockets/default";
-// VCL's LD_PRELOAD library, relative to the prefix VPP's binary is in (<prefix>/bin/vpp).
-constexpr const char* kVclLdpreloadLibrary = "lib/x86_64-linux-gnu/libvcl_ldpreload.so";
 
 // `bytes` random bytes as hex digits (IPsec keys).
 std::string random_hex_key(std::size_t bytes) {
@@ -47,22 +38,6 @@ std::string random_hex_key(std::size_t bytes) {
     hex += fmt::format("{:02x}", static_cast<unsigned>(device() & 0xffU));
   }
   return hex;
-}
-
-// Names of a host veth pair for container `id`: "cnfh-<hash>" (node end) and "cnfv-<hash>"
-// (VPP's end); Linux interface names hold at most 15 characters.
-std::pair<std::string, std::string> veth_names(const std::string& id) {
-  std::uint32_t hash = 2166136261u;  // FNV-1a
-  for (unsigned char ch : id) hash = (hash ^ ch) * 16777619u;
-  const auto tail = fmt::format("{:08x}", hash);
-  return {"cnfh-" + tail, "cnfv-" + tail};
-}
-
-// "/opt/vpp/bin/vpp" -> "/opt/vpp": the install prefix of a binary.
-std::string install_prefix(const std::string& binary) {
-  auto dir = binary.substr(0, binary.rfind('/'));
-  auto slash = dir.rfind('/');
-  return slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
 }
 
 // Runs `step`, prefixing the location of any bad-input error with `where`, unless the error
@@ -99,661 +74,662 @@ std::vector<int> all_cpus(const cpu::Machine& machine) {
   return ids;
 }
 
-// Everything that needs a node's CPU facts, computed once per node.
-struct NodeCpus {
-  std::optional<cpu::Machine> machine;
-  std::optional<cpu::CpuPlacement> placement;
-};
-
-struct Builder {
-  const topology::Topology& topo;
-  const PlanOptions& options;
-  Plan plan;
-  std::vector<topology::ContainerInstance> instances;
-  std::map<std::string, NodeCpus> node_cpus;
-  std::optional<wiring::WiringPlan> wiring;
-
-  const topology::ContainerGroup& group_of(const topology::ContainerInstance& i) const {
-    return topo.containers.at(i.group);
+std::vector<int> all_nf_cpus(const cpu::CpuPlacement& placement) {
+  std::set<int> cpus;
+  for (const auto& nf : placement.nfs) {
+    for (int id : nf.cpus()) cpus.insert(id);
   }
+  return {cpus.begin(), cpus.end()};
+}
 
-  void run() {
-    plan.run = options.run_name.empty() ? topo.name : options.run_name;
-    require_safe_name(plan.run, "run name", "--name");
-    if (!options.vpp_prefix.empty() && options.vpp_prefix.front() != '/') {
-      throw Error::bad_input("--vpp-prefix", fmt::format("'{}' is not an absolute path (a VPP "
-                                                         "install prefix holding bin/vpp)",
-                                                         options.vpp_prefix));
-    }
-    plan.source = topo.source;
-    plan.kind = topo.topology.kind;
-    plan.chains = topo.topology.wired() ? topo.topology.chains : 0;
-    plan.nodes_per_chain = topo.topology.wired() ? topo.topology.nodes_per_chain : 0;
-    plan.cpu_policy = topo.cpu.policy;
-    plan.traffic = topo.traffic;
-    plan.host_socket_dir = join_path(topo.paths.socket_dir, plan.run);
-    plan.guest_socket_dir = topo.paths.guest_socket_dir;
-    instances = topology::expand_containers(topo);
+// Where VPP's startup files live inside a VPP container (CSIT's layout).
+constexpr const char* kVppStartupConf = "/etc/vpp/startup.conf";
+constexpr const char* kVppExecScript = "/tmp/running.exec";
 
-    plan_nodes();
-    plan_wiring();
-    for (const auto& instance : instances) plan.containers.push_back(plan_container(instance));
-    mark_shared_cores_and_render();
-    assign_start_stages(plan.containers);
-    order_ldp_after_vpp();
-    check_reserved_paths(topo, plan);
-    std::stable_sort(plan.containers.begin(), plan.containers.end(),
-                     [](const auto& a, const auto& b) { return a.start_stage < b.start_stage; });
+// Names of a host veth pair for container `id`: "cnfh-<hash>" (node end) and "cnfv-<hash>"
+// (VPP's end); Linux interface names hold at most 15 characters.
+std::pair<std::string, std::string> veth_names(const std::string& id) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char ch : id) hash = (hash ^ ch) * 16777619u;
+  const auto tail = fmt::format("{:08x}", hash);
+  return {"cnfh-" + tail, "cnfv-" + tail};
+}
+
+// Where an LD_PRELOADed nginx sees its VPP's socket dir (read-only), and VPP's app socket in it
+// (`session { use-app-socket-api }` makes <runtime-dir>/app_ns_sockets/default).
+constexpr const char* kVclGuestSocketDir = "/run/cnfctl-vcl";
+constexpr const char* kVppAppSocket = "app_ns_sockets/default";
+// VCL's LD_PRELOAD library, relative to the prefix VPP's binary is in (<prefix>/bin/vpp).
+constexpr const char* kVclLdpreloadLibrary = "lib/x86_64-linux-gnu/libvcl_ldpreload.so";
+
+// "/opt/vpp/bin/vpp" -> "/opt/vpp": the install prefix of a binary.
+std::string install_prefix(const std::string& binary) {
+  auto dir = binary.substr(0, binary.rfind('/'));
+  auto slash = dir.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
+}
+
+// Where the node reaches a container's TCP `port`: itself with host network, else the
+// published host port (0 when it is not published).
+int published_port(const PlannedContainer& c, int port) {
+  if (c.host_network) return port;
+  for (const auto& p : c.ports) {
+    if (p.container_port == port && p.protocol == topology::Protocol::kTcp) return p.host_port;
   }
-
-  void plan_nodes() {
-    for (const auto& entry : topo.nodes) {
-      // Not a structured binding: clang before 16 cannot capture one in the lambdas below.
-      const std::string& name = entry.first;
-      const topology::Node& node = entry.second;
-      const bool used = std::any_of(topo.containers.begin(), topo.containers.end(),
-                                    [&](const auto& g) { return g.node == name; });
-      if (!used) continue;
-      PlannedNode planned;
-      planned.name = name;
-      planned.type = node.type;
-      if (node.ssh) {
-        planned.address = fmt::format("{}@{}:{}", node.ssh->user, node.ssh->host, node.ssh->port);
-        planned.sudo = node.ssh->uses_sudo();
-      } else {
-        planned.address = "local";
-      }
-      NodeCpus facts;
-      facts.machine = located(node.where.self, [&] { return options.machine_facts(node); });
-      if (facts.machine) {
-        planned.cpu_facts = node.lscpu ? "lscpu text in the topology file" : "sysfs";
-        planned.cpu_summary = facts.machine->summary();
-      } else {
-        planned.cpu_facts = "unknown (not reached while planning)";
-      }
-      node_cpus.emplace(name, std::move(facts));
-      plan.nodes.push_back(std::move(planned));
-    }
-  }
-
-  const cpu::Machine& machine_of(const std::string& node_name, const std::string& why) {
-    auto& facts = node_cpus.at(node_name);
-    if (!facts.machine) {
-      const auto& node = topo.nodes.at(node_name);
-      throw Error::bad_input(
-          node.where.self.str(),
-          fmt::format("node {}: its CPUs must be known to plan {}; add its `lscpu -p` output as "
-                      "`lscpu:` to the node, or use `cpu: {{policy: none}}`",
-                      node_name, why));
-    }
-    return *facts.machine;
-  }
-
-  // CSIT's placement for the role-nf containers of one node.
-  const cpu::CpuPlacement& placement_of(const std::string& node_name) {
-    auto& facts = node_cpus.at(node_name);
-    if (facts.placement) return *facts.placement;
-    const cpu::Machine& machine = machine_of(node_name, "the cpu policy");
-    cpu::NfAffinityParams params;
-    if (topo.topology.wired()) {
-      params.nf_chains = static_cast<int>(topo.topology.chains);
-      params.nf_nodes = static_cast<int>(topo.topology.nodes_per_chain);
-    } else {
-      params.nf_chains = 1;
-      params.nf_nodes = std::max(1, nf_count_on(node_name));
-    }
-    const auto& spec = topo.cpu;
-    params.vs_dtc = static_cast<int>(spec.vs_data_cores);
-    params.nf_dtc = spec.nf_data_cores.half
-                        ? cpu::DataCores::hyper_thread()
-                        : cpu::DataCores::cores(static_cast<int>(spec.nf_data_cores.cores));
-    params.nf_mtcr = static_cast<int>(spec.nf_main_ratio);
-    params.nf_dtcr = static_cast<int>(spec.nf_data_ratio);
-    params.numa_node = static_cast<int>(spec.numa);
-    cpu::PlacementOptions placement_options;
-    placement_options.policy = spec.policy == topology::CpuPolicy::kShared ? cpu::CpuPolicy::kShared
-                                                                           : cpu::CpuPolicy::kCsit;
-    placement_options.allow_overlap = spec.allow_overlap;
-    if (spec.policy == topology::CpuPolicy::kAuto) {
-      // CSIT's placement when it fits; otherwise (a small machine) the shared one, said once.
-      try {
-        facts.placement = cpu::place_nfs(machine, params, placement_options);
-      } catch (const Error& e) {
-        if (e.kind() != ErrorKind::kBadInput) throw;
-        placement_options.policy = cpu::CpuPolicy::kShared;
-        facts.placement = located(
-            spec.where.self, [&] { return cpu::place_nfs(machine, params, placement_options); });
-        plan.warnings.push_back(fmt::format(
-            "node {}: CSIT's cpu placement does not fit ({} cpus), so NFs share cpus (cpu policy "
-            "auto chose shared); write `cpu: {{policy: shared}}` to silence this or "
-            "`cpu: {{policy: csit}}` to make it an error",
-            node_name, machine.cpus().size()));
-      }
-    } else {
-      facts.placement = located(spec.where.self,
-                                [&] { return cpu::place_nfs(machine, params, placement_options); });
-    }
-    for (const auto& warning : facts.placement->warnings) {
-      plan.warnings.push_back(fmt::format("node {}: {}", node_name, warning));
-    }
-    return *facts.placement;
-  }
-
-  int nf_count_on(const std::string& node_name) const {
-    int count = 0;
-    for (const auto& g : topo.containers) {
-      if (g.node == node_name && g.role == Role::kNf) count += static_cast<int>(g.count);
-    }
-    return count;
-  }
-
-  void plan_wiring() {
-    if (!topo.topology.wired()) return;
-    wiring::WiringRequest request;
-    request.kind = *wiring::parse_topology_kind(topology::to_string(topo.topology.kind));
-    request.chains = static_cast<int>(topo.topology.chains);
-    request.nodes_per_chain = static_cast<int>(topo.topology.nodes_per_chain);
-    for (const auto& planned : plan.nodes) {
-      wiring::DutSpec dut;
-      dut.name = planned.name;
-      const auto& node = topo.nodes.at(planned.name);
-      for (std::size_t i = 0; i < node.interfaces.size(); ++i) {
-        dut.interfaces.push_back(
-            {node.interfaces[i], i < node.interface_names.size() ? node.interface_names[i] : ""});
-      }
-      request.duts.push_back(std::move(dut));
-    }
-    for (const auto& instance : instances) {
-      const auto& group = group_of(instance);
-      switch (group.role) {
-        case Role::kNf: {
-          const auto& p = instance.position.value();
-          request.nfs.push_back({instance.name, static_cast<int>(p.nf_chain),
-                                 static_cast<int>(p.nf_node), group.node});
-          break;
-        }
-        case Role::kVswitch:
-          request.vswitches.push_back({instance.name, group.node});
-          break;
-        case Role::kGenerator:
-          request.generators.push_back({instance.name, group.node});
-          break;
-        case Role::kSink:
-          request.sinks.push_back({instance.name, group.node});
-          break;
-      }
-    }
-    request.host_socket_dir = plan.host_socket_dir;
-    request.guest_socket_dir = plan.guest_socket_dir;
-    for (int i = 0; i < 2; ++i) {
-      request.tg.mac[i] = topo.topology.tg_mac[static_cast<std::size_t>(i)];
-      request.tg.ip4[i] = topo.topology.tg_ip4[static_cast<std::size_t>(i)];
-    }
-    request.rx_queues = static_cast<int>(topo.topology.rx_queues);
-    const auto& ipsec = topo.topology.ipsec;
-    request.ipsec = {ipsec.dut1_if1_ip4, ipsec.dut2_if1_ip4, ipsec.dut2_if2_ip4,
-                     ipsec.laddr_ip4,    ipsec.raddr_ip4,    ""};
-    const auto kind = topo.topology.kind;
-    if (kind == topology::TopologyKind::kChainVswitch ||
-        kind == topology::TopologyKind::kChainIpsec) {
-      // As CSIT's IPsecUtil: a fresh key per run, the same on both DUTs.
-      request.ipsec.crypto_key = random_hex_key(16);
-    }
-    request.memif_ports = topo.topology.ports == topology::PortKind::kMemif;
-    wiring = located(topo.topology.where.self, [&] { return wiring::build_wiring_plan(request); });
-  }
-
-  void assign_cpus(PlannedContainer& c, const topology::ContainerGroup& group,
-                   const topology::ContainerInstance& instance) {
-    if (!group.cpus.empty()) {
-      const cpu::Machine& machine = machine_of(group.node, "pinned cpus");
-      for (unsigned id : group.cpus) {
-        if (machine.find(static_cast<int>(id)) == nullptr) {
-          throw Error::bad_input(group.where.of("cpus").str(),
-                                 fmt::format("cpu {} is not on node {} (it has cpus {})", id,
-                                             group.node, cpu_list_text(all_cpus(machine))));
-        }
-        c.cpus.push_back(static_cast<int>(id));
-      }
-    } else if (topo.cpu.policy == topology::CpuPolicy::kNone) {
-      return;
-    } else {
-      const cpu::CpuPlacement& placement = placement_of(group.node);
-      if (group.role == Role::kNf) {
-        const cpu::NfPlacement* nf = nullptr;
-        if (instance.position) {
-          nf = placement.find(static_cast<int>(instance.position->nf_chain),
-                              static_cast<int>(instance.position->nf_node));
-        } else {
-          nf = placement.find(1, nf_index_on_node(instance));
-        }
-        if (nf != nullptr) c.cpus = nf->cpus();
-      } else {
-        // The vswitch gets CSIT's reserved vswitch cores; generator and sink stand where CSIT's
-        // NICs are, on the vswitch's data cores.
-        const auto& r = placement.reserved;
-        if (group.role == Role::kVswitch) {
-          c.cpus = r.vswitch_main;
-          // On a small machine the data cores fall back onto the main core: list it once (a
-          // VPP vswitch then runs its main thread only, never a worker on the main core).
-          for (int cpu : r.vswitch_data) {
-            if (std::find(c.cpus.begin(), c.cpus.end(), cpu) == c.cpus.end()) c.cpus.push_back(cpu);
-          }
-        } else {
-          c.cpus = r.vswitch_data.empty() ? r.vswitch_main : r.vswitch_data;
-        }
-        if (c.cpus.empty()) c.cpus = all_nf_cpus(placement);
-      }
-    }
-    if (!c.cpus.empty()) {
-      c.main_cpu = c.cpus.front();
-      c.workers.assign(c.cpus.begin() + 1, c.cpus.end());
-      c.mems = numa_nodes_of(*node_cpus.at(group.node).machine, c.cpus);
-    }
-  }
-
-  static std::vector<int> all_nf_cpus(const cpu::CpuPlacement& placement) {
-    std::set<int> cpus;
-    for (const auto& nf : placement.nfs) {
-      for (int id : nf.cpus()) cpus.insert(id);
-    }
-    return {cpus.begin(), cpus.end()};
-  }
-
-  int nf_index_on_node(const topology::ContainerInstance& instance) const {
-    int index = 0;
-    for (const auto& other : instances) {
-      const auto& g = group_of(other);
-      if (g.node != group_of(instance).node || g.role != Role::kNf) continue;
-      ++index;
-      if (other.name == instance.name) break;
-    }
-    return index;
-  }
-
-  PlannedContainer plan_container(const topology::ContainerInstance& instance) {
-    const auto& group = group_of(instance);
-    const auto& node = topo.nodes.at(group.node);
-    PlannedContainer c;
-    c.name = instance.name;
-    c.id = plan.run + "-" + instance.name;
-    located(group.where.self, [&] { require_safe_name(c.id, "container id", ""); });
-    c.node = group.node;
-    c.engine = node.engine.kind;
-    c.runtime = node.engine.runtime;
-    c.image = group.image;
-    c.role = group.role;
-    c.position = instance.position;
-    c.privileged = group.privileged;
-    c.ports = group.ports;
-    c.env.emplace_back("MICROSERVICE_LABEL", instance.name);
-    for (const auto& var : group.env) c.env.emplace_back(var.name, var.value);
-    for (const auto& m : group.mounts) {
-      c.mounts.push_back({m.host, m.guest, m.read_only, m.create, true});
-    }
-    assign_cpus(c, group, instance);
-
-    if (wiring) {
-      const auto& w = wiring->at(instance.name);
-      c.links = w.links;
-      c.start_stage = w.start_stage;
-      c.mounts.push_back({plan.host_socket_dir, plan.guest_socket_dir, false});
-    }
-    if (group.nf.kind == topology::NfKind::kVpp) {
-      VppSockets s;
-      s.host_dir = join_path(join_path(topo.paths.vpp_socket_base, c.id), "");
-      s.guest_dir = kVppGuestSocketDir;
-      s.api = join_path(s.host_dir, "api.sock");
-      s.cli = join_path(s.host_dir, "cli.sock");
-      s.stats = join_path(s.host_dir, "stats.sock");
-      require_socket_path(s.api, group);
-      c.mounts.push_back({s.host_dir, s.guest_dir, false});
-      c.vpp_sockets = std::move(s);
-    }
-    if (group.nf.kind == topology::NfKind::kTestpmd) {
-      c.dpdk_runtime_dir = testpmd::testpmd_runtime_dir(c.id);
-      require_socket_path(testpmd::testpmd_telemetry_socket(c.id), group);
-      c.mounts.push_back({*c.dpdk_runtime_dir, *c.dpdk_runtime_dir, false});
-    }
-    return c;
-  }
-
-  void require_socket_path(const std::string& path, const topology::ContainerGroup& group) const {
-    if (path.size() <= kMaxSocketPath) return;
-    throw Error::bad_input(
-        group.where.of("prefix").str(),
-        fmt::format("the socket path {} is {} bytes long, more than a Unix socket allows ({}); "
-                    "use a shorter run name or prefix",
-                    path, path.size(), kMaxSocketPath));
-  }
-
-  // Busy-polling NFs that share a CPU need large memif rings (SPEC §6); rendering needs that.
-  void mark_shared_cores_and_render() {
-    std::map<std::pair<std::string, int>, int> users;
-    for (const auto& c : plan.containers) {
-      for (int id : c.cpus) ++users[{c.node, id}];
-    }
-    for (std::size_t i = 0; i < plan.containers.size(); ++i) {
-      auto& c = plan.containers[i];
-      const bool shared = std::any_of(c.cpus.begin(), c.cpus.end(), [&](int id) {
-        return users[{c.node, id}] > 1;
-      });
-      const auto& group = group_of(instances.at(i));
-      located(group.nf.where.self, [&] { render_nf(c, group, shared); });
-    }
-  }
-
-  void render_nf(PlannedContainer& c, const topology::ContainerGroup& group, bool cores_shared) {
-    c.nf.kind = group.nf.kind;
-    switch (group.nf.kind) {
-      case topology::NfKind::kTestpmd:
-        render_testpmd(c, group, cores_shared);
-        break;
-      case topology::NfKind::kVpp:
-        render_vpp(c, group);
-        break;
-      case topology::NfKind::kNginx:
-        render_nginx(c, group);
-        break;
-      case topology::NfKind::kTrafficgen:
-        render_trafficgen(c, group, cores_shared);
-        break;
-      case topology::NfKind::kCommand:
-        c.nf.argv = group.nf.command().argv;
-        c.nf.probe = group.nf.command().probe;
-        c.nf.readiness = c.nf.probe ? "the probe command exits 0" : "the command is running";
-        break;
-    }
-  }
-
-  void render_testpmd(PlannedContainer& c, const topology::ContainerGroup& group,
-                      bool cores_shared) {
-    const auto& o = group.nf.testpmd();
-    testpmd::TestpmdOptions t;
-    t.binary = o.binary;
-    t.cpus = c.cpus.empty() ? std::vector<int>{first_cpu_of(group.node)} : c.cpus;
-    t.file_prefix = c.id;
-    t.memory_mb = static_cast<int>(o.memory_mb);
-    t.mbufs = static_cast<int>(o.mbufs);
-    t.forward_mode = testpmd::parse_forward_mode(topology::to_string(o.forward_mode));
-    t.ring_size_log2 = static_cast<int>(o.ring_size);
-    t.cores_shared = cores_shared;
-    t.extra_args = o.extra_args;
-    if (!wiring) {
-      throw Error::bad_input("", "testpmd needs a wired topology (topology: kind: chain, ...)");
-    }
-    c.nf.argv = testpmd::testpmd_argv(wiring->at(c.name), t);
-    // It runs until its stdin ends, and SIGTERM ends that wait at once (testpmd_args.h).
-    c.nf.stdin_kind = nf::NfStdin::kHeldOpen;
-    c.nf.readiness =
-        fmt::format("telemetry {} answers and /ethdev/list shows {} memif port(s) with link up",
-                    testpmd::testpmd_telemetry_socket(c.id), c.links.size());
-  }
-
-  // The container of `role` on the DUT of `self` whose NF is trafficgen in `mode`, or nullptr.
-  const wiring::ContainerWiring* trafficgen_peer(const wiring::ContainerWiring& self,
-                                                 wiring::ContainerRole role,
-                                                 topology::TrafficgenMode mode) const {
-    for (const auto& w : wiring->containers) {
-      if (w.role != role || w.dut != self.dut) continue;
-      for (const auto& instance : instances) {
-        if (instance.name != w.name) continue;
-        const auto& nf = group_of(instance).nf;
-        if (nf.kind == topology::NfKind::kTrafficgen && nf.trafficgen().mode == mode) return &w;
-      }
-    }
-    return nullptr;
-  }
-
-  // cnfctl-gen (src/trafficgen): the generator owns its own link and the sink's (one process,
-  // one TSC); the sink runs nothing; every other container forwards (--limit, --delay-us).
-  void render_trafficgen(PlannedContainer& c, const topology::ContainerGroup& group,
-                         bool cores_shared) {
-    const auto& o = group.nf.trafficgen();
-    if (!wiring) {
-      throw Error::bad_input("", "trafficgen needs a wired topology (topology: kind: chain, ...)");
-    }
-    const auto& self = wiring->at(c.name);
-    if (o.mode == topology::TrafficgenMode::kSink) {
-      const auto* generator =
-          trafficgen_peer(self, wiring::ContainerRole::kGenerator, topology::TrafficgenMode::kGen);
-      if (self.role != wiring::ContainerRole::kSink || generator == nullptr) {
-        throw Error::bad_input("",
-                               "trafficgen mode sink is the sink container of a generator "
-                               "running trafficgen mode gen on the same node");
-      }
-      c.nf.readiness =
-          fmt::format("nothing runs here: its link is port 1 of {}'s cnfctl-gen", generator->name);
-      return;
-    }
-    const wiring::ContainerWiring* far_end = nullptr;
-    if (o.mode == topology::TrafficgenMode::kGen) {
-      far_end =
-          trafficgen_peer(self, wiring::ContainerRole::kSink, topology::TrafficgenMode::kSink);
-    }
-    trafficgen::GenArgsOptions t;
-    t.binary = o.binary.empty() ? trafficgen::default_gen_binary() : o.binary;
-    // cnfctl's own cnfctl-gen (beside this program, at the same path on every node) may be where
-    // the container does not see the node's files (a build under /tmp): bind-mounted read-only
-    // then. A binary the file names must be visible as it is.
-    if (o.binary.empty() && !visible_in_container(c, t.binary)) {
-      c.mounts.push_back({t.binary, t.binary, true});
-    }
-    require_visible_in_container(c, t.binary, "the cnfctl-gen binary", group.nf.where.of("binary"));
-    t.mode = o.mode == topology::TrafficgenMode::kGen ? trafficgen::GenMode::kGen
-                                                      : trafficgen::GenMode::kForward;
-    t.cpus = c.cpus.empty() ? std::vector<int>{first_cpu_of(group.node)} : c.cpus;
-    t.file_prefix = c.id;
-    t.memory_mb = static_cast<int>(o.memory_mb);
-    t.mbufs = o.mbufs;
-    t.ring_size_log2 = static_cast<int>(o.ring_size);
-    t.cores_shared = cores_shared;
-    t.limit_pps = o.limit_pps;
-    t.delay_us = o.delay_us;
-    t.control_socket = join_path(plan.guest_socket_dir, trafficgen::control_socket_file(c.name));
-    t.extra_args = o.extra_args;
-    c.nf.argv = trafficgen::trafficgen_argv(self, far_end, t);
-    const auto control = join_path(plan.host_socket_dir, trafficgen::control_socket_file(c.name));
-    require_socket_path(control, group);
-    c.nf.readiness = fmt::format(
-        "control socket {} answers ping with {} memif port(s), client "
-        "links up",
-        control, self.links.size() + (far_end ? far_end->links.size() : 0));
-  }
-
-  int first_cpu_of(const std::string& node_name) {
-    const auto& machine = machine_of(node_name, "testpmd's lcores");
-    return machine.cpus().front().id;
-  }
-
-  // `--vpp-prefix` names a VPP tree on the node, e.g. a build, which may sit where container `c`
-  // does not see the node's files (under /tmp, or outside what docker's host image binds): then
-  // the tree is bind-mounted read-only at the same path, so `path` (in it) is found inside.
-  void mount_vpp_prefix_if_hidden(PlannedContainer& c, const std::string& path) const {
-    std::string prefix = options.vpp_prefix;
-    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-    if (prefix.empty() || prefix == "/" || visible_in_container(c, path)) return;
-    if (!path.starts_with(prefix + "/")) return;
-    c.mounts.push_back({prefix, prefix, true});
-  }
-
-  // `program` of a VPP NF, or <vpp_prefix>/bin/<name> when a prefix replaces it.
-  std::string vpp_program(const std::string& program, const std::string& name) const {
-    if (options.vpp_prefix.empty()) return program;
-    return join_path(join_path(options.vpp_prefix, "bin"), name);
-  }
-
-  void render_vpp(PlannedContainer& c, const topology::ContainerGroup& group) {
-    const auto& o = group.nf.vpp();
-    vpp::StartupSettings s;
-    const std::string guest = kVppGuestSocketDir;
-    s.cli_socket = join_path(guest, "cli.sock");
-    s.api_socket = join_path(guest, "api.sock");
-    s.stats_socket = join_path(guest, "stats.sock");
-    s.runtime_dir = guest;
-    s.pidfile = join_path(guest, "vpp.pid");
-    s.log_file = join_path(guest, "vpp.log");
-    s.exec_script = wiring ? kVppExecScript : "";
-    s.plugin_path = o.plugin_path;
-    if (o.poll_sleep_usec != 0) s.poll_sleep_usec = o.poll_sleep_usec;
-    s.buffers_per_numa = o.buffers_per_numa;
-    s.main_heap_size = o.main_heap_size;
-    s.statseg_size = o.statseg_size;
-    s.with_page_size(o.page_size);
-    s.plugins = o.plugins;
-    if (o.veth) {
-      if (std::find(s.plugins.begin(), s.plugins.end(), vpp::kAfPacketPlugin) == s.plugins.end()) {
-        s.plugins.push_back(vpp::kAfPacketPlugin);
-      }
-      s.exec_script = kVppExecScript;
-    }
-    std::vector<std::uint32_t> cpus(c.cpus.begin(), c.cpus.end());
-
-    std::string conf;
-    const auto kind = topo.topology.kind;
-    if (serves_ldp(c.name)) {
-      vpp::HostStackSettings host_stack;
-      host_stack.use_app_socket_api = true;
-      conf = vpp::host_stack_startup_conf(s, cpus, host_stack).render();
-    } else if (kind == topology::TopologyKind::kChainVswitch && c.role == Role::kVswitch &&
-               !wiring->at(c.name).physical.empty()) {
-      std::vector<std::string> pci;
-      for (const auto& nic : wiring->at(c.name).physical) pci.push_back(nic.pci);
-      conf = vpp::vswitch_startup_conf(s, cpus, topo.topology.rx_queues, pci).render();
-    } else if (kind == topology::TopologyKind::kChainIpsec && c.role == Role::kNf) {
-      conf = vpp::ipsec_startup_conf(s, cpus).render();
-    } else {
-      conf = vpp::container_startup_conf(s, cpus).render();
-    }
-    c.nf.files.push_back({kVppStartupConf, std::move(conf)});
-    std::string host_interface;
-    if (o.veth) {
-      const auto [host_if, vpp_if] = veth_names(c.id);
-      const auto length = o.veth->prefix_length;
-      c.veth = PlannedVeth{host_if, vpp_if, fmt::format("{}/{}", o.veth->host_ip4, length),
-                           fmt::format("{}/{}", o.veth->vpp_ip4, length)};
-      c.host_network = true;  // af_packet opens the node's interface
-      host_interface = vpp::host_interface_exec(vpp_if, c.veth->vpp_ip4);
-    }
-    if (!wiring && !host_interface.empty()) {
-      c.nf.files.push_back({kVppExecScript, host_interface});
-    }
-    if (wiring) {
-      auto script = vpp::render_exec_script(*wiring, c.name);
-      c.nf.files.push_back({kVppExecScript, std::move(script.text) + host_interface});
-      if (!script.append_guest_file.empty()) {
-        plan.warnings.push_back(fmt::format(
-            "container {}: the IPsec tunnel file {} must exist in the container; it is appended "
-            "to {} before VPP starts",
-            c.name, script.append_guest_file, kVppExecScript));
-      }
-    }
-    const std::string binary = vpp_program(o.binary, "vpp");
-    const std::string vppctl = vpp_program(o.vppctl, "vppctl");
-    c.nf.argv = {binary, "-c", kVppStartupConf};
-    mount_vpp_prefix_if_hidden(c, binary);
-    check_vpp_container(c, group, topo.nodes.at(group.node), options.file_facts);
-    c.nf.readiness =
-        fmt::format("`{} -s {} show version` answers and the binary API at {} answers show_version",
-                    vppctl, c.vpp_sockets->cli, c.vpp_sockets->api);
-    if (!c.links.empty()) {
-      c.nf.readiness += fmt::format(
-          "; its {} memif(s) exist and are up, each slave memif connected (memif_dump, "
-          "sw_interface_dump)",
-          c.links.size());
-    }
-  }
-
-  // Where the node reaches a container's TCP `port`: itself with host network, else the
-  // published host port (0 when it is not published).
-  static int published_port(const PlannedContainer& c, int port) {
-    if (c.host_network) return port;
-    for (const auto& p : c.ports) {
-      if (p.container_port == port && p.protocol == topology::Protocol::kTcp) return p.host_port;
-    }
-    return 0;
-  }
-
-  // Whether an LD_PRELOADed nginx uses the host stack of VPP container `name`.
-  bool serves_ldp(const std::string& name) const {
-    return std::any_of(topo.containers.begin(), topo.containers.end(), [&](const auto& g) {
-      return g.nf.kind == topology::NfKind::kNginx && g.nf.nginx().ldp &&
-             g.nf.nginx().ldp->vpp == name;
-    });
-  }
-
-  const topology::ContainerGroup& group_named(const std::string& container) const {
-    for (const auto& i : instances) {
-      if (i.name == container) return group_of(i);
-    }
-    throw Error::bad_input("", "no container called " + container);
-  }
-
-  // An LD_PRELOADed nginx attaches to its VPP's app socket, which no memif link says: it starts
-  // a stage after that VPP, whatever assign_start_stages made of the links.
-  void order_ldp_after_vpp() {
-    for (auto& c : plan.containers) {
-      const auto& g = group_named(c.name);
-      if (g.nf.kind != topology::NfKind::kNginx || !g.nf.nginx().ldp) continue;
-      if (const auto* vpp = plan.find(g.nf.nginx().ldp->vpp)) {
-        c.start_stage = std::max(c.start_stage, vpp->start_stage + 1);
-      }
-    }
-  }
-
-  // nginx LD_PRELOADed with VCL, attached to its VPP's host stack through the app socket in the
-  // VPP's socket dir (bind-mounted read-only), served on VPP's veth address. It starts after VPP.
-  void render_nginx_ldp(PlannedContainer& c, const topology::NginxOptions& o) {
-    const auto& ldp = *o.ldp;
-    const auto* vpp = plan.find(ldp.vpp);
-    const auto& vpp_group = group_named(ldp.vpp);
-    if (!vpp || !vpp->vpp_sockets || !vpp_group.nf.vpp().veth) {
-      throw Error::bad_input(ldp.where.str(), "ldp: vpp: " + ldp.vpp + " is not a VPP with a veth");
-    }
-    c.host_network = false;  // every socket nginx uses is VPP's
-    c.start_stage = std::max(c.start_stage, vpp->start_stage + 1);
-    c.mounts.push_back({vpp->vpp_sockets->host_dir, kVclGuestSocketDir, true});
-    vpp::VclSettings vcl;
-    vcl.app_socket = join_path(kVclGuestSocketDir, kVppAppSocket);
-    c.nf.files.push_back({o.vcl_config, vpp::render_vcl_conf(vcl)});
-  }
-
-  void render_nginx(PlannedContainer& c, const topology::ContainerGroup& group) {
-    const auto& o = group.nf.nginx();
-    c.host_network = c.ports.empty();  // published ports are the other way in
-    if (o.ldp) render_nginx_ldp(c, o);
-    nginx::NginxOptions n;
-    n.binary = o.binary;
-    n.port = o.port;
-    n.body_size = o.body_size;
-    n.mode = o.mode == topology::NginxMode::kRps ? nginx::LoadMode::kRequestsPerSecond
-                                                 : nginx::LoadMode::kConnectionsPerSecond;
-    n.ldpreload = o.ldpreload;
-    n.vcl_config = o.vcl_config;
-    if (o.ldp) {
-      n.ldpreload_library =
-          o.ldp->library.empty()
-              ? join_path(
-                    install_prefix(vpp_program(group_named(o.ldp->vpp).nf.vpp().binary, "vpp")),
-                    kVclLdpreloadLibrary)
-              : o.ldp->library;
-    }
-    if (o.ldp && o.ldp->library.empty()) mount_vpp_prefix_if_hidden(c, n.ldpreload_library);
-    check_nginx_container(c, group, n.ldpreload_library);
-    auto launch = nginx::render_nginx(n, c.cpus);
-    c.nf.files.push_back({launch.config_path, std::move(launch.config)});
-    c.nf.argv = std::move(launch.argv);
-    c.nf.env = std::move(launch.env);
-    c.nf.http =
-        HttpEndpoint{o.ldp ? o.port : published_port(c, o.port), launch.url_path, o.body_size};
-    if (o.ldp) c.nf.http->host = group_named(o.ldp->vpp).nf.vpp().veth->vpp_ip4;
-    c.nf.http->keep_alive = o.mode == topology::NginxMode::kRps;
-    c.nf.readiness = fmt::format("HTTP GET http://{}:{}{} answers 200 with {} bytes",
-                                 c.nf.http->host, o.port, launch.url_path, o.body_size);
-  }
-};
+  return 0;
+}
 
 }  // namespace
+
+namespace detail {
+
+void Builder::run() {
+  plan.run = options.run_name.empty() ? topo.name : options.run_name;
+  require_safe_name(plan.run, "run name", "--name");
+  if (!options.vpp_prefix.empty() && options.vpp_prefix.front() != '/') {
+    throw Error::bad_input("--vpp-prefix", fmt::format("'{}' is not an absolute path (a VPP "
+                                                       "install prefix holding bin/vpp)",
+                                                       options.vpp_prefix));
+  }
+  plan.source = topo.source;
+  plan.kind = topo.topology.kind;
+  plan.chains = topo.topology.wired() ? topo.topology.chains : 0;
+  plan.nodes_per_chain = topo.topology.wired() ? topo.topology.nodes_per_chain : 0;
+  plan.cpu_policy = topo.cpu.policy;
+  plan.traffic = topo.traffic;
+  plan.host_socket_dir = join_path(topo.paths.socket_dir, plan.run);
+  plan.guest_socket_dir = topo.paths.guest_socket_dir;
+  instances = topology::expand_containers(topo);
+
+  plan_nodes();
+  plan_wiring();
+  for (const auto& instance : instances) plan.containers.push_back(plan_container(instance));
+  mark_shared_cores_and_render();
+  assign_start_stages(plan.containers);
+  order_ldp_after_vpp();
+  check_reserved_paths(topo, plan);
+  std::stable_sort(plan.containers.begin(), plan.containers.end(),
+                   [](const auto& a, const auto& b) { return a.start_stage < b.start_stage; });
+}
+
+void Builder::plan_nodes() {
+  for (const auto& entry : topo.nodes) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambdas below.
+    const std::string& name = entry.first;
+    const topology::Node& node = entry.second;
+    const bool used = std::any_of(topo.containers.begin(), topo.containers.end(),
+                                  [&](const auto& g) { return g.node == name; });
+    if (!used) continue;
+    PlannedNode planned;
+    planned.name = name;
+    planned.type = node.type;
+    if (node.ssh) {
+      planned.address = fmt::format("{}@{}:{}", node.ssh->user, node.ssh->host, node.ssh->port);
+      planned.sudo = node.ssh->uses_sudo();
+    } else {
+      planned.address = "local";
+    }
+    NodeCpus facts;
+    facts.machine = located(node.where.self, [&] { return options.machine_facts(node); });
+    if (facts.machine) {
+      planned.cpu_facts = node.lscpu ? "lscpu text in the topology file" : "sysfs";
+      planned.cpu_summary = facts.machine->summary();
+    } else {
+      planned.cpu_facts = "unknown (not reached while planning)";
+    }
+    node_cpus.emplace(name, std::move(facts));
+    plan.nodes.push_back(std::move(planned));
+  }
+}
+
+const cpu::Machine& Builder::machine_of(const std::string& node_name, const std::string& why) {
+  auto& facts = node_cpus.at(node_name);
+  if (!facts.machine) {
+    const auto& node = topo.nodes.at(node_name);
+    throw Error::bad_input(
+        node.where.self.str(),
+        fmt::format("node {}: its CPUs must be known to plan {}; add its `lscpu -p` output as "
+                    "`lscpu:` to the node, or use `cpu: {{policy: none}}`",
+                    node_name, why));
+  }
+  return *facts.machine;
+}
+
+const cpu::CpuPlacement& Builder::placement_of(const std::string& node_name) {
+  auto& facts = node_cpus.at(node_name);
+  if (facts.placement) return *facts.placement;
+  const cpu::Machine& machine = machine_of(node_name, "the cpu policy");
+  cpu::NfAffinityParams params;
+  if (topo.topology.wired()) {
+    params.nf_chains = static_cast<int>(topo.topology.chains);
+    params.nf_nodes = static_cast<int>(topo.topology.nodes_per_chain);
+  } else {
+    params.nf_chains = 1;
+    params.nf_nodes = std::max(1, nf_count_on(node_name));
+  }
+  const auto& spec = topo.cpu;
+  params.vs_dtc = static_cast<int>(spec.vs_data_cores);
+  params.nf_dtc = spec.nf_data_cores.half
+                      ? cpu::DataCores::hyper_thread()
+                      : cpu::DataCores::cores(static_cast<int>(spec.nf_data_cores.cores));
+  params.nf_mtcr = static_cast<int>(spec.nf_main_ratio);
+  params.nf_dtcr = static_cast<int>(spec.nf_data_ratio);
+  params.numa_node = static_cast<int>(spec.numa);
+  cpu::PlacementOptions placement_options;
+  placement_options.policy =
+      spec.policy == topology::CpuPolicy::kShared ? cpu::CpuPolicy::kShared : cpu::CpuPolicy::kCsit;
+  placement_options.allow_overlap = spec.allow_overlap;
+  if (spec.policy == topology::CpuPolicy::kAuto) {
+    // CSIT's placement when it fits; otherwise (a small machine) the shared one, said once.
+    try {
+      facts.placement = cpu::place_nfs(machine, params, placement_options);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kBadInput) throw;
+      placement_options.policy = cpu::CpuPolicy::kShared;
+      facts.placement = located(spec.where.self,
+                                [&] { return cpu::place_nfs(machine, params, placement_options); });
+      plan.warnings.push_back(fmt::format(
+          "node {}: CSIT's cpu placement does not fit ({} cpus), so NFs share cpus (cpu policy "
+          "auto chose shared); write `cpu: {{policy: shared}}` to silence this or "
+          "`cpu: {{policy: csit}}` to make it an error",
+          node_name, machine.cpus().size()));
+    }
+  } else {
+    facts.placement = located(spec.where.self,
+                              [&] { return cpu::place_nfs(machine, params, placement_options); });
+  }
+  for (const auto& warning : facts.placement->warnings) {
+    plan.warnings.push_back(fmt::format("node {}: {}", node_name, warning));
+  }
+  return *facts.placement;
+}
+
+int Builder::nf_count_on(const std::string& node_name) const {
+  int count = 0;
+  for (const auto& g : topo.containers) {
+    if (g.node == node_name && g.role == Role::kNf) count += static_cast<int>(g.count);
+  }
+  return count;
+}
+
+void Builder::plan_wiring() {
+  if (!topo.topology.wired()) return;
+  wiring::WiringRequest request;
+  request.kind = *wiring::parse_topology_kind(topology::to_string(topo.topology.kind));
+  request.chains = static_cast<int>(topo.topology.chains);
+  request.nodes_per_chain = static_cast<int>(topo.topology.nodes_per_chain);
+  for (const auto& planned : plan.nodes) {
+    wiring::DutSpec dut;
+    dut.name = planned.name;
+    const auto& node = topo.nodes.at(planned.name);
+    for (std::size_t i = 0; i < node.interfaces.size(); ++i) {
+      dut.interfaces.push_back(
+          {node.interfaces[i], i < node.interface_names.size() ? node.interface_names[i] : ""});
+    }
+    request.duts.push_back(std::move(dut));
+  }
+  for (const auto& instance : instances) {
+    const auto& group = group_of(instance);
+    switch (group.role) {
+      case Role::kNf: {
+        const auto& p = instance.position.value();
+        request.nfs.push_back(
+            {instance.name, static_cast<int>(p.nf_chain), static_cast<int>(p.nf_node), group.node});
+        break;
+      }
+      case Role::kVswitch:
+        request.vswitches.push_back({instance.name, group.node});
+        break;
+      case Role::kGenerator:
+        request.generators.push_back({instance.name, group.node});
+        break;
+      case Role::kSink:
+        request.sinks.push_back({instance.name, group.node});
+        break;
+    }
+  }
+  request.host_socket_dir = plan.host_socket_dir;
+  request.guest_socket_dir = plan.guest_socket_dir;
+  for (int i = 0; i < 2; ++i) {
+    request.tg.mac[i] = topo.topology.tg_mac[static_cast<std::size_t>(i)];
+    request.tg.ip4[i] = topo.topology.tg_ip4[static_cast<std::size_t>(i)];
+  }
+  request.rx_queues = static_cast<int>(topo.topology.rx_queues);
+  const auto& ipsec = topo.topology.ipsec;
+  request.ipsec = {ipsec.dut1_if1_ip4, ipsec.dut2_if1_ip4, ipsec.dut2_if2_ip4,
+                   ipsec.laddr_ip4,    ipsec.raddr_ip4,    ""};
+  const auto kind = topo.topology.kind;
+  if (kind == topology::TopologyKind::kChainVswitch ||
+      kind == topology::TopologyKind::kChainIpsec) {
+    // As CSIT's IPsecUtil: a fresh key per run, the same on both DUTs.
+    request.ipsec.crypto_key = random_hex_key(16);
+  }
+  request.memif_ports = topo.topology.ports == topology::PortKind::kMemif;
+  wiring = located(topo.topology.where.self, [&] { return wiring::build_wiring_plan(request); });
+}
+
+void Builder::assign_cpus(PlannedContainer& c, const topology::ContainerGroup& group,
+                          const topology::ContainerInstance& instance) {
+  if (!group.cpus.empty()) {
+    const cpu::Machine& machine = machine_of(group.node, "pinned cpus");
+    for (unsigned id : group.cpus) {
+      if (machine.find(static_cast<int>(id)) == nullptr) {
+        throw Error::bad_input(group.where.of("cpus").str(),
+                               fmt::format("cpu {} is not on node {} (it has cpus {})", id,
+                                           group.node, cpu_list_text(all_cpus(machine))));
+      }
+      c.cpus.push_back(static_cast<int>(id));
+    }
+  } else if (topo.cpu.policy == topology::CpuPolicy::kNone) {
+    return;
+  } else {
+    const cpu::CpuPlacement& placement = placement_of(group.node);
+    if (group.role == Role::kNf) {
+      const cpu::NfPlacement* nf = nullptr;
+      if (instance.position) {
+        nf = placement.find(static_cast<int>(instance.position->nf_chain),
+                            static_cast<int>(instance.position->nf_node));
+      } else {
+        nf = placement.find(1, nf_index_on_node(instance));
+      }
+      if (nf != nullptr) c.cpus = nf->cpus();
+    } else {
+      // The vswitch gets CSIT's reserved vswitch cores; generator and sink stand where CSIT's
+      // NICs are, on the vswitch's data cores.
+      const auto& r = placement.reserved;
+      if (group.role == Role::kVswitch) {
+        c.cpus = r.vswitch_main;
+        // On a small machine the data cores fall back onto the main core: list it once (a
+        // VPP vswitch then runs its main thread only, never a worker on the main core).
+        for (int cpu : r.vswitch_data) {
+          if (std::find(c.cpus.begin(), c.cpus.end(), cpu) == c.cpus.end()) c.cpus.push_back(cpu);
+        }
+      } else {
+        c.cpus = r.vswitch_data.empty() ? r.vswitch_main : r.vswitch_data;
+      }
+      if (c.cpus.empty()) c.cpus = all_nf_cpus(placement);
+    }
+  }
+  if (!c.cpus.empty()) {
+    c.main_cpu = c.cpus.front();
+    c.workers.assign(c.cpus.begin() + 1, c.cpus.end());
+    c.mems = numa_nodes_of(*node_cpus.at(group.node).machine, c.cpus);
+  }
+}
+
+int Builder::nf_index_on_node(const topology::ContainerInstance& instance) const {
+  int index = 0;
+  for (const auto& other : instances) {
+    const auto& g = group_of(other);
+    if (g.node != group_of(instance).node || g.role != Role::kNf) continue;
+    ++index;
+    if (other.name == instance.name) break;
+  }
+  return index;
+}
+
+PlannedContainer Builder::plan_container(const topology::ContainerInstance& instance) {
+  const auto& group = group_of(instance);
+  const auto& node = topo.nodes.at(group.node);
+  PlannedContainer c;
+  c.name = instance.name;
+  c.id = plan.run + "-" + instance.name;
+  located(group.where.self, [&] { require_safe_name(c.id, "container id", ""); });
+  c.node = group.node;
+  c.engine = node.engine.kind;
+  c.runtime = node.engine.runtime;
+  c.image = group.image;
+  c.role = group.role;
+  c.position = instance.position;
+  c.privileged = group.privileged;
+  c.ports = group.ports;
+  c.env.emplace_back("MICROSERVICE_LABEL", instance.name);
+  for (const auto& var : group.env) c.env.emplace_back(var.name, var.value);
+  for (const auto& m : group.mounts) {
+    c.mounts.push_back({m.host, m.guest, m.read_only, m.create, true});
+  }
+  assign_cpus(c, group, instance);
+
+  if (wiring) {
+    const auto& w = wiring->at(instance.name);
+    c.links = w.links;
+    c.start_stage = w.start_stage;
+    c.mounts.push_back({plan.host_socket_dir, plan.guest_socket_dir, false});
+  }
+  if (group.nf.kind == topology::NfKind::kVpp) {
+    VppSockets s;
+    s.host_dir = join_path(join_path(topo.paths.vpp_socket_base, c.id), "");
+    s.guest_dir = kVppGuestSocketDir;
+    s.api = join_path(s.host_dir, "api.sock");
+    s.cli = join_path(s.host_dir, "cli.sock");
+    s.stats = join_path(s.host_dir, "stats.sock");
+    require_socket_path(s.api, group);
+    c.mounts.push_back({s.host_dir, s.guest_dir, false});
+    c.vpp_sockets = std::move(s);
+  }
+  if (group.nf.kind == topology::NfKind::kTestpmd) {
+    c.dpdk_runtime_dir = testpmd::testpmd_runtime_dir(c.id);
+    require_socket_path(testpmd::testpmd_telemetry_socket(c.id), group);
+    c.mounts.push_back({*c.dpdk_runtime_dir, *c.dpdk_runtime_dir, false});
+  }
+  return c;
+}
+
+void Builder::require_socket_path(const std::string& path,
+                                  const topology::ContainerGroup& group) const {
+  if (path.size() <= kMaxSocketPath) return;
+  throw Error::bad_input(
+      group.where.of("prefix").str(),
+      fmt::format("the socket path {} is {} bytes long, more than a Unix socket allows ({}); "
+                  "use a shorter run name or prefix",
+                  path, path.size(), kMaxSocketPath));
+}
+
+// Busy-polling NFs that share a CPU need large memif rings (SPEC §6); rendering needs that.
+void Builder::mark_shared_cores_and_render() {
+  std::map<std::pair<std::string, int>, int> users;
+  for (const auto& c : plan.containers) {
+    for (int id : c.cpus) ++users[{c.node, id}];
+  }
+  for (std::size_t i = 0; i < plan.containers.size(); ++i) {
+    auto& c = plan.containers[i];
+    const bool shared = std::any_of(c.cpus.begin(), c.cpus.end(), [&](int id) {
+      return users[{c.node, id}] > 1;
+    });
+    const auto& group = group_of(instances.at(i));
+    located(group.nf.where.self, [&] { render_nf(c, group, shared); });
+  }
+}
+
+int Builder::first_cpu_of(const std::string& node_name) {
+  const auto& machine = machine_of(node_name, "testpmd's lcores");
+  return machine.cpus().front().id;
+}
+
+const topology::ContainerGroup& Builder::group_named(const std::string& container) const {
+  for (const auto& i : instances) {
+    if (i.name == container) return group_of(i);
+  }
+  throw Error::bad_input("", "no container called " + container);
+}
+
+void Builder::order_ldp_after_vpp() {
+  for (auto& c : plan.containers) {
+    const auto& g = group_named(c.name);
+    if (g.nf.kind != topology::NfKind::kNginx || !g.nf.nginx().ldp) continue;
+    if (const auto* vpp = plan.find(g.nf.nginx().ldp->vpp)) {
+      c.start_stage = std::max(c.start_stage, vpp->start_stage + 1);
+    }
+  }
+}
+
+void Builder::render_nf(PlannedContainer& c, const topology::ContainerGroup& group,
+                        bool cores_shared) {
+  c.nf.kind = group.nf.kind;
+  switch (group.nf.kind) {
+    case topology::NfKind::kTestpmd:
+      render_testpmd(c, group, cores_shared);
+      break;
+    case topology::NfKind::kVpp:
+      render_vpp(c, group);
+      break;
+    case topology::NfKind::kNginx:
+      render_nginx(c, group);
+      break;
+    case topology::NfKind::kTrafficgen:
+      render_trafficgen(c, group, cores_shared);
+      break;
+    case topology::NfKind::kCommand:
+      c.nf.argv = group.nf.command().argv;
+      c.nf.probe = group.nf.command().probe;
+      c.nf.readiness = c.nf.probe ? "the probe command exits 0" : "the command is running";
+      break;
+  }
+}
+
+void Builder::render_testpmd(PlannedContainer& c, const topology::ContainerGroup& group,
+                             bool cores_shared) {
+  const auto& o = group.nf.testpmd();
+  testpmd::TestpmdOptions t;
+  t.binary = o.binary;
+  t.cpus = c.cpus.empty() ? std::vector<int>{first_cpu_of(group.node)} : c.cpus;
+  t.file_prefix = c.id;
+  t.memory_mb = static_cast<int>(o.memory_mb);
+  t.mbufs = static_cast<int>(o.mbufs);
+  t.forward_mode = testpmd::parse_forward_mode(topology::to_string(o.forward_mode));
+  t.ring_size_log2 = static_cast<int>(o.ring_size);
+  t.cores_shared = cores_shared;
+  t.extra_args = o.extra_args;
+  if (!wiring) {
+    throw Error::bad_input("", "testpmd needs a wired topology (topology: kind: chain, ...)");
+  }
+  c.nf.argv = testpmd::testpmd_argv(wiring->at(c.name), t);
+  // It runs until its stdin ends, and SIGTERM ends that wait at once (testpmd_args.h).
+  c.nf.stdin_kind = nf::NfStdin::kHeldOpen;
+  c.nf.readiness =
+      fmt::format("telemetry {} answers and /ethdev/list shows {} memif port(s) with link up",
+                  testpmd::testpmd_telemetry_socket(c.id), c.links.size());
+}
+
+const wiring::ContainerWiring* Builder::trafficgen_peer(const wiring::ContainerWiring& self,
+                                                        wiring::ContainerRole role,
+                                                        topology::TrafficgenMode mode) const {
+  for (const auto& w : wiring->containers) {
+    if (w.role != role || w.dut != self.dut) continue;
+    for (const auto& instance : instances) {
+      if (instance.name != w.name) continue;
+      const auto& nf = group_of(instance).nf;
+      if (nf.kind == topology::NfKind::kTrafficgen && nf.trafficgen().mode == mode) return &w;
+    }
+  }
+  return nullptr;
+}
+
+// cnfctl-gen (src/trafficgen): the generator owns its own link and the sink's (one process,
+// one TSC); the sink runs nothing; every other container forwards (--limit, --delay-us).
+void Builder::render_trafficgen(PlannedContainer& c, const topology::ContainerGroup& group,
+                                bool cores_shared) {
+  const auto& o = group.nf.trafficgen();
+  if (!wiring) {
+    throw Error::bad_input("", "trafficgen needs a wired topology (topology: kind: chain, ...)");
+  }
+  const auto& self = wiring->at(c.name);
+  if (o.mode == topology::TrafficgenMode::kSink) {
+    const auto* generator =
+        trafficgen_peer(self, wiring::ContainerRole::kGenerator, topology::TrafficgenMode::kGen);
+    if (self.role != wiring::ContainerRole::kSink || generator == nullptr) {
+      throw Error::bad_input("",
+                             "trafficgen mode sink is the sink container of a generator "
+                             "running trafficgen mode gen on the same node");
+    }
+    c.nf.readiness =
+        fmt::format("nothing runs here: its link is port 1 of {}'s cnfctl-gen", generator->name);
+    return;
+  }
+  const wiring::ContainerWiring* far_end = nullptr;
+  if (o.mode == topology::TrafficgenMode::kGen) {
+    far_end = trafficgen_peer(self, wiring::ContainerRole::kSink, topology::TrafficgenMode::kSink);
+  }
+  trafficgen::GenArgsOptions t;
+  t.binary = o.binary.empty() ? trafficgen::default_gen_binary() : o.binary;
+  // cnfctl's own cnfctl-gen (beside this program, at the same path on every node) may be where
+  // the container does not see the node's files (a build under /tmp): bind-mounted read-only
+  // then. A binary the file names must be visible as it is.
+  if (o.binary.empty() && !visible_in_container(c, t.binary)) {
+    c.mounts.push_back({t.binary, t.binary, true});
+  }
+  require_visible_in_container(c, t.binary, "the cnfctl-gen binary", group.nf.where.of("binary"));
+  t.mode = o.mode == topology::TrafficgenMode::kGen ? trafficgen::GenMode::kGen
+                                                    : trafficgen::GenMode::kForward;
+  t.cpus = c.cpus.empty() ? std::vector<int>{first_cpu_of(group.node)} : c.cpus;
+  t.file_prefix = c.id;
+  t.memory_mb = static_cast<int>(o.memory_mb);
+  t.mbufs = o.mbufs;
+  t.ring_size_log2 = static_cast<int>(o.ring_size);
+  t.cores_shared = cores_shared;
+  t.limit_pps = o.limit_pps;
+  t.delay_us = o.delay_us;
+  t.control_socket = join_path(plan.guest_socket_dir, trafficgen::control_socket_file(c.name));
+  t.extra_args = o.extra_args;
+  c.nf.argv = trafficgen::trafficgen_argv(self, far_end, t);
+  const auto control = join_path(plan.host_socket_dir, trafficgen::control_socket_file(c.name));
+  require_socket_path(control, group);
+  c.nf.readiness = fmt::format(
+      "control socket {} answers ping with {} memif port(s), client "
+      "links up",
+      control, self.links.size() + (far_end ? far_end->links.size() : 0));
+}
+
+void Builder::mount_vpp_prefix_if_hidden(PlannedContainer& c, const std::string& path) const {
+  std::string prefix = options.vpp_prefix;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  if (prefix.empty() || prefix == "/" || visible_in_container(c, path)) return;
+  if (!path.starts_with(prefix + "/")) return;
+  c.mounts.push_back({prefix, prefix, true});
+}
+
+std::string Builder::vpp_program(const std::string& program, const std::string& name) const {
+  if (options.vpp_prefix.empty()) return program;
+  return join_path(join_path(options.vpp_prefix, "bin"), name);
+}
+
+void Builder::render_vpp(PlannedContainer& c, const topology::ContainerGroup& group) {
+  const auto& o = group.nf.vpp();
+  vpp::StartupSettings s;
+  const std::string guest = kVppGuestSocketDir;
+  s.cli_socket = join_path(guest, "cli.sock");
+  s.api_socket = join_path(guest, "api.sock");
+  s.stats_socket = join_path(guest, "stats.sock");
+  s.runtime_dir = guest;
+  s.pidfile = join_path(guest, "vpp.pid");
+  s.log_file = join_path(guest, "vpp.log");
+  s.exec_script = wiring ? kVppExecScript : "";
+  s.plugin_path = o.plugin_path;
+  if (o.poll_sleep_usec != 0) s.poll_sleep_usec = o.poll_sleep_usec;
+  s.buffers_per_numa = o.buffers_per_numa;
+  s.main_heap_size = o.main_heap_size;
+  s.statseg_size = o.statseg_size;
+  s.with_page_size(o.page_size);
+  s.plugins = o.plugins;
+  if (o.veth) {
+    if (std::find(s.plugins.begin(), s.plugins.end(), vpp::kAfPacketPlugin) == s.plugins.end()) {
+      s.plugins.push_back(vpp::kAfPacketPlugin);
+    }
+    s.exec_script = kVppExecScript;
+  }
+  std::vector<std::uint32_t> cpus(c.cpus.begin(), c.cpus.end());
+
+  std::string conf;
+  const auto kind = topo.topology.kind;
+  if (serves_ldp(c.name)) {
+    vpp::HostStackSettings host_stack;
+    host_stack.use_app_socket_api = true;
+    conf = vpp::host_stack_startup_conf(s, cpus, host_stack).render();
+  } else if (kind == topology::TopologyKind::kChainVswitch && c.role == Role::kVswitch &&
+             !wiring->at(c.name).physical.empty()) {
+    std::vector<std::string> pci;
+    for (const auto& nic : wiring->at(c.name).physical) pci.push_back(nic.pci);
+    conf = vpp::vswitch_startup_conf(s, cpus, topo.topology.rx_queues, pci).render();
+  } else if (kind == topology::TopologyKind::kChainIpsec && c.role == Role::kNf) {
+    conf = vpp::ipsec_startup_conf(s, cpus).render();
+  } else {
+    conf = vpp::container_startup_conf(s, cpus).render();
+  }
+  c.nf.files.push_back({kVppStartupConf, std::move(conf)});
+  std::string host_interface;
+  if (o.veth) {
+    const auto [host_if, vpp_if] = veth_names(c.id);
+    const auto length = o.veth->prefix_length;
+    c.veth = PlannedVeth{host_if, vpp_if, fmt::format("{}/{}", o.veth->host_ip4, length),
+                         fmt::format("{}/{}", o.veth->vpp_ip4, length)};
+    c.host_network = true;  // af_packet opens the node's interface
+    host_interface = vpp::host_interface_exec(vpp_if, c.veth->vpp_ip4);
+  }
+  if (!wiring && !host_interface.empty()) {
+    c.nf.files.push_back({kVppExecScript, host_interface});
+  }
+  if (wiring) {
+    auto script = vpp::render_exec_script(*wiring, c.name);
+    c.nf.files.push_back({kVppExecScript, std::move(script.text) + host_interface});
+    if (!script.append_guest_file.empty()) {
+      plan.warnings.push_back(fmt::format(
+          "container {}: the IPsec tunnel file {} must exist in the container; it is appended "
+          "to {} before VPP starts",
+          c.name, script.append_guest_file, kVppExecScript));
+    }
+  }
+  const std::string binary = vpp_program(o.binary, "vpp");
+  const std::string vppctl = vpp_program(o.vppctl, "vppctl");
+  c.nf.argv = {binary, "-c", kVppStartupConf};
+  mount_vpp_prefix_if_hidden(c, binary);
+  check_vpp_container(c, group, topo.nodes.at(group.node), options.file_facts);
+  c.nf.readiness =
+      fmt::format("`{} -s {} show version` answers and the binary API at {} answers show_version",
+                  vppctl, c.vpp_sockets->cli, c.vpp_sockets->api);
+  if (!c.links.empty()) {
+    c.nf.readiness += fmt::format(
+        "; its {} memif(s) exist and are up, each slave memif connected (memif_dump, "
+        "sw_interface_dump)",
+        c.links.size());
+  }
+}
+
+bool Builder::serves_ldp(const std::string& name) const {
+  return std::any_of(topo.containers.begin(), topo.containers.end(), [&](const auto& g) {
+    return g.nf.kind == topology::NfKind::kNginx && g.nf.nginx().ldp &&
+           g.nf.nginx().ldp->vpp == name;
+  });
+}
+
+void Builder::render_nginx_ldp(PlannedContainer& c, const topology::NginxOptions& o) {
+  const auto& ldp = *o.ldp;
+  const auto* vpp = plan.find(ldp.vpp);
+  const auto& vpp_group = group_named(ldp.vpp);
+  if (!vpp || !vpp->vpp_sockets || !vpp_group.nf.vpp().veth) {
+    throw Error::bad_input(ldp.where.str(), "ldp: vpp: " + ldp.vpp + " is not a VPP with a veth");
+  }
+  c.host_network = false;  // every socket nginx uses is VPP's
+  c.start_stage = std::max(c.start_stage, vpp->start_stage + 1);
+  c.mounts.push_back({vpp->vpp_sockets->host_dir, kVclGuestSocketDir, true});
+  vpp::VclSettings vcl;
+  vcl.app_socket = join_path(kVclGuestSocketDir, kVppAppSocket);
+  c.nf.files.push_back({o.vcl_config, vpp::render_vcl_conf(vcl)});
+}
+
+void Builder::render_nginx(PlannedContainer& c, const topology::ContainerGroup& group) {
+  const auto& o = group.nf.nginx();
+  c.host_network = c.ports.empty();  // published ports are the other way in
+  if (o.ldp) render_nginx_ldp(c, o);
+  nginx::NginxOptions n;
+  n.binary = o.binary;
+  n.port = o.port;
+  n.body_size = o.body_size;
+  n.mode = o.mode == topology::NginxMode::kRps ? nginx::LoadMode::kRequestsPerSecond
+                                               : nginx::LoadMode::kConnectionsPerSecond;
+  n.ldpreload = o.ldpreload;
+  n.vcl_config = o.vcl_config;
+  if (o.ldp) {
+    n.ldpreload_library =
+        o.ldp->library.empty()
+            ? join_path(install_prefix(vpp_program(group_named(o.ldp->vpp).nf.vpp().binary, "vpp")),
+                        kVclLdpreloadLibrary)
+            : o.ldp->library;
+  }
+  if (o.ldp && o.ldp->library.empty()) mount_vpp_prefix_if_hidden(c, n.ldpreload_library);
+  check_nginx_container(c, group, n.ldpreload_library);
+  auto launch = nginx::render_nginx(n, c.cpus);
+  c.nf.files.push_back({launch.config_path, std::move(launch.config)});
+  c.nf.argv = std::move(launch.argv);
+  c.nf.env = std::move(launch.env);
+  c.nf.http =
+      HttpEndpoint{o.ldp ? o.port : published_port(c, o.port), launch.url_path, o.body_size};
+  if (o.ldp) c.nf.http->host = group_named(o.ldp->vpp).nf.vpp().veth->vpp_ip4;
+  c.nf.http->keep_alive = o.mode == topology::NginxMode::kRps;
+  c.nf.readiness = fmt::format("HTTP GET http://{}:{}{} answers 200 with {} bytes", c.nf.http->host,
+                               o.port, launch.url_path, o.body_size);
+}
+
+}  // namespace detail
 
 const PlannedContainer* Plan::find(const std::string& name) const {
   for (const auto& c : containers) {
@@ -769,7 +745,7 @@ std::optional<cpu::Machine> default_machine_facts(const topology::Node& node) {
 }
 
 Plan build_plan(const topology::Topology& topology, const PlanOptions& options) {
-  Builder builder{topology, options, {}, {}, {}, {}};
+  detail::Builder builder{topology, options, {}, {}, {}, {}};
   builder.run();
   return std::move(builder.plan);
 }
