@@ -1,6 +1,8 @@
-// The internals of build_plan (plan.h): the Builder that makes a Plan, declared here so that
-// the plan's structure and each NF kind's rendering can be defined in files of their own. Not
-// part of the module's interface.
+// The internals of build_plan (plan.h), shared by the files that make the plan: plan.cc (the
+// plan's structure: nodes, CPU facts and placement, wiring, each container's id, mounts, links
+// and cpus, the start order) and the files that render what each NF kind runs from that
+// structure: render_nf.cc (by kind; command NFs), render_vpp.cc, render_nginx.cc,
+// render_testpmd.cc, render_trafficgen.cc. Not part of the module's interface.
 #pragma once
 
 #include <map>
@@ -39,7 +41,7 @@ struct Builder {
     return topo.containers.at(i.group);
   }
 
-  // --- the plan's structure -------------------------------------------------------------------
+  // --- the plan's structure (plan.cc) ---------------------------------------------------------
 
   void run();
   void plan_nodes();
@@ -64,7 +66,7 @@ struct Builder {
   // a stage after that VPP, whatever assign_start_stages made of the links.
   void order_ldp_after_vpp();
 
-  // --- what each NF kind runs: its argv, files, readiness -------------------------------------
+  // --- what each NF kind runs: its argv, files, readiness (render_*.cc) -----------------------
 
   // By the NF's kind; `cores_shared`: another busy-polling NF shares one of its cpus.
   void render_nf(PlannedContainer& c, const topology::ContainerGroup& group, bool cores_shared);
