@@ -26,9 +26,10 @@ void Builder::render_testpmd(PlannedContainer& c, const topology::ContainerGroup
   c.nf.argv = testpmd::testpmd_argv(wiring->at(c.name), t);
   // It runs until its stdin ends, and SIGTERM ends that wait at once (testpmd_args.h).
   c.nf.stdin_kind = nf::NfStdin::kHeldOpen;
-  c.nf.readiness =
-      fmt::format("telemetry {} answers and /ethdev/list shows {} memif port(s) with link up",
-                  testpmd::testpmd_telemetry_socket(c.id), c.links.size());
+  c.nf.readiness = fmt::format(
+      "telemetry {} answers, /ethdev/list shows {} memif port(s), each started (/ethdev/info), "
+      "and each link where it is the client is up",
+      testpmd::testpmd_telemetry_socket(c.id), c.links.size());
 }
 
 }  // namespace cnfctl::plan::detail
