@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/poll.h"
 #include "nf/detached.h"
 #include "process/local_runner.h"
 #include "run/operations.h"
@@ -39,6 +40,10 @@ struct World {
   void log(const std::string& e) {
     std::lock_guard lock(mutex);
     events.push_back(e);
+  }
+  bool seen(const std::string& e) {
+    std::lock_guard lock(mutex);
+    return std::find(events.begin(), events.end(), e) != events.end();
   }
   std::size_t index_of(const std::string& e) {
     std::lock_guard lock(mutex);
@@ -130,6 +135,8 @@ struct DriverBehaviour {
   bool never = false;
   bool fatal = false;
   bool fail_start = false;
+  // stop() waits (up to 5 s) for this event before it logs its own, e.g. "destroy r-s1".
+  std::string stop_waits_for;
 };
 
 class FakeDriver : public nf::NfDriver {
@@ -157,6 +164,12 @@ class FakeDriver : public nf::NfDriver {
   }
   std::vector<nf::PortCounters> counters(const nf::NfContext&) override { return {}; }
   void stop(const nf::NfContext& ctx, milliseconds) override {
+    const auto& awaited = behaviour_[ctx.container.name].stop_waits_for;
+    if (!awaited.empty()) {
+      poll_until([&] { return world_.seen(awaited); },
+                 std::chrono::steady_clock::now() + std::chrono::seconds(5),
+                 Backoff(milliseconds(1), milliseconds(10)));
+    }
     world_.log("stop " + ctx.container.name);
     std::lock_guard lock(world_.mutex);
     world_.running_nfs.erase(ctx.container.name);
@@ -316,7 +329,8 @@ TEST_F(BringUpTest, AFailingStartRollsEverythingBackServersFirst) {
   EXPECT_TRUE(world_.containers.empty());
   EXPECT_TRUE(world_.running_nfs.empty());
   EXPECT_LT(world_.index_of("stop s1"), world_.index_of("stop c1"));
-  EXPECT_LT(world_.index_of("stop c1"), world_.index_of("destroy r-s1"));
+  EXPECT_LT(world_.index_of("stop s1"), world_.index_of("destroy r-s1"));
+  EXPECT_LT(world_.index_of("stop c1"), world_.index_of("destroy r-c1"));
   EXPECT_FALSE(JournalFile::exists("r"));
   EXPECT_FALSE(fs::exists(run_state_dir("r")));
 }
@@ -370,6 +384,30 @@ TEST_F(BringUpTest, TeardownTouchesOnlyWhatTheJournalSaysMayExist) {
   EXPECT_LT(world_.index_of("stop s1"), world_.events.size());
   EXPECT_LT(world_.index_of("destroy r-s1"), world_.events.size());
   EXPECT_EQ(world_.index_of("destroy r-c1"), world_.events.size() + 1000);
+}
+
+// A stage's containers are destroyed as soon as its NFs are stopped, while the next stage's NFs
+// stop: c1's stop waits for s1's destroy (5 s at most, then it goes on and the order shows it).
+TEST_F(BringUpTest, TeardownDestroysAStageWhileTheNextStageStops) {
+  ASSERT_EQ(up(), "");
+  behaviour_["c1"].stop_waits_for = "destroy r-s1";
+  auto env = environment();
+  Progress progress(stderr, false);
+  auto result = tear_down(JournalFile::read("r"), *env, progress, 4);
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_EQ(result.containers_removed, 4u);
+  for (const auto* server : {"s1", "s2"}) {
+    EXPECT_LT(world_.index_of(std::string("stop ") + server),
+              world_.index_of(std::string("destroy r-") + server));
+    for (const auto* client : {"c1", "c2"}) {
+      EXPECT_LT(world_.index_of(std::string("stop ") + server),
+                world_.index_of(std::string("stop ") + client));
+      EXPECT_LT(world_.index_of(std::string("stop ") + client),
+                world_.index_of(std::string("destroy r-") + client));
+    }
+  }
+  EXPECT_LT(world_.index_of("destroy r-s1"), world_.index_of("stop c1"));
+  EXPECT_TRUE(world_.containers.empty());
 }
 
 // The tear_down rule for an engine whose daemon cannot be reached (tear_down.h): a container

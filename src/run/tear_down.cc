@@ -5,14 +5,38 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "common/error.h"
 #include "nf/cpu_priority.h"
 
 namespace cnfctl::run {
 namespace {
+
+// Lets a container's destroy through once the NFs of its start stage are stopped (stages stop in
+// ascending order).
+class StageGate {
+ public:
+  void open_through(int stage) {
+    std::lock_guard lock(mutex_);
+    open_through_ = std::max(open_through_, stage);
+    cv_.notify_all();
+  }
+  void open_all() { open_through(std::numeric_limits<int>::max()); }
+  void wait_for(int stage) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return open_through_ >= stage; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int open_through_ = std::numeric_limits<int>::min();
+};
 
 // Runs `work` on each container of `which`, in parallel, collecting errors as "container X:
 // <what>: <error>". Containers that fail with the same text (a daemon that is gone says the same
@@ -88,6 +112,60 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
     return it == journal.containers.end() ? nullptr : &it->second;
   };
 
+  // Every container whose acquire was intended, low stages first: destroy is idempotent. An
+  // unreachable daemon clears only containers whose create was never intended (tear_down.h).
+  // No engine stop first: the NFs that need a graceful end have it below, and destroy kills what
+  // still runs (the idle init).
+  std::vector<const plan::PlannedContainer*> touched;
+  for (const auto& c : journal.plan.containers) {
+    const auto* r = record_of(c);
+    if (r && r->touched(Step::kAcquire)) touched.push_back(&c);
+  }
+  std::stable_sort(touched.begin(), touched.end(),
+                   [](const auto* a, const auto* b) { return a->start_stage < b->start_stage; });
+
+  // 2. Containers, each as soon as the NFs of its stage are stopped: a stage's destroys run
+  // while the next stage's NFs stop (on a shared cpu the NFs' exits and the engine's processes
+  // use different cpus).
+  StageGate stopped;
+  std::atomic<std::size_t> removed{0};
+  std::atomic<std::size_t> never_created{0};
+  std::vector<std::string> destroy_errors;
+  std::thread destroyer([&] {
+    each_container(touched, jobs, "destroy", destroy_errors, [&](const plan::PlannedContainer& c) {
+      stopped.wait_for(c.start_stage);
+      const auto& record = *record_of(c);
+      auto& engine = env.engine_of(c);
+      try {
+        engine.destroy(c.id);
+      } catch (const std::exception& e) {
+        if (!is_daemon_unreachable(e)) throw;
+        if (record.touched(Step::kCreate)) {
+          throw Error(fmt::format(
+              "{} (the journal says its create was {}, so the container may exist: it stays in "
+              "the journal until the daemon answers)",
+              e.what(), record.done(Step::kCreate) ? "done" : "intended"));
+        }
+        ++never_created;
+        progress.say(c.name,
+                     "never created (its create was never intended) and its engine's daemon is "
+                     "unreachable: nothing to remove");
+        return;
+      }
+      ++removed;
+      progress.say(c.name, "container destroyed");
+    });
+  });
+  // Whatever happens below, the destroys are let through and waited for.
+  struct Join {
+    StageGate& gate;
+    std::thread& thread;
+    ~Join() {
+      gate.open_all();
+      if (thread.joinable()) thread.join();
+    }
+  } join{stopped, destroyer};
+
   // 1. NFs, stage by stage: memif servers (stage 0) stop before their clients (SPEC §6).
   std::set<int> stages;
   for (const auto& c : journal.plan.containers) stages.insert(c.start_stage);
@@ -108,41 +186,11 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
       env.driver_of(c).stop(ctx, kNfStopGrace);
       progress.say(c.name, "NF stopped");
     });
+    stopped.open_through(stage);
   }
-
-  // 2. Containers: destroy is idempotent, so every container whose acquire was intended. An
-  // unreachable daemon clears only containers whose create was never intended (tear_down.h).
-  // No engine stop first: the NFs that need a graceful end had it in step 1, and destroy kills
-  // what still runs (the idle init).
-  std::vector<const plan::PlannedContainer*> touched;
-  for (const auto& c : journal.plan.containers) {
-    const auto* r = record_of(c);
-    if (r && r->touched(Step::kAcquire)) touched.push_back(&c);
-  }
-  std::atomic<std::size_t> removed{0};
-  std::atomic<std::size_t> never_created{0};
-  each_container(touched, jobs, "destroy", result.errors, [&](const plan::PlannedContainer& c) {
-    const auto& record = *record_of(c);
-    auto& engine = env.engine_of(c);
-    try {
-      engine.destroy(c.id);
-    } catch (const std::exception& e) {
-      if (!is_daemon_unreachable(e)) throw;
-      if (record.touched(Step::kCreate)) {
-        throw Error(fmt::format(
-            "{} (the journal says its create was {}, so the container may exist: it stays in the "
-            "journal until the daemon answers)",
-            e.what(), record.done(Step::kCreate) ? "done" : "intended"));
-      }
-      ++never_created;
-      progress.say(c.name,
-                   "never created (its create was never intended) and its engine's daemon is "
-                   "unreachable: nothing to remove");
-      return;
-    }
-    ++removed;
-    progress.say(c.name, "container destroyed");
-  });
+  stopped.open_all();
+  destroyer.join();
+  result.errors.insert(result.errors.end(), destroy_errors.begin(), destroy_errors.end());
   result.containers_removed = removed.load();
   result.containers_never_created = never_created.load();
 
