@@ -104,7 +104,7 @@ bool starts_beside_pollers(topology::NfKind kind) {
 
 CpuPriority CpuPriority::raise(const NfContext& ctx) {
   CpuPriority raised;
-  if (!is_local_node(ctx.node)) return raised;
+  if (!starts_beside_pollers(ctx.container.nf.kind) || !is_local_node(ctx.node)) return raised;
   std::optional<int> init;
   try {
     init = ctx.engine.init_pid(ctx.container.id);

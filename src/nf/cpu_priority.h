@@ -43,8 +43,9 @@ bool starts_beside_pollers(topology::NfKind kind);
 /// back.
 class CpuPriority {
  public:
-  /// The container's cgroup raised when its node is this machine and the container has a cpu
-  /// cgroup of its own; otherwise nothing is changed. Never throws: the start goes on without.
+  /// The container's cgroup raised when its NF's kind starts_beside_pollers(), its node is this
+  /// machine and the container has a cpu cgroup of its own; otherwise nothing is changed. Never
+  /// throws: the start goes on without.
   static CpuPriority raise(const NfContext& ctx);
 
   CpuPriority() = default;

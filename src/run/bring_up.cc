@@ -228,8 +228,7 @@ class Scheduler {
     auto& driver = env_.driver_of(c);
     const auto ctx = env_.context_of(c);
     // The NF gets the CPU before the pollers already running beside it until it is ready.
-    auto priority =
-        nf::starts_beside_pollers(c.nf.kind) ? nf::CpuPriority::raise(ctx) : nf::CpuPriority();
+    auto priority = nf::CpuPriority::raise(ctx);
     const auto started = Clock::now();
     // The NF's pid inside its container, as start() learnt it, is journalled with the step's
     // done; for `ps --json` and post-mortems. Unknown (nullopt) is not a failure: readiness

@@ -181,8 +181,7 @@ TeardownResult tear_down(const Journal& journal, RunEnvironment& env, Progress& 
     each_container(which, jobs, "stop NF", result.errors, [&](const plan::PlannedContainer& c) {
       const auto ctx = env.context_of(c);
       // Its exit gets the CPU before the pollers of the stages still running.
-      auto priority =
-          nf::starts_beside_pollers(c.nf.kind) ? nf::CpuPriority::raise(ctx) : nf::CpuPriority();
+      auto priority = nf::CpuPriority::raise(ctx);
       env.driver_of(c).stop(ctx, kNfStopGrace);
       progress.say(c.name, "NF stopped");
     });
